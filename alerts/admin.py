@@ -1,0 +1,75 @@
+from django.contrib import admin
+
+from .models import (
+    Alert,
+    AlertMove,
+    ExportJob,
+    Measure,
+    MeasureCatalogue,
+    Notification,
+    Task,
+    TaskUpdate,
+)
+
+
+class AlertMoveInline(admin.TabularInline):
+    model = AlertMove
+    extra = 0
+    can_delete = False
+    readonly_fields = ("actor", "at", "from_state", "to_state", "note")
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ("household", "rule", "severity", "state", "level", "overdue", "raised_on")
+    list_filter = ("rule", "severity", "state", "level", "overdue", "source")
+    search_fields = ("household__number",)
+    raw_id_fields = ("household", "first_check", "last_check", "cleared_by",
+                     "verification_check", "closed_by")
+    inlines = [AlertMoveInline]
+
+
+@admin.register(MeasureCatalogue)
+class MeasureCatalogueAdmin(admin.ModelAdmin):
+    """The county's catalogue of measures per rule (帮扶措施目录)."""
+
+    list_display = ("rule", "name", "channel", "active", "order")
+    list_filter = ("rule", "channel", "active")
+    list_editable = ("channel", "active", "order")
+    search_fields = ("name",)
+
+
+@admin.register(Measure)
+class MeasureAdmin(admin.ModelAdmin):
+    list_display = ("alert", "name", "channel", "deadline", "state")
+    list_filter = ("channel", "state")
+    raw_id_fields = ("plan", "alert", "created_by")
+
+
+class TaskUpdateInline(admin.TabularInline):
+    model = TaskUpdate
+    extra = 0
+    can_delete = False
+    readonly_fields = ("actor", "at", "from_state", "to_state", "note")
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ("title", "household", "channel", "unit", "person", "due", "state")
+    list_filter = ("channel", "state")
+    raw_id_fields = ("measure", "household", "person", "assigned_by")
+    inlines = [TaskUpdateInline]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("user", "text", "created", "read")
+    list_filter = ("read",)
+    raw_id_fields = ("user",)
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    list_display = ("user", "place", "start", "end", "format", "state", "rows_done", "created")
+    list_filter = ("state", "format")
+    raw_id_fields = ("user", "place")

@@ -1,0 +1,445 @@
+"""The five lists (五张清单) and reconciliation (对账销号), domain.md §8.
+
+For a place (village, town or county) and a period:
+- 问题清单 problems: the alerts found (raised) in the period;
+- 整改清单 rectification: the measures planned for those problems;
+- 任务清单 tasks: the tasks of those measures, with overdue days as of the day it is made;
+- 责任清单 responsibility: per responsible unit and person, their tasks of that list: open,
+  overdue, and completed in the period;
+- 效果清单 effect: the alerts closed (销号) in the period, whenever they were found, with
+  the check that cleared them and the values before and after.
+
+Each list is one function yielding rows; reading goes through the scope helpers, so a
+user's lists hold only what the user may see (commands pass no user: the whole place).
+`reconcile` checks that problems raised = closed + dismissed + still open, village by
+village, from independent records (the alert's state and its move history), and that the
+lists agree with one another; where they do not, it says where.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
+
+from households.models import Place
+from monitor.models import Channel, User
+from monitor.rules import WATER_INDICATORS, money, per_capita_income, total_income
+from monitor.scope import alerts_visible_to, measures_visible_to, tasks_visible_to
+
+from .models import (
+    FINAL_STATES,
+    Alert,
+    AlertMove,
+    Level,
+    Measure,
+    Severity,
+    Source,
+    State,
+    Task,
+    TaskState,
+)
+
+CHUNK = 2000
+
+
+@dataclass
+class ListScope:
+    """What the five lists are about: a place, a period and what the reader may see."""
+
+    place: Place
+    start: date | None
+    end: date
+    today: date
+    alerts: object  # QuerySet[Alert], already limited to the place and the reader's scope
+    measures: object
+    tasks: object
+
+    @property
+    def period(self) -> str:
+        return f"{self.start or '最早'} 至 {self.end}"
+
+    def problems(self):
+        return self.alerts.raised_between(self.start, self.end)
+
+    def in_period(self, field_name: str) -> Q:
+        """`field_name` (a datetime) falls on a day of the period, in local time."""
+        q = Q(**{f"{field_name}__date__lte": self.end})
+        if self.start:
+            q &= Q(**{f"{field_name}__date__gte": self.start})
+        return q
+
+    def list_measures(self):
+        return self.measures.filter(alert__in=self.problems().values("pk"))
+
+    def list_tasks(self):
+        return self.tasks.filter(measure__in=self.list_measures().values("pk"))
+
+
+def list_scope(*, place: Place, start: date | None = None, end: date | None = None,
+               user=None, today: date | None = None) -> ListScope:
+    today = today or timezone.localdate()
+    if user is None:
+        alerts, measures, tasks = Alert.objects.all(), Measure.objects.all(), Task.objects.all()
+    else:
+        alerts, measures = alerts_visible_to(user), measures_visible_to(user)
+        tasks = tasks_visible_to(user)
+    return ListScope(place=place, start=start, end=end or today, today=today,
+                     alerts=alerts.in_place(place.code),
+                     measures=measures.in_place(place.code), tasks=tasks.in_place(place.code))
+
+
+# ── Formatting ────────────────────────────────────────────────────────────────────────
+
+def day(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "hour"):
+        value = timezone.localdate(value)
+    return value.isoformat()
+
+
+def person_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+def channel_label(value: str) -> str:
+    return Channel(value).label if value in Channel.values else value
+
+
+def values_text(values: dict) -> str:
+    parts = []
+    for key, value in values.items():
+        if isinstance(value, list | tuple):
+            value = "、".join(str(v) for v in value)
+        parts.append(f"{key}：{value}")
+    return "；".join(parts)
+
+
+def yes_no(flag: bool) -> str:
+    return "是" if flag else "否"
+
+
+def _names(labels) -> list[str]:
+    """"杨小（13岁）" → "杨小": the member names an evidence list carries."""
+    return [str(label).split("（")[0] for label in labels or []]
+
+
+def shown_by(rule: str, check, before: dict) -> dict:
+    """What the clearing check showed for the values that made the rule fire."""
+    members = {m["name"]: m for m in check.members}
+    if rule == "FOOD":
+        return {"不愁吃": yes_no(check.food_secure)}
+    if rule == "CLOTHING":
+        return {"不愁穿": yes_no(check.clothing_secure)}
+    if rule == "DROPOUT":
+        return {name: members[name]["schooling"] for name in _names(before.get("失学辍学成员"))
+                if name in members}
+    if rule == "UNINSURED":
+        return {name: "已参保" if members[name]["insured"] else "未参保"
+                for name in _names(before.get("未参保成员")) if name in members}
+    if rule == "HOUSING":
+        return {"住房安全": check.housing}
+    if rule == "WATER":
+        return {label: yes_no(getattr(check, name)) for name, label in WATER_INDICATORS.items()}
+    if rule in ("INCOME_BELOW_LINE", "INCOME_NEAR_LINE", "INCOME_DROP"):
+        return {"人均纯收入": money(per_capita_income(check))}
+    if rule == "MEDICAL_BURDEN":
+        return {"医疗自付支出": money(check.medical_spending),
+                "家庭年收入": money(total_income(check))}
+    if rule == "NO_LABOUR":
+        return {"劳动能力": [f"{m['name']}：{m['labour']}" for m in check.members]}
+    if rule == "NO_WORK":
+        return {"务工": [f"{m['name']}：{m['work']}" for m in check.members]}
+    if rule == "SUDDEN_EVENT":
+        return {"突发情况": check.sudden_event}
+    return {}
+
+
+def clearing_check(alert: Alert):
+    """The check that cleared the alert: the newer check that no longer fired the rule
+    (待销号), else the verification check it was closed with."""
+    return alert.cleared_by or alert.verification_check
+
+
+def check_label(check) -> str:
+    if check is None:
+        return ""
+    officer = f"（{check.officer_name}）" if check.officer_name else ""
+    return f"{day(check.visit_date)} {check.kind}{officer}"
+
+
+# ── The five lists ────────────────────────────────────────────────────────────────────
+
+def problems(scope: ListScope) -> Iterator[list]:
+    """问题清单: one row per alert found in the period."""
+    alerts = scope.problems().select_related("household__village__parent").order_by(
+        "household__village_id", "household__number", "raised_on", "id")
+    for n, a in enumerate(alerts.iterator(chunk_size=CHUNK), start=1):
+        village = a.household.village
+        yield [n, a.household.number, village.code,
+               village.parent.name if village.parent else "", village.name,
+               a.household.head_name, a.rule, a.risk_type, Severity(a.severity).label,
+               day(a.raised_on), Source(a.source).label, a.evidence.get("text", ""), a.state,
+               Level(a.level).label, yes_no(a.overdue)]
+
+
+def rectification(scope: ListScope) -> Iterator[list]:
+    """整改清单: one row per measure planned for a problem of the list."""
+    measures = scope.list_measures().select_related("alert__household__village").annotate(
+        task_count=Count("tasks")).order_by(
+        "alert__household__village_id", "alert__household__number", "alert__raised_on",
+        "alert_id", "id")
+    for n, m in enumerate(measures.iterator(chunk_size=CHUNK), start=1):
+        a = m.alert
+        yield [n, a.household.number, a.household.village.name, a.household.head_name,
+               a.rule, a.risk_type, day(a.raised_on), a.state, m.name, channel_label(m.channel),
+               day(m.deadline), m.state, m.task_count, day(m.created_at)]
+
+
+def tasks(scope: ListScope) -> Iterator[list]:
+    """任务清单: one row per task of a measure of the list, with overdue days."""
+    rows = scope.list_tasks().select_related(
+        "household__village", "measure__alert", "person").order_by(
+        "household__village_id", "household__number", "due", "id")
+    for n, t in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
+        yield [n, t.household.number, t.household.village.name, t.household.head_name,
+               t.measure.alert.rule, t.measure.name, t.title, channel_label(t.channel), t.unit,
+               person_name(t.person), day(t.due), t.state, day(t.done_at),
+               t.overdue_days(scope.today)]
+
+
+def responsibility_tallies(scope: ListScope) -> list[dict]:
+    """Per (unit, person): tasks, open, overdue today, completed in the period."""
+    done = Q(state=TaskState.DONE)
+    tallies = list(scope.list_tasks().order_by().values("unit", "person_id").annotate(
+        total=Count("id"), open=Count("id", filter=~done),
+        overdue=Count("id", filter=~done & Q(due__lt=scope.today)),
+        closed=Count("id", filter=done & scope.in_period("done_at")),
+    ).order_by("unit", "person_id"))
+    people = User.objects.in_bulk({t["person_id"] for t in tallies if t["person_id"]})
+    for tally in tallies:
+        tally["person"] = people.get(tally["person_id"])
+    return tallies
+
+
+def responsibility(scope: ListScope) -> Iterator[list]:
+    """责任清单: one row per responsible unit and person."""
+    for n, t in enumerate(responsibility_tallies(scope), start=1):
+        person = t["person"]
+        yield [n, t["unit"], person_name(person), person.unit if person else "", t["total"],
+               t["open"], t["overdue"], t["closed"]]
+
+
+def closed_in_period(scope: ListScope):
+    return scope.alerts.filter(scope.in_period("closed_at"), state=State.CLOSED)
+
+
+def effect(scope: ListScope) -> Iterator[list]:
+    """效果清单: one row per alert closed in the period: when, by whom, the check that
+    cleared it, and the values before and after."""
+    alerts = closed_in_period(scope).select_related(
+        "household__village", "closed_by", "cleared_by", "verification_check").prefetch_related(
+        Prefetch("measures", queryset=Measure.objects.only("alert_id", "name"))).order_by(
+        "household__village_id", "household__number", "closed_at", "id")
+    for n, a in enumerate(alerts.iterator(chunk_size=CHUNK), start=1):
+        check = clearing_check(a)
+        before = a.evidence.get("values", {})
+        after = shown_by(a.rule, check, before) if check else a.cleared_evidence
+        yield [n, a.household.number, a.household.village.name, a.household.head_name,
+               a.rule, a.risk_type, day(a.raised_on), day(a.closed_at),
+               person_name(a.closed_by), check_label(check), values_text(before),
+               values_text(after), "、".join(m.name for m in a.measures.all())]
+
+
+# ── The sheets: columns, grouped for the merged header rows of the printed ledger ─────
+
+Column = tuple[str, int]  # header, width in characters
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    groups: tuple[tuple[str | None, tuple[Column, ...]], ...]  # None: no group, one column
+    rows: Callable[[ListScope], Iterator[list]]
+    wrap: tuple[str, ...] = ()  # columns whose long text wraps
+
+    @property
+    def columns(self) -> list[str]:
+        return [name for _, cols in self.groups for name, _ in cols]
+
+    @property
+    def widths(self) -> list[int]:
+        return [width for _, cols in self.groups for _, width in cols]
+
+
+NUMBER = (None, (("序号", 6),))
+SHEETS = [
+    Sheet("问题清单", (
+        NUMBER,
+        ("农户", (("户编号", 14), ("村代码", 14), ("乡镇", 10), ("村", 10), ("户主", 8))),
+        ("问题", (("规则", 18), ("风险类型", 11), ("严重程度", 8), ("发现日期", 11),
+                  ("来源", 13), ("依据", 36))),
+        ("处置", (("状态", 8), ("责任层级", 8), ("是否逾期", 8))),
+    ), problems, wrap=("依据",)),
+    Sheet("整改清单", (
+        NUMBER,
+        ("农户", (("户编号", 14), ("村", 10), ("户主", 8))),
+        ("问题", (("规则", 18), ("风险类型", 11), ("发现日期", 11), ("预警状态", 8))),
+        ("整改措施", (("帮扶措施", 12), ("责任渠道", 8), ("完成期限", 11), ("措施状态", 8),
+                      ("任务数", 7), ("制定日期", 11))),
+    ), rectification),
+    Sheet("任务清单", (
+        NUMBER,
+        ("农户", (("户编号", 14), ("村", 10), ("户主", 8))),
+        ("任务", (("规则", 18), ("帮扶措施", 12), ("任务", 22), ("责任渠道", 8))),
+        ("责任", (("责任单位", 16), ("责任人", 10))),
+        ("进度", (("完成期限", 11), ("状态", 8), ("完成日期", 11), ("逾期天数", 8))),
+    ), tasks, wrap=("任务",)),
+    Sheet("责任清单", (
+        NUMBER,
+        ("责任主体", (("责任单位", 22), ("责任人", 12), ("所在单位", 18))),
+        ("任务", (("任务数", 9), ("未完成", 9), ("逾期", 9), ("期内完成", 9))),
+    ), responsibility),
+    Sheet("效果清单", (
+        NUMBER,
+        ("农户", (("户编号", 14), ("村", 10), ("户主", 8))),
+        ("问题", (("规则", 18), ("风险类型", 11), ("发现日期", 11))),
+        ("销号", (("销号日期", 11), ("销号人", 10), ("消除依据排查", 22))),
+        ("效果", (("整改前", 30), ("整改后", 30), ("帮扶措施", 16))),
+    ), effect, wrap=("消除依据排查", "整改前", "整改后", "帮扶措施")),
+]
+SHEETS_BY_NAME = {sheet.name: sheet for sheet in SHEETS}
+
+
+# ── Reconciliation (对账销号) ─────────────────────────────────────────────────────────
+
+@dataclass
+class Tally:
+    code: str
+    name: str
+    raised: int = 0
+    closed: int = 0
+    dismissed: int = 0
+    open: int = 0
+
+    @property
+    def accounted(self) -> int:
+        return self.closed + self.dismissed + self.open
+
+    @property
+    def balanced(self) -> bool:
+        return self.raised == self.accounted
+
+
+@dataclass
+class Reconciliation:
+    villages: list[Tally]
+    total: Tally
+    problems: list[str] = field(default_factory=list)  # where it does not balance
+
+    @property
+    def balanced(self) -> bool:
+        return not self.problems
+
+
+def _moves(to_state: str):
+    return AlertMove.objects.filter(alert=OuterRef("pk"), to_state=to_state)
+
+
+def reconcile(scope: ListScope) -> Reconciliation:
+    """Problems raised = closed + dismissed + still open, per village, where closed and
+    dismissed are counted from the recorded moves and open from the alerts' state; plus
+    the agreement of each alert's state with its history and of the lists with each other.
+    """
+    last_move = AlertMove.objects.filter(alert=OuterRef("pk")).order_by("-id")
+    rows = scope.problems().order_by().annotate(
+        last_to=Subquery(last_move.values("to_state")[:1]),
+        close_move=Exists(_moves(State.CLOSED)), dismiss_move=Exists(_moves(State.DISMISSED)),
+        planned=Exists(Measure.objects.filter(alert=OuterRef("pk"))),
+    ).values_list("household__village_id", "household__village__name", "household__number",
+                  "rule", "state", "last_to", "close_move", "dismiss_move", "planned",
+                  "closed_at")
+    villages: dict[str, Tally] = {}
+    found: list[str] = []
+    for (code, name, number, rule, state, last_to, closed, dismissed, planned,
+         closed_at) in rows.iterator(chunk_size=CHUNK):
+        tally = villages.setdefault(code, Tally(code, name))
+        tally.raised += 1
+        tally.closed += closed
+        tally.dismissed += dismissed
+        tally.open += state not in FINAL_STATES
+        where = f"{name}（{code}）{number} {rule}"
+        if state != last_to:
+            found.append(f"{where}：状态为“{state}”，但流转记录最后为“{last_to or '无记录'}”")
+        if state == State.IN_ASSISTANCE and not planned:
+            found.append(f"{where}：状态为“帮扶中”，但整改清单中没有帮扶措施")
+        if state == State.CLOSED and closed_at is None:
+            found.append(f"{where}：已销号，但没有销号时间，不在效果清单中")
+    ordered = sorted(villages.values(), key=lambda t: t.code)
+    for t in ordered:
+        if not t.balanced:
+            found.insert(0, f"{t.name}（{t.code}）：发现 {t.raised} 条，销号 {t.closed} + 排除 "
+                            f"{t.dismissed} + 未销号 {t.open} = {t.accounted} 条，"
+                            f"相差 {t.raised - t.accounted} 条")
+    total = Tally(scope.place.code, scope.place.name)
+    for t in ordered:
+        total.raised += t.raised
+        total.closed += t.closed
+        total.dismissed += t.dismissed
+        total.open += t.open
+    found += effect_against_moves(scope) + tasks_against_lists(scope)
+    return Reconciliation(villages=ordered, total=total, problems=found)
+
+
+def effect_against_moves(scope: ListScope) -> list[str]:
+    """The effect list (alerts closed in the period) against the close moves recorded in
+    the period, village by village."""
+    listed = count_by_village(closed_in_period(scope))
+    moves = AlertMove.objects.filter(
+        scope.in_period("at"), to_state=State.CLOSED,
+        alert__in=scope.alerts.values("pk")).values("alert__household__village_id",
+                                                      "alert__household__village__name")
+    recorded: dict[str, list] = {}
+    for move in moves.order_by().annotate(n=Count("id")):
+        recorded[move["alert__household__village_id"]] = [
+            move["alert__household__village__name"], move["n"]]
+    found = []
+    for code in sorted(set(listed) | set(recorded)):
+        name, n_listed = listed.get(code, [None, 0])
+        name2, n_moves = recorded.get(code, [None, 0])
+        if n_listed != n_moves:
+            found.append(f"{name or name2}（{code}）：效果清单 {n_listed} 条，但期内销号记录 "
+                         f"{n_moves} 条")
+    return found
+
+
+def count_by_village(alerts) -> dict[str, list]:
+    """{village code: [name, number of alerts]}."""
+    counts = alerts.order_by().values("household__village_id", "household__village__name"
+                                      ).annotate(n=Count("id"))
+    return {c["household__village_id"]: [c["household__village__name"], c["n"]]
+            for c in counts}
+
+
+def tasks_against_lists(scope: ListScope) -> list[str]:
+    """The task list against the rectification list's task counts and the
+    responsibility list's totals."""
+    task_count = scope.list_tasks().count()
+    planned = scope.list_measures().aggregate(n=Count("tasks"))["n"] or 0
+    tallies = responsibility_tallies(scope)
+    responsible = sum(t["total"] for t in tallies)
+    overdue_listed = scope.list_tasks().overdue_on(scope.today).count()
+    overdue_responsible = sum(t["overdue"] for t in tallies)
+    found = []
+    if task_count != planned:
+        found.append(f"任务清单 {task_count} 项，整改清单措施下的任务共 {planned} 项")
+    if task_count != responsible:
+        found.append(f"任务清单 {task_count} 项，责任清单合计 {responsible} 项")
+    if overdue_listed != overdue_responsible:
+        found.append(f"任务清单逾期 {overdue_listed} 项，责任清单逾期合计 {overdue_responsible} 项")
+    return found
+

@@ -1,0 +1,333 @@
+"""Writes to alerts. Every move is recorded (who, when, from, to, note) in the same
+transaction (domain.md §7). What checks do to alerts is in alerts/findings.py."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from households.choices import CheckKind
+from households.models import Household
+from monitor.models import Role
+from monitor.policy import Thresholds
+from monitor.scope import alerts_visible_to, tasks_visible_to
+
+from .models import (
+    Alert,
+    AlertMove,
+    Measure,
+    MeasureCatalogue,
+    MeasureState,
+    Notification,
+    Plan,
+    State,
+    Task,
+    TaskState,
+    TaskUpdate,
+)
+
+
+def record_move(alert: Alert, *, to: str, actor=None, note: str = "") -> None:
+    AlertMove.objects.create(alert=alert, actor=actor, from_state=alert.state if alert.pk
+                             and alert.state != to else "", to_state=to, note=note)
+
+
+def deadlines(severity: str, raised: date, t: Thresholds) -> dict:
+    """Verify, plan and close deadlines from the severity's policy (§7)."""
+    days = {step: int(getattr(t, f"{severity}_{step}_days")) for step in ("verify", "plan",
+                                                                          "close")}
+    return {f"{step}_by": raised + timedelta(days=n) for step, n in days.items()}
+
+
+# ── Moves made by people (§7) ─────────────────────────────────────────────────────────
+#
+# Each move takes the acting user, is checked against scope (outside it the alert does
+# not exist), role and state, and is written with a conditional UPDATE keyed on the state
+# the actor saw: of two people moving the same alert at once, one wins and the other is
+# told it has moved. The move row is written in the same transaction.
+
+
+class MoveRefused(Exception):
+    """A move the rules do not allow; the message says why, in Chinese."""
+
+
+class IllegalMove(MoveRefused):
+    """Wrong state, wrong role or a missing reason, note or verification."""
+
+
+class MoveConflict(MoveRefused):
+    """Someone else moved the alert (or task) since the actor loaded it."""
+
+
+class NotFound(Http404):
+    """Outside the actor's scope, answered exactly as if it did not exist."""
+
+
+WORKERS = (Role.VILLAGE, Role.TOWN, Role.COUNTY)
+SUPERVISORS = (Role.TOWN, Role.COUNTY)
+OPEN_STATES = (State.RAISED, State.VERIFIED, State.IN_ASSISTANCE, State.READY_TO_CLOSE)
+
+
+@dataclass(frozen=True)
+class Move:
+    label: str
+    to: str
+    sources: tuple[str, ...]
+    roles: tuple[str, ...]
+    who: str  # the roles in words, for the refusal message
+
+
+MOVES = {
+    "verify": Move("核实", State.VERIFIED, (State.RAISED,), WORKERS, "村干部或乡镇、区县监管人员"),
+    "start": Move("开始帮扶", State.IN_ASSISTANCE, (State.VERIFIED,), WORKERS,
+                  "村干部或乡镇、区县监管人员"),
+    "dismiss": Move("排除", State.DISMISSED, (State.RAISED, State.VERIFIED), WORKERS,
+                    "村干部或乡镇、区县监管人员"),
+    "close": Move("销号", State.CLOSED, OPEN_STATES, SUPERVISORS, "乡镇或区县监管人员"),
+}
+
+
+def alert_in_scope(alert: Alert, actor) -> None:
+    if not alerts_visible_to(actor).filter(pk=alert.pk).exists():
+        raise NotFound("未找到该预警")
+
+
+def moves_for(alert: Alert, user) -> list[str]:
+    """The moves this user's role allows from the alert's state (for the page's buttons;
+    the services still check the rest, e.g. a reason or a verification)."""
+    return [key for key, move in MOVES.items()
+            if user.role in move.roles and alert.state in move.sources]
+
+
+def _allowed(alert: Alert, actor, key: str) -> Move:
+    move = MOVES[key]
+    alert_in_scope(alert, actor)
+    if actor.role not in move.roles:
+        raise IllegalMove(f"{Role(actor.role).label}不能{move.label}预警：须由{move.who}办理")
+    if alert.state not in move.sources:
+        sources = "、".join(f"“{s}”" for s in move.sources)
+        raise IllegalMove(f"预警当前为“{alert.state}”，不能{move.label}："
+                          f"只有{sources}状态的预警可以{move.label}")
+    return move
+
+
+def _move(alert: Alert, *, actor, to: str, note: str, **changes) -> Alert:
+    """Move the alert from the state the actor saw, or refuse if it has moved since."""
+    # Lock the household first, as the engine does, so a move and an evaluation of the
+    # same household take turns (PostgreSQL; SQLite serialises writers anyway).
+    list(Household.objects.select_for_update().filter(pk=alert.household_id).values("pk"))
+    now = timezone.now()
+    updated = Alert.objects.filter(pk=alert.pk, state=alert.state).update(
+        state=to, updated_at=now, **changes)
+    if not updated:
+        current = Alert.objects.filter(pk=alert.pk).values_list("state", flat=True).first()
+        raise MoveConflict(f"该预警刚被他人处理，当前状态为“{current}”，请刷新页面后再操作")
+    record_move(alert, to=to, actor=actor, note=note)
+    alert.state, alert.updated_at = to, now
+    for name, value in changes.items():
+        setattr(alert, name, value)
+    return alert
+
+
+def _verification(alert: Alert, check) -> None:
+    """A verification check of the alert's household, not older than the alert."""
+    if check.household_id != alert.household_id:
+        raise IllegalMove("所选排查不是该户的排查记录")
+    if check.kind != CheckKind.VERIFICATION:
+        raise IllegalMove(f"所选排查的类型是“{check.kind}”，须为“核实”排查")
+    if check.visit_date < alert.raised_on:
+        raise IllegalMove(f"核实排查日期 {check.visit_date} 早于预警发现日期 {alert.raised_on}")
+
+
+def _refresh_household(household_id: int) -> None:
+    from monitor.engine import refresh_status  # the engine imports this module
+
+    refresh_status(household_id)
+
+
+@transaction.atomic
+def alert_verify(*, alert: Alert, actor, note: str = "", check=None) -> Alert:
+    """预警 → 核实: a verification visit confirmed the problem. Needs a verification check
+    of the household or a note of what was found."""
+    _allowed(alert, actor, "verify")
+    note = note.strip()
+    if check is None and not note:
+        raise IllegalMove("核实须关联一次“核实”排查，或填写核实情况")
+    changes = {}
+    if check is not None:
+        _verification(alert, check)
+        changes["verification_check"] = check
+        note = note or f"{check.visit_date} 核实排查确认"
+    return _move(alert, actor=actor, to=State.VERIFIED, note=note, **changes)
+
+
+@transaction.atomic
+def alert_dismiss(*, alert: Alert, actor, reason: str) -> Alert:
+    """预警 or 核实 → 已排除: verification found it untrue. The reason is required."""
+    _allowed(alert, actor, "dismiss")
+    reason = (reason or "").strip()
+    if not reason:
+        raise IllegalMove("排除预警须填写理由")
+    _move(alert, actor=actor, to=State.DISMISSED, note=reason)
+    _refresh_household(alert.household_id)
+    return alert
+
+
+@transaction.atomic
+def alert_start_assistance(*, alert: Alert, actor, note: str = "") -> Alert:
+    """核实 → 帮扶中: the household's plan has at least one measure for this alert."""
+    _allowed(alert, actor, "start")
+    names = list(alert.measures.values_list("name", flat=True))
+    if not names:
+        raise IllegalMove("开始帮扶前，须先在一户一策中为该预警制定至少一项帮扶措施")
+    return _move(alert, actor=actor, to=State.IN_ASSISTANCE,
+                 note=note.strip() or f"帮扶措施：{'、'.join(names)}")
+
+
+@transaction.atomic
+def alert_close(*, alert: Alert, actor, note: str = "", check=None) -> Alert:
+    """→ 已销号, by a town or county supervisor: from 待销号 (a newer check no longer
+    fires the rule), or from any open state with a verification check dated after the
+    alert was raised that no longer found the problem."""
+    _allowed(alert, actor, "close")
+    changes = {"closed_at": timezone.now(), "closed_by": actor}
+    if alert.state != State.READY_TO_CLOSE:
+        check = check or alert.verification_check
+        if check is None:
+            raise IllegalMove(f"预警当前为“{alert.state}”：只有“待销号”的预警，或关联了发现之后的"
+                              "“核实”排查的预警才能销号")
+        _verification(alert, check)
+        if check.visit_date <= alert.raised_on:
+            raise IllegalMove(f"核实排查日期 {check.visit_date} 须晚于预警发现日期 "
+                              f"{alert.raised_on}")
+        if alert.last_seen_on >= check.visit_date:
+            raise IllegalMove(f"{alert.last_seen_on} 的排查仍发现该问题，不能销号")
+        changes["verification_check"] = check
+        note = note.strip() or f"{check.visit_date} 核实排查未再发现问题"
+    else:
+        when = alert.cleared_by.visit_date if alert.cleared_by_id else ""
+        note = note.strip() or f"{when} 排查未再发现问题".strip()
+    _move(alert, actor=actor, to=State.CLOSED, note=note, **changes)
+    _refresh_household(alert.household_id)
+    return alert
+
+
+# ── One plan per household: measures and tasks (§7) ──────────────────────────────────
+
+def catalogue_for(rule: str) -> list[MeasureCatalogue]:
+    return list(MeasureCatalogue.objects.filter(rule=rule, active=True))
+
+
+@transaction.atomic
+def plan_add_measure(*, alert: Alert, actor, measure: str, deadline: date,
+                     note: str = "") -> Measure:
+    """Add a measure from the rule's catalogue for an open alert to the household's plan
+    (created with its first measure)."""
+    alert_in_scope(alert, actor)
+    if actor.role not in WORKERS:
+        raise IllegalMove(f"{Role(actor.role).label}不能制定帮扶措施")
+    if not alert.is_open:
+        raise IllegalMove(f"预警已“{alert.state}”，不能再制定帮扶措施")
+    entry = MeasureCatalogue.objects.filter(rule=alert.rule, name=measure, active=True).first()
+    if entry is None:
+        offered = "、".join(e.name for e in catalogue_for(alert.rule)) or "（目录为空）"
+        raise IllegalMove(f"“{measure}”不在 {alert.rule} 的帮扶措施目录中，可选：{offered}")
+    if deadline is None:
+        raise IllegalMove("帮扶措施须填写完成期限")
+    plan, _ = Plan.objects.get_or_create(household_id=alert.household_id,
+                                         defaults={"created_by": actor})
+    return Measure.objects.create(plan=plan, alert=alert, name=entry.name,
+                                  channel=entry.channel, deadline=deadline,
+                                  note=note.strip(), created_by=actor)
+
+
+def _person_label(person) -> str:
+    return person.get_full_name() or person.username
+
+
+@transaction.atomic
+def task_assign(*, measure: Measure, actor, unit: str, due: date, person=None,
+                title: str = "", note: str = "") -> Task:
+    """Assign a task for a measure to a unit and optionally a person who can see it
+    (department staff of the measure's channel, or an officer of the household's place)."""
+    alert = measure.alert
+    alert_in_scope(alert, actor)
+    if actor.role not in SUPERVISORS:
+        raise IllegalMove(f"{Role(actor.role).label}不能指派任务：须由乡镇或区县监管人员指派")
+    if not alert.is_open:
+        raise IllegalMove(f"预警已“{alert.state}”，不能再指派任务")
+    unit = (unit or (person.unit if person else "")).strip()
+    if not unit:
+        raise IllegalMove("任务须填写责任单位")
+    if due is None:
+        raise IllegalMove("任务须填写完成期限")
+    task = Task.objects.create(
+        measure=measure, household_id=alert.household_id, channel=measure.channel,
+        title=title.strip() or measure.name, unit=unit, person=person, due=due,
+        note=note.strip(), assigned_by=actor)
+    if person is not None:
+        if not tasks_visible_to(person).filter(pk=task.pk).exists():
+            raise IllegalMove(f"责任人 {_person_label(person)} 不负责该户所在地区或该渠道，"
+                              "看不到这项任务，请另选")
+        Notification.objects.create(
+            user=person, text=f"新任务：{alert.household.number} {task.title}，"
+                              f"{due} 前完成", link=task_link(task))
+    who = f"{unit} {_person_label(person)}" if person else unit
+    TaskUpdate.objects.create(task=task, actor=actor, to_state=task.state,
+                              note=f"指派给 {who}，{due} 前完成")
+    return task
+
+
+TASK_ORDER = [TaskState.TODO, TaskState.DOING, TaskState.DONE]
+
+
+@transaction.atomic
+def task_update(*, task: Task, actor, state: str, note: str = "") -> Task:
+    """Move a task forward (待办 → 进行中 → 已完成) or add a progress note. Department staff
+    update the tasks of their channel; supervisors and the assignee any they can see."""
+    if not tasks_visible_to(actor).filter(pk=task.pk).exists():
+        raise NotFound("未找到该任务")
+    if actor.role not in (Role.DEPARTMENT, *SUPERVISORS) and task.person_id != actor.pk:
+        raise IllegalMove(f"{Role(actor.role).label}只能更新指派给自己的任务")
+    if state not in TASK_ORDER:
+        raise IllegalMove(f"未知的任务状态“{state}”，可选：{'、'.join(TASK_ORDER)}")
+    note = note.strip()
+    if task.state == TaskState.DONE:
+        raise IllegalMove("任务已完成，不能再修改")
+    if TASK_ORDER.index(state) < TASK_ORDER.index(task.state):
+        raise IllegalMove(f"任务不能从“{task.state}”退回“{state}”")
+    if state == task.state and not note:
+        raise IllegalMove("状态未变化：请选择新的状态或填写进展说明")
+    now = timezone.now()
+    changes = {"state": state, "updated_at": now}
+    if note:
+        changes["note"] = note
+    if state == TaskState.DONE:
+        changes["done_at"] = now
+    if not Task.objects.filter(pk=task.pk, state=task.state).update(**changes):
+        raise MoveConflict("该任务刚被他人更新，请刷新页面后再操作")
+    TaskUpdate.objects.create(task=task, actor=actor, from_state=task.state, to_state=state,
+                              note=note)
+    for name, value in changes.items():
+        setattr(task, name, value)
+    _derive_measure_state(task.measure_id)
+    return task
+
+
+def _derive_measure_state(measure_id: int) -> None:
+    """A measure is 已落实 when all its tasks are done, 落实中 once any has started."""
+    states = set(Task.objects.filter(measure_id=measure_id).values_list("state", flat=True))
+    if states == {TaskState.DONE}:
+        new = MeasureState.DONE
+    elif states & {TaskState.DOING, TaskState.DONE}:
+        new = MeasureState.UNDER_WAY
+    else:
+        new = MeasureState.PLANNED
+    Measure.objects.filter(pk=measure_id).exclude(state=new).update(state=new)
+
+
+def task_link(task: Task) -> str:
+    return reverse("alerts:tasks") + f"#task-{task.pk}"

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "alerts"
+urlpatterns = [
+    path("", views.alert_queue, name="queue"),
+    path("<int:pk>/", views.alert_detail, name="detail"),
+    path("<int:pk>/move/", views.alert_move, name="move"),
+    path("<int:pk>/measures/", views.measure_add, name="add_measure"),
+    path("plans/<str:number>/", views.household_plan, name="plan"),
+    path("measures/<int:pk>/tasks/", views.task_assign, name="assign_task"),
+    path("tasks/", views.task_list, name="tasks"),
+    path("tasks/<int:pk>/", views.task_update, name="update_task"),
+    path("five-lists/", views.five_lists, name="five_lists"),
+    path("five-lists/export/", views.five_lists_export, name="five_lists_export"),
+    path("exports/", views.export_start, name="export_start"),
+    path("exports/<int:pk>/", views.export_status, name="export"),
+    path("exports/<int:pk>/download/", views.export_download, name="export_download"),
+    path("notifications/", views.notifications, name="notifications"),
+]

@@ -1,0 +1,341 @@
+"""Pages for alerts at work: the queue, an alert, a household's plan, tasks, the five lists.
+
+Every page reads through monitor/scope.py; anything outside it is a 404, the same answer
+as for something that does not exist. Views only translate: scope, validate, call a
+service, redirect with its message.
+"""
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F, Prefetch, Q
+from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from households.choices import CheckKind
+from households.models import Check
+from monitor.models import Role, User
+from monitor.rules import RULES
+from monitor.scope import (
+    alerts_visible_to,
+    households_visible_to,
+    measures_visible_to,
+    places_visible_to,
+    tasks_visible_to,
+)
+
+from . import services
+from .exports import XLSX_NAME, export_request, write_five_lists, zip_csvs
+from .five_lists import SHEETS, list_scope, reconcile
+from .models import ExportJob, ExportState, Notification, Severity, State, TaskState
+
+PREVIEW_ROWS = 100
+
+
+# ── The alert queue and one alert ─────────────────────────────────────────────────────
+
+@login_required
+def alert_queue(request):
+    """Alerts in scope, filtered by state, severity, rule and overdue, due first."""
+    alerts = alerts_visible_to(request.user).with_due().select_related("household__village")
+    state = request.GET.get("state", "open")
+    if state == "open":
+        alerts = alerts.open()
+    elif state in State.values:
+        alerts = alerts.filter(state=state)
+    filters = {"state": state}
+    for name in ("severity", "rule"):
+        value = request.GET.get(name, "")
+        if value:
+            alerts = alerts.filter(**{name: value})
+        filters[name] = value
+    filters["overdue"] = request.GET.get("overdue", "")
+    if filters["overdue"]:
+        alerts = alerts.filter(overdue=True)
+    alerts = alerts.order_by(F("due").asc(nulls_last=True), "id")
+    page = Paginator(alerts, 50).get_page(request.GET.get("page"))
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    return render(request, "alerts/queue.html", {
+        "page": page, "filters": filters, "query": query, "states": State.values,
+        "severities": Severity.choices, "rules": [r.code for r in RULES],
+        "today": timezone.localdate(),
+    })
+
+
+@login_required
+def alert_detail(request, pk):
+    user = request.user
+    alert = get_object_or_404(alerts_visible_to(user).select_related(
+        "household__village__parent", "first_check", "last_check", "cleared_by",
+        "verification_check", "closed_by"), pk=pk)
+    measures = measures_visible_to(user).filter(alert=alert).prefetch_related(
+        Prefetch("tasks", queryset=tasks_visible_to(user).select_related("person")))
+    return render(request, "alerts/detail.html", {
+        "alert": alert,
+        "history": alert.moves.select_related("actor"),
+        "measures": measures,
+        "moves": [(key, services.MOVES[key].label) for key in services.moves_for(alert, user)],
+        "verifications": Check.objects.filter(household=alert.household,
+                                              kind=CheckKind.VERIFICATION,
+                                              visit_date__gte=alert.raised_on),
+        "catalogue": services.catalogue_for(alert.rule)
+        if alert.is_open and user.role in services.WORKERS else [],
+    })
+
+
+@login_required
+@require_POST
+def alert_move(request, pk):
+    user = request.user
+    alert = get_object_or_404(alerts_visible_to(user), pk=pk)
+    action, note = request.POST.get("action", ""), request.POST.get("note", "")
+    if action not in services.MOVES:
+        return HttpResponseBadRequest("未知操作")
+    seen = request.POST.get("state")
+    if seen and seen != alert.state:
+        messages.error(request, f"该预警刚被他人处理，当前状态为“{alert.state}”，请确认后再操作")
+        return redirect("alerts:detail", pk=alert.pk)
+    check = None
+    if request.POST.get("check"):
+        check = get_object_or_404(Check, pk=request.POST["check"], household=alert.household)
+    try:
+        if action == "verify":
+            services.alert_verify(alert=alert, actor=user, note=note, check=check)
+        elif action == "dismiss":
+            services.alert_dismiss(alert=alert, actor=user, reason=note)
+        elif action == "start":
+            services.alert_start_assistance(alert=alert, actor=user, note=note)
+        else:
+            services.alert_close(alert=alert, actor=user, note=note, check=check)
+    except services.MoveRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"已{services.MOVES[action].label}：现为“{alert.state}”")
+    return redirect("alerts:detail", pk=alert.pk)
+
+
+# ── One plan per household: measures and tasks ───────────────────────────────────────
+
+@login_required
+def household_plan(request, number):
+    """一户一策: the household's alerts, their measures and tasks, in one page."""
+    user = request.user
+    household = get_object_or_404(households_visible_to(user).select_related(
+        "village__parent"), number=number)
+    alerts = list(alerts_visible_to(user).filter(household=household).order_by(
+        "-raised_on", "id"))
+    tasks = tasks_visible_to(user).select_related("person")
+    measures = measures_visible_to(user).filter(alert__household=household).select_related(
+        "alert").prefetch_related(Prefetch("tasks", queryset=tasks)).order_by("alert_id", "id")
+    by_alert = {}
+    for measure in measures:
+        by_alert.setdefault(measure.alert_id, []).append(measure)
+    can_plan = user.role in services.WORKERS
+    catalogues = {}
+    if can_plan:
+        for alert in alerts:
+            if alert.is_open and alert.rule not in catalogues:
+                catalogues[alert.rule] = services.catalogue_for(alert.rule)
+    rows = [{"alert": a, "measures": by_alert.get(a.id, []),
+             "catalogue": catalogues.get(a.rule, []) if a.is_open else []} for a in alerts]
+    return render(request, "alerts/plan.html", {
+        "household": household,
+        "open_rows": [r for r in rows if r["alert"].is_open],
+        "final_rows": [r for r in rows if not r["alert"].is_open],
+        "can_assign": user.role in services.SUPERVISORS,
+        "people": assignable_people(household),
+        "today": timezone.localdate(),
+    })
+
+
+def assignable_people(household) -> list[User]:
+    """People who could carry a task of this household: officers and supervisors of its
+    village, town and county, and department staff of its county (the service checks
+    the channel)."""
+    code = household.village_id
+    return list(User.objects.filter(is_active=True).filter(
+        Q(role__in=(Role.VILLAGE, Role.TOWN, Role.COUNTY),
+          place_id__in=(code, code[:9], code[:6]))
+        | Q(role=Role.DEPARTMENT, place_id=code[:6])).order_by("role", "channel", "username"))
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_POST
+def measure_add(request, pk):
+    alert = get_object_or_404(alerts_visible_to(request.user).select_related("household"),
+                              pk=pk)
+    try:
+        measure = services.plan_add_measure(
+            alert=alert, actor=request.user, measure=request.POST.get("measure", ""),
+            deadline=_day(request.POST.get("deadline", "")), note=request.POST.get("note", ""))
+    except services.MoveRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"已制定帮扶措施：{measure.name}")
+    return redirect("alerts:plan", number=alert.household.number)
+
+
+@login_required
+@require_POST
+def task_assign(request, pk):
+    measure = get_object_or_404(measures_visible_to(request.user).select_related(
+        "alert__household"), pk=pk)
+    person = None
+    if request.POST.get("person"):
+        person = User.objects.filter(pk=request.POST["person"], is_active=True).first()
+        if person is None:
+            raise Http404("未找到该用户")
+    try:
+        task = services.task_assign(
+            measure=measure, actor=request.user, unit=request.POST.get("unit", ""),
+            person=person, due=_day(request.POST.get("due", "")),
+            title=request.POST.get("title", ""), note=request.POST.get("note", ""))
+    except services.MoveRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"已指派任务：{task.title}（{task.unit}）")
+    return redirect("alerts:plan", number=measure.alert.household.number)
+
+
+# ── Tasks (department staff: their channel only) ──────────────────────────────────────
+
+@login_required
+def task_list(request):
+    tasks = tasks_visible_to(request.user).select_related(
+        "household__village", "measure__alert", "person")
+    state = request.GET.get("state", "open")
+    if state == "open":
+        tasks = tasks.open()
+    elif state in TaskState.values:
+        tasks = tasks.filter(state=state)
+    page = Paginator(tasks.order_by("due", "id"), 50).get_page(request.GET.get("page"))
+    return render(request, "alerts/tasks.html", {
+        "page": page, "state": state, "states": TaskState.values,
+        "today": timezone.localdate(),
+    })
+
+
+@login_required
+@require_POST
+def task_update(request, pk):
+    task = get_object_or_404(tasks_visible_to(request.user), pk=pk)
+    try:
+        services.task_update(task=task, actor=request.user, state=request.POST.get("state", ""),
+                             note=request.POST.get("note", ""))
+    except services.MoveRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"任务“{task.title}”现为“{task.state}”")
+    return redirect(request.POST.get("next") or "alerts:tasks")
+
+
+# ── The five lists ────────────────────────────────────────────────────────────────────
+
+def _list_request(user, data):
+    """The place and period asked for, within the user's places (else 404)."""
+    code = data.get("place") or (user.place_id or "")
+    place = get_object_or_404(places_visible_to(user), code=code) if code else None
+    start = _day(data.get("from", ""))
+    end = _day(data.get("to", "")) or timezone.localdate()
+    errors = []
+    for name, label in (("from", "起始日期"), ("to", "截止日期")):
+        if data.get(name) and _day(data[name]) is None:
+            errors.append(f"{label}“{data[name]}”无效，应为 YYYY-MM-DD")
+    if start and start > end:
+        errors.append(f"起始日期 {start} 晚于截止日期 {end}")
+    return place, start, end, errors
+
+
+@login_required
+def five_lists(request):
+    place, start, end, errors = _list_request(request.user, request.GET)
+    context = {"place": place, "start": start, "end": end, "errors": errors,
+               "places": places_visible_to(request.user)[:2000]}
+    if place is not None and not errors:
+        scope = list_scope(place=place, start=start, end=end, user=request.user)
+        context["reconciliation"] = reconcile(scope)
+        context["sheets"] = [
+            {"name": sheet.name, "columns": sheet.columns,
+             "rows": _first(sheet.rows(scope), PREVIEW_ROWS)} for sheet in SHEETS]
+        context["query"] = f"place={place.code}&from={start or ''}&to={end}"
+        context["jobs"] = ExportJob.objects.filter(user=request.user)[:5]
+    return render(request, "alerts/five_lists.html", context)
+
+
+def _first(rows, n: int) -> list:
+    out = []
+    for row in rows:
+        out.append(row)
+        if len(out) >= n:
+            break
+    return out
+
+
+@login_required
+def five_lists_export(request):
+    """The lists as a download, written now: 五张清单.xlsx, or the five CSVs in a zip."""
+    place, start, end, errors = _list_request(request.user, request.GET)
+    fmt = request.GET.get("format", "xlsx")
+    if place is None or errors or fmt not in ("xlsx", "csv"):
+        return HttpResponseBadRequest("；".join(errors) or "请选择地区和格式")
+    scope = list_scope(place=place, start=start, end=end, user=request.user)
+    folder = Path(tempfile.mkdtemp(prefix="five-lists-"))
+    files, _ = write_five_lists(folder, scope, fmt)
+    target = files[0] if fmt == "xlsx" else zip_csvs(folder)
+    name = f"{place.name}{XLSX_NAME}" if fmt == "xlsx" else f"{place.name}五张清单.zip"
+    return FileResponse(target.open("rb"), as_attachment=True, filename=name)
+
+
+@login_required
+@require_POST
+def export_start(request):
+    place, start, end, errors = _list_request(request.user, request.POST)
+    fmt = request.POST.get("format", "xlsx")
+    if place is None or errors or fmt not in ("xlsx", "csv"):
+        return HttpResponseBadRequest("；".join(errors) or "请选择地区和格式")
+    job = export_request(user=request.user, place=place, start=start, end=end, fmt=fmt)
+    return redirect("alerts:export", pk=job.pk)
+
+
+@login_required
+def export_status(request, pk):
+    job = get_object_or_404(ExportJob.objects.select_related("place"), pk=pk,
+                            user=request.user)
+    return render(request, "alerts/export.html", {"job": job})
+
+
+@login_required
+def export_download(request, pk):
+    job = get_object_or_404(ExportJob.objects.select_related("place"), pk=pk,
+                            user=request.user, state=ExportState.DONE)
+    path = Path(job.file)
+    if not path.exists():
+        raise Http404("文件已清理，请重新导出")
+    return FileResponse(path.open("rb"), as_attachment=True,
+                        filename=f"{job.place.name}{path.name}")
+
+
+# ── Notifications ─────────────────────────────────────────────────────────────────────
+
+@login_required
+def notifications(request):
+    mine = Notification.objects.filter(user=request.user)
+    if request.method == "POST":
+        mine.filter(read=False).update(read=True)
+        return redirect("alerts:notifications")
+    page = Paginator(mine, 50).get_page(request.GET.get("page"))
+    return render(request, "alerts/notifications.html", {"page": page})
+

@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from .models import Check, Household, Member, Place
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    autocomplete_fields = ("parent",)
+
+
+class MemberInline(admin.TabularInline):
+    model = Member
+    extra = 0
+
+
+@admin.register(Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = ("number", "head_name", "village", "poverty_status", "household_class",
+                    "key_group", "monitoring_category")
+    list_filter = ("poverty_status", "household_class", "key_group", "monitoring_category")
+    search_fields = ("number", "head_name")
+    autocomplete_fields = ("village", "info_officer")
+    readonly_fields = ("household_class", "key_group", "monitoring_category")
+    inlines = [MemberInline]
+
+
+@admin.register(Check)
+class CheckAdmin(admin.ModelAdmin):
+    list_display = ("household", "visit_date", "kind", "officer_name", "evaluated_at")
+    list_filter = ("kind",)
+    search_fields = ("household__number",)
+    raw_id_fields = ("household",)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a correction is a new check (domain.md §4)

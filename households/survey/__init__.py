@@ -1,0 +1,1 @@
+"""The county's survey workbook (interfaces.md): reading, validating, importing."""

@@ -1,0 +1,282 @@
+"""Importing the survey workbook: the county's bulk path in (interfaces.md).
+
+Keys: households by 户编号, members by 身份证号, checks by (户编号, 排查日期, 排查类型).
+Importing the same workbook twice changes nothing the second time; a changed row updates
+its record, except a check whose household's alerts a person already worked on — a
+correction is then a new check (domain.md §4).
+
+The whole workbook is validated first (validation.py), then the good rows are written in
+bulk, and the touched households are evaluated in batches (survey_evaluate).
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from households.idnumber import parse_id_number
+from households.models import Check, Household, Member, Place
+from households.services import member_snapshot
+from monitor.engine import evaluate_households, refresh_status
+from monitor.policy import Policy
+
+from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS, OBSERVED
+from .reading import SHEET_NAMES, read_workbook
+from .registry import Registry, Row, chunks, registry_load
+from .validation import Rejected, Survey, clean_sheet, newest_in_file, survey_validate
+
+BATCH = 1000  # rows per INSERT / UPDATE statement
+EVALUATION_BATCH = 500  # households per engine transaction (issue 3: batches, not one each)
+OBSERVED_FIELDS = {MEMBER_FIELDS[column] for column in OBSERVED}
+STATUS_FIELDS = {"registered", "poverty_status"}  # what the key groups (§3) read
+
+
+@dataclass
+class ImportResult:
+    households_created: int = 0
+    households_updated: int = 0
+    members_created: int = 0
+    members_updated: int = 0
+    members_stale: int = 0  # rows older than the registry's newest visit of the household
+    checks_created: int = 0
+    checks_updated: int = 0
+    alerts_raised: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    headers: dict[str, list[str]] = field(default_factory=dict)  # the input's columns
+    evaluate: set[int] = field(default_factory=set)  # households whose checks changed
+    refresh: set[int] = field(default_factory=set)  # households whose registration changed
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({(r.sheet, r.row) for r in self.rejected})
+
+
+def survey_read(path: Path, today: date) -> tuple[Survey, Registry]:
+    """Read and validate the whole workbook against the registry; nothing is written.
+    Raises UnreadableFile when the input cannot be read at all."""
+    sheets = read_workbook(path)
+    villages = set(Place.objects.villages().values_list("code", flat=True))
+    survey = Survey(*(clean_sheet(sheets[name], villages, today) for name in SHEET_NAMES))
+    rows = {sheet.name: [cleaned for _, cleaned in sheet.rows.values()]
+            for sheet in survey.sheets()}
+    registry = registry_load(
+        numbers={c["户编号"] for sheet in rows.values() for c in sheet},
+        id_numbers=set(survey.members.rows) | {c["户主身份证号"] for c in rows["农户"]},
+        check_keys={(c["户编号"], c["排查日期"], c["排查类型"]) for c in rows["排查"]})
+    survey_validate(survey, registry)
+    return survey, registry
+
+
+@transaction.atomic
+def survey_import(*, path: Path, dry_run: bool = False, today: date | None = None
+                  ) -> ImportResult:
+    """Validate every row, write the good ones, and say what was rejected and why.
+    With dry_run everything is validated and counted, then rolled back."""
+    survey, registry = survey_read(path, today or timezone.localdate())
+    result = ImportResult(headers={s.name: s.header for s in survey.sheets()},
+                          warnings=[w for s in survey.sheets() for w in s.warnings])
+    ids = write_households(survey, registry, result)
+    members = write_members(survey, registry, ids, result)
+    write_checks(survey, registry, ids, members, result)
+    result.rejected = sorted((r for s in survey.sheets() for r in s.rejected),
+                             key=lambda r: (SHEET_NAMES.index(r.sheet), r.row))
+    if result.members_stale:
+        result.warnings.append(
+            f"成员：{result.members_stale} 人的在校、健康、劳动、务工、参保情况早于系统中该户"
+            "最近一次排查，只记入本文件的排查，成员信息保留最近一次排查所见")
+    if dry_run:
+        transaction.set_rollback(True)
+    return result
+
+
+def bulk_update(model, objects: list, fields: list[str]) -> None:
+    if objects:
+        model.objects.bulk_update(objects, fields, batch_size=BATCH)
+
+
+def merged(known: Row, names, changed: dict) -> dict:
+    """A stored row's values for `names`, with the changes applied."""
+    return {name: changed.get(name, getattr(known, name)) for name in names}
+
+
+def write_households(survey: Survey, registry: Registry, result: ImportResult
+                     ) -> dict[str, int]:
+    """Create and update households; returns 户编号 → id for every household named."""
+    ids = {number: row.id for number, row in registry.households.items()}
+    new, updated, fields, now = [], [], set(), timezone.now()
+    for number, (_, cleaned) in survey.households.rows.items():
+        values = {name: cleaned[c] for c, name in HOUSEHOLD_FIELDS.items() if c in cleaned}
+        known = registry.households.get(number)
+        if known is None:
+            new.append(Household(number=number, **values))
+            continue
+        changed = {name: v for name, v in values.items() if getattr(known, name) != v}
+        if changed:
+            fields.update(changed)
+            updated.append(Household(id=known.id, number=number, updated_at=now,
+                                     **merged(known, HOUSEHOLD_FIELDS.values(), changed)))
+            if STATUS_FIELDS & changed.keys():
+                result.refresh.add(known.id)
+    Household.objects.bulk_create(new, batch_size=BATCH)
+    bulk_update(Household, updated, [*fields, "updated_at"])
+    ids.update((h.number, h.id) for h in new)
+    result.refresh.update(h.id for h in new if h.registered)
+    result.households_created, result.households_updated = len(new), len(updated)
+    return ids
+
+
+@dataclass
+class MemberChanges:
+    households: set[int] = field(default_factory=set)  # whose members this import changed
+    # What the file's rows say a member was at visits older than the registry's newest
+    # (id number → field → value): recorded on those checks, not on the member.
+    as_seen: dict[str, dict] = field(default_factory=dict)
+
+
+def write_members(survey: Survey, registry: Registry, ids: dict[str, int],
+                  result: ImportResult) -> MemberChanges:
+    """Create and update members.
+
+    A member row describes the person as of the household's newest check in this file;
+    when the registry already knows a newer visit, what that visit observed (schooling,
+    health, labour, work, insurance) stays on the member and the row's values go only to
+    this file's checks (a late check is judged on what it saw, domain.md §5)."""
+    newest = newest_in_file(survey.checks)
+    new, updated, fields, changes = [], [], set(), MemberChanges()
+    for id_number, (_, cleaned) in survey.members.rows.items():
+        number = cleaned["户编号"]
+        values = {name: cleaned[c] for c, name in MEMBER_FIELDS.items() if c in cleaned}
+        known = registry.members.get(id_number)
+        if known is None:
+            parsed = parse_id_number(id_number)
+            new.append(Member(household_id=ids[number], id_number=id_number,
+                              birth_date=parsed.birth_date, male=parsed.male, **values))
+            continue
+        changed = {name: v for name, v in values.items() if getattr(known, name) != v}
+        in_registry = registry.newest_visit.get(ids[number])
+        seen = {name: v for name, v in changed.items() if name in OBSERVED_FIELDS}
+        if seen and number in newest and in_registry and newest[number] < in_registry:
+            result.members_stale += 1
+            changes.as_seen[id_number] = seen
+            changes.households.add(ids[number])
+            changed = {name: v for name, v in changed.items() if name not in seen}
+        if changed:
+            fields.update(changed)
+            updated.append(Member(id=known.id, household_id=ids[number], id_number=id_number,
+                                  **merged(known, MEMBER_FIELDS.values(), changed)))
+    Member.objects.bulk_create(new, batch_size=BATCH)
+    bulk_update(Member, updated, list(fields))
+    result.members_created, result.members_updated = len(new), len(updated)
+    changes.households.update(m.household_id for m in new + updated)
+    return changes
+
+
+def write_checks(survey: Survey, registry: Registry, ids: dict[str, int],
+                 members: MemberChanges, result: ImportResult) -> None:
+    """Create and correct checks, a chunk of households at a time, so only a chunk's
+    member snapshots are held at once.
+
+    A new check records the members as they are after this import. A stored check takes
+    them again only when this import changed them and it is the household's newest in the
+    file, and nobody has worked on the household's alerts (such checks are never edited)."""
+    newest = newest_in_file(survey.checks)
+
+    def retake(household_id: int, cleaned: dict) -> bool:
+        return (household_id in members.households and household_id not in registry.worked
+                and cleaned["排查日期"] == newest[cleaned["户编号"]])
+
+    by_household = defaultdict(list)
+    for _, cleaned in survey.checks.rows.values():
+        household_id = ids[cleaned["户编号"]]
+        known = registry.checks.get((household_id, cleaned["排查日期"], cleaned["排查类型"]))
+        by_household[household_id].append((cleaned, known))
+    for part in chunks(sorted(by_household)):
+        rows = [(h, cleaned, known) for h in part for cleaned, known in by_household[h]]
+        snapshots = member_snapshots(
+            {h for h, cleaned, known in rows if known is None or retake(h, cleaned)},
+            members.as_seen)
+        stored = dict(Check.objects.filter(id__in=[
+            known.id for h, cleaned, known in rows if known and retake(h, cleaned)
+        ]).values_list("id", "members"))
+        writes = CheckWrites()
+        for household_id, cleaned, known in rows:
+            writes.add(household_id, cleaned, known, snapshots[household_id], stored, result)
+        writes.save(result)
+
+
+def member_snapshots(household_ids: set[int], as_seen: dict[str, dict]
+                     ) -> dict[int, list[dict]]:
+    """The households' members as this file's checks saw them: the members after this
+    import's rows, with what the rows say where the member kept a newer visit's state."""
+    snapshots = defaultdict(list)
+    for member in Member.objects.filter(household_id__in=household_ids).order_by(
+            "household_id", "id"):
+        for name, value in as_seen.get(member.id_number, {}).items():
+            setattr(member, name, value)
+        snapshots[member.household_id].append(member_snapshot(member))
+    return snapshots
+
+
+@dataclass
+class CheckWrites:
+    """One chunk's new checks and corrections. Corrections whose member snapshot changed
+    are written apart, so no other check's snapshot is overwritten."""
+
+    new: list[Check] = field(default_factory=list)
+    plain: list[Check] = field(default_factory=list)
+    with_members: list[Check] = field(default_factory=list)
+    fields: set[str] = field(default_factory=set)
+
+    def add(self, household_id: int, cleaned: dict, known: Row | None, snapshot: list,
+            stored: dict[int, list], result: ImportResult) -> None:
+        values = {name: cleaned[c] for c, name in CHECK_FIELDS.items() if c in cleaned}
+        if known is None:
+            self.new.append(Check(household_id=household_id, visit_date=cleaned["排查日期"],
+                                  kind=cleaned["排查类型"], members=snapshot, **values))
+            return
+        changed = {name: v for name, v in values.items() if getattr(known, name) != v}
+        self.fields.update(changed)
+        check = Check(id=known.id, household_id=household_id, evaluated_at=None,
+                      **merged(known, CHECK_FIELDS.values(), changed))
+        if known.id in stored and stored[known.id] != snapshot:
+            check.members = snapshot
+            self.with_members.append(check)
+        elif changed:
+            self.plain.append(check)
+        elif known.evaluated_at is None:
+            result.evaluate.add(household_id)  # stored earlier, never evaluated
+
+    def save(self, result: ImportResult) -> None:
+        """Write the chunk; a changed check is evaluated again (evaluated_at cleared)."""
+        Check.objects.bulk_create(self.new, batch_size=BATCH)
+        bulk_update(Check, self.plain, [*self.fields, "evaluated_at"])
+        bulk_update(Check, self.with_members, [*self.fields, "members", "evaluated_at"])
+        result.checks_created += len(self.new)
+        result.checks_updated += len(self.plain) + len(self.with_members)
+        result.evaluate.update(c.household_id for c in self.new + self.plain
+                               + self.with_members)
+
+
+def survey_evaluate(result: ImportResult,
+                    progress: Callable[[int, int], None] | None = None) -> int:
+    """Bring alerts, classes and groups up to date for every household the import
+    touched: the engine in batches for changed checks, then the groups of households
+    whose registration alone changed. Returns the number of alerts raised."""
+    ids, policy = sorted(result.evaluate), Policy()
+    only_status = sorted(result.refresh - result.evaluate)
+    total = len(ids) + len(only_status)
+    for start in range(0, len(ids), EVALUATION_BATCH):
+        batch = ids[start:start + EVALUATION_BATCH]
+        result.alerts_raised += evaluate_households(batch, policy).alerts_raised
+        if progress:
+            progress(start + len(batch), total)
+    for done, household_id in enumerate(only_status, start=len(ids) + 1):
+        refresh_status(household_id)  # the engine replays nothing without a changed check
+        if progress and (done % EVALUATION_BATCH == 0 or done == total):
+            progress(done, total)
+    return result.alerts_raised

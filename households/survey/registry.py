@@ -1,0 +1,100 @@
+"""What the registry already holds for the keys of one workbook, loaded in bulk.
+
+One query per kind and chunk of keys, never one per row. Rows are kept as named tuples
+of plain values (not model instances), with repeated words and amounts shared, which is
+what comparing a county file of 140,000 households against the registry needs.
+"""
+
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count
+
+from alerts.models import AlertMove
+from households.models import Check, Household, Member
+
+from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS
+
+CHUNK = 2000  # keys per IN (...) list: well inside SQLite's and PostgreSQL's limits
+
+
+def chunks(items: Iterable, size: int = CHUNK):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+CheckKey = tuple[int, date, str]  # (household id, visit date, kind)
+Row = tuple  # a stored row, named (values_list(named=True)): .id and the fields it writes
+
+
+@dataclass
+class Registry:
+    households: dict[str, Row] = field(default_factory=dict)  # 户编号 → row
+    members: dict[str, Row] = field(default_factory=dict)  # 身份证号 → row
+    member_counts: dict[int, int] = field(default_factory=dict)  # household id → members
+    checks: dict[CheckKey, Row] = field(default_factory=dict)
+    newest_visit: dict[int, date] = field(default_factory=dict)  # household id → date
+    worked: set[int] = field(default_factory=set)  # households whose alerts a person moved
+    shared: dict[Any, Any] = field(default_factory=dict)  # one object per amount
+
+    def household_id(self, number: str) -> int | None:
+        found = self.households.get(number)
+        return found.id if found else None
+
+    def rows(self, queryset, fields: list[str]) -> Iterator[Row]:
+        """The queryset's rows as named tuples, each word interned, each amount shared."""
+        for row in queryset.values_list(*fields, named=True):
+            yield row._make(self.compact(value) for value in row)
+
+    def compact(self, value):
+        if isinstance(value, str):
+            return sys.intern(value)
+        if isinstance(value, Decimal):
+            return self.shared.setdefault(value, value)
+        return value
+
+
+def registry_load(*, numbers: set[str], id_numbers: set[str],
+                  check_keys: set[tuple[str, date, str]]) -> Registry:
+    """The registry's households by 户编号 and members by 身份证号; for the households
+    that have check rows, the checks with the file's keys (户编号, 排查日期, 排查类型),
+    member counts, newest visit, and whether a person has worked on their alerts
+    (domain.md §4: such checks are never edited)."""
+    registry = Registry()
+    fields = ["id", "number", *HOUSEHOLD_FIELDS.values()]
+    for part in chunks(numbers):
+        for row in registry.rows(Household.objects.filter(number__in=part), fields):
+            registry.households[row.number] = row
+    fields = ["id", "id_number", "household_id", "household__number", *MEMBER_FIELDS.values()]
+    for part in chunks(id_numbers):
+        for row in registry.rows(Member.objects.filter(id_number__in=part), fields):
+            registry.members[row.id_number] = row
+    wanted = {(registry.household_id(n), day, kind) for n, day, kind in check_keys
+              if n in registry.households}
+    for part in chunks({household_id for household_id, _, _ in wanted}):
+        load_checks(registry, part, wanted)
+    return registry
+
+
+def load_checks(registry: Registry, household_ids: list[int], wanted: set[CheckKey]) -> None:
+    """Only the checks the file names are kept whole; the rest give the newest visit."""
+    fields = ["id", "household_id", "visit_date", "kind", "evaluated_at",
+              *CHECK_FIELDS.values()]
+    for row in registry.rows(Check.objects.filter(household_id__in=household_ids), fields):
+        household_id, day = row.household_id, row.visit_date
+        key = (household_id, day, row.kind)
+        registry.newest_visit[household_id] = max(day, registry.newest_visit.get(
+            household_id, day))
+        if key in wanted:
+            registry.checks[key] = row
+    registry.member_counts.update(
+        Member.objects.filter(household_id__in=household_ids).order_by()
+        .values_list("household_id").annotate(n=Count("id")))
+    registry.worked.update(
+        AlertMove.objects.filter(alert__household_id__in=household_ids, actor__isnull=False)
+        .values_list("alert__household_id", flat=True).distinct())

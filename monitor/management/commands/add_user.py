@@ -1,0 +1,45 @@
+"""python manage.py add_user USERNAME --role ROLE [--place CODE] [--channel CHANNEL]"""
+
+import getpass
+import os
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from monitor.models import Channel, Role
+from monitor.services import user_save
+
+
+class Command(BaseCommand):
+    help = "新增或更新用户：角色、工作地区、部门渠道；密码取自 DJANGO_USER_PASSWORD 或提示输入"
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--place", default=None, help="村、乡镇或区县代码")
+        parser.add_argument("--channel", default="", choices=["", *Channel.values])
+
+    def handle(self, *args, username, role, place, channel, **options):
+        password = os.environ.get("DJANGO_USER_PASSWORD") or self._ask_password(username)
+        try:
+            user, created = user_save(
+                username=username, role=role, place_code=place, channel=channel,
+                password=password,
+            )
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from exc
+        verb = "已创建" if created else "已更新"
+        where = f"，地区 {user.place}" if user.place else ""
+        self.stdout.write(f"{verb}用户 {user.username}：{user.get_role_display()}{where}")
+
+    def _ask_password(self, username: str) -> str | None:
+        from monitor.models import User
+
+        if User.objects.filter(username=username).exists():
+            return None  # updating role or place keeps the password
+        if not os.isatty(0):
+            raise CommandError("请设置环境变量 DJANGO_USER_PASSWORD，或在终端中运行以输入密码")
+        first = getpass.getpass("密码：")
+        if first != getpass.getpass("再次输入密码："):
+            raise CommandError("两次输入的密码不一致")
+        return first

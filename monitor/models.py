@@ -1,0 +1,137 @@
+"""Users with their role and place, and the county's policy (domain.md §1, §5–7)."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+
+class Role(models.TextChoices):
+    VILLAGE = "village", "村干部"
+    TOWN = "town", "乡镇"
+    COUNTY = "county", "区县"
+    DEPARTMENT = "department", "行业部门"
+    ADMIN = "admin", "管理员"
+
+
+class Channel(models.TextChoices):
+    """The departments' "green channels" (domain.md §1, §5)."""
+
+    CIVIL = "civil", "民政"
+    EDUCATION = "education", "教育"
+    MEDICAL = "medical", "医保"
+    HOUSING = "housing", "住建"
+    WATER = "water", "水利"
+    LABOUR = "labour", "人社"
+
+
+ROLE_LEVEL = {Role.VILLAGE: 12, Role.TOWN: 9, Role.COUNTY: 6, Role.DEPARTMENT: 6}
+
+
+class User(AbstractUser):
+    role = models.CharField("角色", max_length=12, choices=Role.choices, default=Role.VILLAGE)
+    place = models.ForeignKey(
+        "households.Place", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="users", verbose_name="工作地区",
+    )
+    channel = models.CharField("部门渠道", max_length=12, choices=Channel.choices, blank=True)
+    unit = models.CharField("单位", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+
+    def clean(self):
+        super().clean()
+        check_role_binding(role=self.role, place=self.place, channel=self.channel)
+
+    @property
+    def is_county_admin(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+
+def check_role_binding(*, role, place, channel) -> None:
+    """A role needs the right kind of place, and department staff a channel."""
+    level = ROLE_LEVEL.get(role)
+    if level and place is None:
+        raise ValidationError({"place": f"角色“{Role(role).label}”必须指定工作地区"})
+    if level and len(place.code) != level:
+        kind = {12: "村", 9: "乡镇", 6: "区县"}[level]
+        raise ValidationError({"place": f"角色“{Role(role).label}”的工作地区必须是{kind}"})
+    if role == Role.DEPARTMENT and not channel:
+        raise ValidationError({"channel": "行业部门用户必须指定部门渠道"})
+    if role != Role.DEPARTMENT and channel:
+        raise ValidationError({"channel": "只有行业部门用户有部门渠道"})
+
+
+class MonitoringLine(models.Model):
+    """The monitoring line (监测线): per-capita yearly income, per province and year."""
+
+    province = models.CharField("省级代码", max_length=2, default="50")
+    year = models.PositiveSmallIntegerField("年度")
+    amount = models.DecimalField("监测线（元/人·年）", max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "监测线"
+        ordering = ["province", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["province", "year"], name="one_line_per_year")
+        ]
+
+    def __str__(self):
+        return f"{self.province} {self.year}: {self.amount}"
+
+
+class PolicySetting(models.Model):
+    """One threshold of the rules, classes or deadlines, in force from a date on."""
+
+    key = models.CharField("参数", max_length=60)
+    value = models.DecimalField("取值", max_digits=12, decimal_places=4)
+    effective_from = models.DateField("生效日期", default=date(2021, 1, 1))
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "政策参数"
+        ordering = ["key", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "effective_from"], name="one_value_per_date")
+        ]
+
+    def __str__(self):
+        return f"{self.key} = {self.value}（{self.effective_from} 起）"
+
+    def clean(self):
+        from .policy import DEFAULTS
+
+        if self.key not in DEFAULTS:
+            raise ValidationError({"key": f"未知参数“{self.key}”"})
+        if self.value is not None and self.value < Decimal("0"):
+            raise ValidationError({"value": "取值不能为负"})
+
+
+class IdempotencyKey(models.Model):
+    """A submission's Idempotency-Key and the answer it got (monitor/api.py).
+
+    An officer's phone resends a check after a dropped connection with the same key; the
+    server answers the stored response instead of recording the check twice. The row is
+    written in the same transaction as the check, so it exists only with its response."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+", verbose_name="用户")
+    key = models.CharField("幂等键", max_length=255)
+    fingerprint = models.CharField("请求摘要", max_length=64)
+    status_code = models.PositiveSmallIntegerField("响应状态")
+    body = models.JSONField("响应内容", encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "幂等键"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.key}"

@@ -1,0 +1,40 @@
+"""Writes to users (domain.md §1)."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from households.models import Place
+
+from .models import Role, User, check_role_binding
+
+
+@transaction.atomic
+def user_save(
+    *, username: str, role: str, place_code: str | None = None, channel: str = "",
+    password: str | None = None,
+) -> tuple[User, bool]:
+    """Create the user, or update role, place and channel of an existing one.
+
+    Returns (user, created). The password is set when given; a new user needs one."""
+    if role not in Role.values:
+        raise ValidationError(f"未知角色“{role}”，可选：{'、'.join(Role.values)}")
+    place = None
+    if place_code:
+        place = Place.objects.filter(code=place_code).first()
+        if place is None:
+            raise ValidationError(f"地区代码 {place_code} 不存在，请先用 load_places 导入")
+    check_role_binding(role=role, place=place, channel=channel)
+    user = User.objects.filter(username=username).first()
+    created = user is None
+    if created:
+        if not password:
+            raise ValidationError("新用户必须设置密码")
+        user = User(username=username)
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+    user.role, user.place, user.channel = role, place, channel
+    user.is_staff = role == Role.ADMIN
+    user.save()
+    return user, created

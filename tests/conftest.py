@@ -1,0 +1,91 @@
+"""Personas per role, as in healthchecks' hc/test.py: one small county, two towns, three
+villages, and a user of each role."""
+
+import os
+
+import pytest
+
+from monitor.models import Channel, Role
+
+from .factories import HouseholdFactory, UserFactory, place
+
+COUNTY = "500241"
+AIKOU = "500241101"
+PINGSUO = "500241101201"  # village A
+TAIYANGSHAN = "500241101202"  # village B, same town
+ZHONGHE_VILLAGE = "500241002201"  # a village of another town
+
+
+@pytest.fixture(autouse=True)
+def background_work(request, settings):
+    """Ordinary tests run background work in-process; tests marked `worker` use the real
+    Celery worker on Redis that .ci/run starts, and are skipped without one."""
+    if request.node.get_closest_marker("worker"):
+        if not os.environ.get("SHOUWANG_WORKER_TESTS"):
+            pytest.skip("needs a Celery worker on Redis (run by .ci/run)")
+    else:
+        settings.CELERY_BROKER_URL = ""
+
+
+@pytest.fixture
+def places(db):
+    return {
+        "county": place(COUNTY, "秀山县"),
+        "town": place(AIKOU, "隘口镇"),
+        "other_town": place("500241002", "中和街道"),
+        "village_a": place(PINGSUO, "平所村"),
+        "village_b": place(TAIYANGSHAN, "太阳山村"),
+        "other_town_village": place(ZHONGHE_VILLAGE, "金田村"),
+        "other_county": place("500102", "涪陵区"),
+    }
+
+
+@pytest.fixture
+def village_officer(places):
+    return UserFactory(username="alice", role=Role.VILLAGE, place=places["village_a"])
+
+
+@pytest.fixture
+def other_village_officer(places):
+    return UserFactory(username="bob", role=Role.VILLAGE, place=places["village_b"])
+
+
+@pytest.fixture
+def town_supervisor(places):
+    return UserFactory(username="charlie", role=Role.TOWN, place=places["town"])
+
+
+@pytest.fixture
+def county_supervisor(places):
+    return UserFactory(username="dora", role=Role.COUNTY, place=places["county"])
+
+
+@pytest.fixture
+def other_county_supervisor(places):
+    return UserFactory(username="erin", role=Role.COUNTY, place=places["other_county"])
+
+
+@pytest.fixture
+def education_staff(places):
+    return UserFactory(username="frank", role=Role.DEPARTMENT, place=places["county"],
+                       channel=Channel.EDUCATION)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="root", role=Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def household_a(places):
+    return HouseholdFactory(village=places["village_a"], number="HA001")
+
+
+@pytest.fixture
+def household_b(places):
+    return HouseholdFactory(village=places["village_b"], number="HB001")
+
+
+@pytest.fixture
+def household_other_town(places):
+    return HouseholdFactory(village=places["other_town_village"], number="HZ001")

@@ -1,0 +1,244 @@
+"""One plan per household (一户一策): measures from the county's catalogue, tasks for
+units and people; department staff see and update only their channel's tasks."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from alerts.models import MeasureCatalogue, Notification, Plan, Task, TaskUpdate
+from alerts.services import (
+    IllegalMove,
+    MoveConflict,
+    NotFound,
+    plan_add_measure,
+    task_assign,
+    task_update,
+)
+from monitor.models import Channel, Role
+from monitor.rules import RULES
+from monitor.scope import tasks_visible_to
+
+from .alert_helpers import alert_of, family, record
+from .factories import UserFactory
+
+D0 = date(2026, 3, 10)
+DUE = D0 + timedelta(days=20)
+
+
+@pytest.fixture
+def home(places):
+    household = family(places["village_a"], "HA001")
+    record(household, D0, housing="D", child="失学辍学")
+    return household
+
+
+@pytest.fixture
+def housing_staff(places):
+    return UserFactory(username="gina", role=Role.DEPARTMENT, place=places["county"],
+                       channel=Channel.HOUSING, unit="县住建委")
+
+
+@pytest.fixture
+def measures(home, village_officer):
+    return {
+        "HOUSING": plan_add_measure(alert=alert_of(home, "HOUSING"), actor=village_officer,
+                                    measure="危房改造", deadline=DUE),
+        "DROPOUT": plan_add_measure(alert=alert_of(home, "DROPOUT"), actor=village_officer,
+                                    measure="劝返复学", deadline=DUE),
+    }
+
+
+@pytest.fixture
+def tasks(measures, town_supervisor, housing_staff, education_staff):
+    return {
+        "housing": task_assign(measure=measures["HOUSING"], actor=town_supervisor,
+                               unit="县住建委", person=housing_staff, due=DUE),
+        "education": task_assign(measure=measures["DROPOUT"], actor=town_supervisor,
+                                 unit="县教委", person=education_staff, due=DUE),
+    }
+
+
+# ── The catalogue and the plan ────────────────────────────────────────────────────────
+
+def test_the_catalogue_offers_measures_for_every_rule(db):
+    seeded = set(MeasureCatalogue.objects.values_list("rule", flat=True))
+    assert seeded == {rule.code for rule in RULES}
+
+
+@pytest.mark.parametrize(("rule", "names"), [
+    ("NO_LABOUR", {"低保", "特困供养"}), ("DROPOUT", {"送教上门", "劝返复学"}),
+    ("UNINSURED", {"代缴参保"}), ("HOUSING", {"危房改造"}), ("WATER", {"饮水工程"}),
+    ("NO_WORK", {"就业帮扶", "公益岗位"}), ("INCOME_BELOW_LINE", {"就业帮扶", "公益岗位"}),
+    ("MEDICAL_BURDEN", {"医疗救助"}), ("FOOD", {"临时救助"}), ("SUDDEN_EVENT", {"临时救助"}),
+])
+def test_the_catalogue_is_seeded_with_the_usual_measures(db, rule, names):
+    assert names <= set(MeasureCatalogue.objects.filter(rule=rule).values_list("name",
+                                                                               flat=True))
+
+
+def test_a_household_has_one_plan_for_all_its_alerts(home, measures):
+    assert Plan.objects.filter(household=home).count() == 1
+    assert {m.plan_id for m in measures.values()} == {home.plan.pk}
+
+
+def test_a_measure_takes_its_channel_from_the_catalogue(measures):
+    assert measures["HOUSING"].channel == "housing"
+    assert measures["DROPOUT"].channel == "education"
+
+
+def test_a_measure_outside_the_catalogue_is_refused(home, village_officer):
+    with pytest.raises(IllegalMove, match="不在 HOUSING 的帮扶措施目录中，可选：危房改造"):
+        plan_add_measure(alert=alert_of(home, "HOUSING"), actor=village_officer,
+                         measure="送教上门", deadline=DUE)
+
+
+def test_a_measure_the_county_switched_off_is_refused(home, village_officer):
+    MeasureCatalogue.objects.filter(rule="HOUSING", name="危房改造").update(active=False)
+    with pytest.raises(IllegalMove, match="不在 HOUSING 的帮扶措施目录中"):
+        plan_add_measure(alert=alert_of(home, "HOUSING"), actor=village_officer,
+                         measure="危房改造", deadline=DUE)
+
+
+def test_a_measure_for_a_final_alert_is_refused(home, village_officer):
+    from alerts.services import alert_dismiss
+
+    alert_dismiss(alert=alert_of(home, "HOUSING"), actor=village_officer, reason="误报")
+    with pytest.raises(IllegalMove, match="不能再制定帮扶措施"):
+        plan_add_measure(alert=alert_of(home, "HOUSING"), actor=village_officer,
+                         measure="危房改造", deadline=DUE)
+
+
+def test_department_staff_do_not_plan(home, education_staff):
+    with pytest.raises(IllegalMove, match="行业部门不能制定帮扶措施"):
+        plan_add_measure(alert=alert_of(home, "DROPOUT"), actor=education_staff,
+                         measure="劝返复学", deadline=DUE)
+
+
+def test_a_measure_outside_the_scope_is_not_found(home, other_village_officer):
+    with pytest.raises(NotFound):
+        plan_add_measure(alert=alert_of(home, "HOUSING"), actor=other_village_officer,
+                         measure="危房改造", deadline=DUE)
+
+
+# ── Assigning tasks ───────────────────────────────────────────────────────────────────
+
+def test_a_task_is_assigned_to_a_unit_and_person_and_they_are_told(tasks, housing_staff):
+    task = tasks["housing"]
+    assert (task.unit, task.person, task.due, task.state) == ("县住建委", housing_staff, DUE,
+                                                               "待办")
+    assert (task.channel, task.title) == ("housing", "危房改造")
+    assert TaskUpdate.objects.get(task=task).note.startswith("指派给 县住建委")
+    [note] = Notification.objects.filter(user=housing_staff)
+    assert "HA001 危房改造" in note.text and f"#task-{task.pk}" in note.link
+
+
+def test_a_task_without_a_person_goes_to_the_unit(measures, town_supervisor):
+    task = task_assign(measure=measures["HOUSING"], actor=town_supervisor, unit="县住建委",
+                       due=DUE)
+    assert task.person is None and task.unit == "县住建委"
+
+
+def test_only_supervisors_assign_tasks(measures, village_officer):
+    with pytest.raises(IllegalMove, match="须由乡镇或区县监管人员指派"):
+        task_assign(measure=measures["HOUSING"], actor=village_officer, unit="县住建委",
+                    due=DUE)
+
+
+def test_a_task_for_someone_who_cannot_see_it_is_refused(measures, town_supervisor,
+                                                         education_staff):
+    with pytest.raises(IllegalMove, match="看不到这项任务"):
+        task_assign(measure=measures["HOUSING"], actor=town_supervisor, unit="县住建委",
+                    person=education_staff, due=DUE)
+    assert not Task.objects.exists()
+
+
+def test_a_task_needs_a_unit(measures, town_supervisor):
+    with pytest.raises(IllegalMove, match="责任单位"):
+        task_assign(measure=measures["HOUSING"], actor=town_supervisor, unit=" ", due=DUE)
+
+
+# ── Who sees and updates tasks ────────────────────────────────────────────────────────
+
+def test_department_staff_see_only_their_channels_tasks(tasks, education_staff,
+                                                        housing_staff):
+    assert list(tasks_visible_to(education_staff)) == [tasks["education"]]
+    assert list(tasks_visible_to(housing_staff)) == [tasks["housing"]]
+
+
+def test_department_staff_of_another_county_see_nothing(tasks, places):
+    outsider = UserFactory(role=Role.DEPARTMENT, place=places["other_county"],
+                           channel=Channel.HOUSING)
+    assert not tasks_visible_to(outsider).exists()
+
+
+def test_place_users_see_the_tasks_of_their_place(tasks, village_officer,
+                                                  other_village_officer, county_supervisor):
+    assert tasks_visible_to(village_officer).count() == 2
+    assert tasks_visible_to(county_supervisor).count() == 2
+    assert not tasks_visible_to(other_village_officer).exists()
+
+
+def test_department_staff_update_their_task_to_done(tasks, housing_staff):
+    task = tasks["housing"]
+    task_update(task=task, actor=housing_staff, state="进行中", note="已入户测量")
+    task_update(task=task, actor=housing_staff, state="已完成", note="改造完工")
+    task.refresh_from_db()
+    assert (task.state, task.note) == ("已完成", "改造完工")
+    assert task.done_at is not None
+    assert task.measure.state == "已落实"
+    history = [(u.from_state, u.to_state, u.actor) for u in task.updates.order_by("id")]
+    assert history[1:] == [("待办", "进行中", housing_staff), ("进行中", "已完成", housing_staff)]
+
+
+def test_a_measure_is_under_way_once_a_task_starts(tasks, housing_staff):
+    task_update(task=tasks["housing"], actor=housing_staff, state="进行中")
+    tasks["housing"].measure.refresh_from_db()
+    assert tasks["housing"].measure.state == "落实中"
+
+
+def test_another_channels_task_is_not_found_for_department_staff(tasks, education_staff):
+    with pytest.raises(NotFound, match="^未找到该任务$"):
+        task_update(task=tasks["housing"], actor=education_staff, state="进行中")
+    assert Task.objects.get(pk=tasks["housing"].pk).state == "待办"
+
+
+def test_a_done_task_cannot_change(tasks, housing_staff):
+    task_update(task=tasks["housing"], actor=housing_staff, state="已完成")
+    with pytest.raises(IllegalMove, match="已完成，不能再修改"):
+        task_update(task=tasks["housing"], actor=housing_staff, state="进行中")
+
+
+def test_a_task_does_not_go_back(tasks, housing_staff):
+    task_update(task=tasks["housing"], actor=housing_staff, state="进行中")
+    with pytest.raises(IllegalMove, match="不能从“进行中”退回“待办”"):
+        task_update(task=tasks["housing"], actor=housing_staff, state="待办")
+
+
+def test_a_progress_note_without_a_new_state_is_kept(tasks, housing_staff):
+    task_update(task=tasks["housing"], actor=housing_staff, state="待办", note="已联系施工队")
+    assert Task.objects.get(pk=tasks["housing"].pk).note == "已联系施工队"
+    with pytest.raises(IllegalMove, match="状态未变化"):
+        task_update(task=tasks["housing"], actor=housing_staff, state="待办")
+
+
+def test_an_unknown_state_is_refused(tasks, housing_staff):
+    with pytest.raises(IllegalMove, match="未知的任务状态"):
+        task_update(task=tasks["housing"], actor=housing_staff, state="done")
+
+
+def test_a_village_officer_updates_only_a_task_assigned_to_them(
+        measures, town_supervisor, village_officer, tasks):
+    with pytest.raises(IllegalMove, match="只能更新指派给自己的任务"):
+        task_update(task=tasks["housing"], actor=village_officer, state="进行中")
+    mine = task_assign(measure=measures["HOUSING"], actor=town_supervisor, unit="平所村委",
+                       person=village_officer, due=DUE, title="协助入户测量")
+    task_update(task=mine, actor=village_officer, state="已完成")
+    assert Task.objects.get(pk=mine.pk).state == "已完成"
+
+
+def test_two_updates_at_once_one_wins(tasks, housing_staff, town_supervisor):
+    first, second = (Task.objects.get(pk=tasks["housing"].pk) for _ in range(2))
+    task_update(task=first, actor=housing_staff, state="已完成")
+    with pytest.raises(MoveConflict, match="刚被他人更新"):
+        task_update(task=second, actor=town_supervisor, state="进行中")
+    assert Task.objects.get(pk=first.pk).state == "已完成"
