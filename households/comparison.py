@@ -54,6 +54,8 @@ from django.utils import timezone
 
 from alerts.models import Alert, AlertMove, MeasureState, Source, State
 from alerts.services import deadlines
+from monitor.bulk import bulk_insert, bulk_set
+from monitor.engine import save_alerts
 from monitor.models import Role
 from monitor.policy import Policy
 from monitor.rules import RULES_BY_CODE
@@ -456,10 +458,6 @@ def new_alert(household: Household, rule_code: str, evidence: dict, on: date, to
                             note=evidence["text"])
 
 
-ALERT_FIELDS = ["evidence", "last_seen_on", "state", "state_before_ready", "cleared_by",
-                "cleared_evidence", "updated_at"]
-
-
 def raise_alerts(ctx: Context, comparison: DepartmentComparison, hits: dict, actor,
                  policy: Policy) -> tuple[int, int, set[int]]:
     """Raise or attach one alert per (household, rule) of the list's risks, in bulk.
@@ -491,17 +489,6 @@ def raise_alerts(ctx: Context, comparison: DepartmentComparison, hits: dict, act
             touched.add(household_id)
     save_alerts(new, changed, moves)
     return len(new), len(changed), touched
-
-
-def save_alerts(new: list[Alert], changed: list[Alert], moves: list[AlertMove]) -> None:
-    Alert.objects.bulk_create(new, batch_size=1000)
-    now = timezone.now()
-    for alert in changed:
-        alert.updated_at = now
-    Alert.objects.bulk_update(changed, ALERT_FIELDS, batch_size=1000)
-    for move in moves:
-        move.alert_id = move.alert.pk
-    AlertMove.objects.bulk_create(moves, batch_size=1000)
 
 
 def chunks(items: list, size: int = 900):
@@ -539,8 +526,8 @@ def refresh_statuses(household_ids) -> None:
                 changes += found
                 household.updated_at = timezone.now()
                 moved.append(household)
-        StatusChange.objects.bulk_create(changes)
-        Household.objects.bulk_update(moved, ["household_class", "key_group", "updated_at"])
+        bulk_insert(StatusChange, changes)
+        bulk_set(Household, moved, ["household_class", "key_group", "updated_at"])
 
 
 # ── The comparison, kept ──────────────────────────────────────────────────────────────

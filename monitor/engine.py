@@ -20,6 +20,7 @@ from alerts.findings import finding_attach, finding_cleared, finding_raise
 from alerts.models import Alert, AlertMove
 from households.models import Check, Household, StatusChange
 
+from .bulk import bulk_insert, bulk_set
 from .classification import classify, key_group
 from .policy import Policy, Thresholds
 from .rules import RULES, fired_rules, money, per_capita_income
@@ -175,28 +176,33 @@ def evaluate_households(household_ids, policy: Policy | None = None,
     return result
 
 
+def save_alerts(new: list[Alert], changed: list[Alert], moves: list[AlertMove]) -> None:
+    """Write new and changed alerts and their moves (the engine's and a department list's)."""
+    bulk_insert(Alert, new)
+    now = timezone.now()
+    for alert in changed:
+        alert.updated_at = now
+    bulk_set(Alert, changed, ALERT_FIELDS)
+    for move in moves:
+        move.alert_id = move.alert.pk
+    bulk_insert(AlertMove, moves)
+
+
 def save_batch(books: list[AlertBook], replayed: list[int], changes: list[StatusChange],
                moved: list[Household], result: Evaluated) -> None:
     """Write what a batch decided: new and changed alerts, their moves, the evaluated
     checks, and class and group changes with their history."""
     new = [alert for book in books for alert in book.new]
-    Alert.objects.bulk_create(new, batch_size=1000)
-    now = timezone.now()
     changed = [alert for book in books for alert in book.changed.values()]
-    for alert in changed:
-        alert.updated_at = now
-    Alert.objects.bulk_update(changed, ALERT_FIELDS, batch_size=1000)
     moves = [move for book in books for move in book.moves]
-    for move in moves:
-        move.alert_id = move.alert.pk
-    AlertMove.objects.bulk_create(moves, batch_size=1000)
+    save_alerts(new, changed, moves)
+    now = timezone.now()
     for start in range(0, len(replayed), 1000):
         Check.objects.filter(id__in=replayed[start:start + 1000]).update(evaluated_at=now)
-    StatusChange.objects.bulk_create(changes, batch_size=1000)
+    bulk_insert(StatusChange, changes)
     for household in moved:
         household.updated_at = now
-    Household.objects.bulk_update(moved, ["household_class", "key_group", "updated_at"],
-                                  batch_size=1000)
+    bulk_set(Household, moved, ["household_class", "key_group", "updated_at"])
     result.checks += len(replayed)
     result.alerts_raised += len(new)
     result.alerts_ready += sum(m.to_state == "待销号" for m in moves)

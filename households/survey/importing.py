@@ -21,6 +21,7 @@ from django.utils import timezone
 from households.idnumber import parse_id_number
 from households.models import Check, Household, Member, Place
 from households.services import member_snapshot
+from monitor.bulk import bulk_insert, bulk_set
 from monitor.engine import evaluate_households, refresh_status
 from monitor.policy import Policy
 
@@ -29,7 +30,6 @@ from .reading import SHEET_NAMES, read_workbook
 from .registry import Registry, Row, chunks, registry_load
 from .validation import Rejected, Survey, clean_sheet, newest_in_file, survey_validate
 
-BATCH = 1000  # rows per INSERT / UPDATE statement
 EVALUATION_BATCH = 500  # households per engine transaction (issue 3: batches, not one each)
 OBSERVED_FIELDS = {MEMBER_FIELDS[column] for column in OBSERVED}
 STATUS_FIELDS = {"registered", "poverty_status"}  # what the key groups (§3) read
@@ -94,11 +94,6 @@ def survey_import(*, path: Path, dry_run: bool = False, today: date | None = Non
     return result
 
 
-def bulk_update(model, objects: list, fields: list[str]) -> None:
-    if objects:
-        model.objects.bulk_update(objects, fields, batch_size=BATCH)
-
-
 def merged(known: Row, names, changed: dict) -> dict:
     """A stored row's values for `names`, with the changes applied."""
     return {name: changed.get(name, getattr(known, name)) for name in names}
@@ -122,8 +117,8 @@ def write_households(survey: Survey, registry: Registry, result: ImportResult
                                      **merged(known, HOUSEHOLD_FIELDS.values(), changed)))
             if STATUS_FIELDS & changed.keys():
                 result.refresh.add(known.id)
-    Household.objects.bulk_create(new, batch_size=BATCH)
-    bulk_update(Household, updated, [*fields, "updated_at"])
+    bulk_insert(Household, new)
+    bulk_set(Household, updated, [*fields, "updated_at"])
     ids.update((h.number, h.id) for h in new)
     result.refresh.update(h.id for h in new if h.registered)
     result.households_created, result.households_updated = len(new), len(updated)
@@ -169,8 +164,8 @@ def write_members(survey: Survey, registry: Registry, ids: dict[str, int],
             fields.update(changed)
             updated.append(Member(id=known.id, household_id=ids[number], id_number=id_number,
                                   **merged(known, MEMBER_FIELDS.values(), changed)))
-    Member.objects.bulk_create(new, batch_size=BATCH)
-    bulk_update(Member, updated, list(fields))
+    bulk_insert(Member, new)
+    bulk_set(Member, updated, list(fields))
     result.members_created, result.members_updated = len(new), len(updated)
     changes.households.update(m.household_id for m in new + updated)
     return changes
@@ -253,9 +248,9 @@ class CheckWrites:
 
     def save(self, result: ImportResult) -> None:
         """Write the chunk; a changed check is evaluated again (evaluated_at cleared)."""
-        Check.objects.bulk_create(self.new, batch_size=BATCH)
-        bulk_update(Check, self.plain, [*self.fields, "evaluated_at"])
-        bulk_update(Check, self.with_members, [*self.fields, "members", "evaluated_at"])
+        bulk_insert(Check, self.new)
+        bulk_set(Check, self.plain, [*self.fields, "evaluated_at"])
+        bulk_set(Check, self.with_members, [*self.fields, "members", "evaluated_at"])
         result.checks_created += len(self.new)
         result.checks_updated += len(self.plain) + len(self.with_members)
         result.evaluate.update(c.household_id for c in self.new + self.plain
