@@ -2,6 +2,7 @@
 
 import os
 import resource
+import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -42,3 +43,35 @@ def county_survey(households: int, fmt: str, folder: Path):
         marker.write_text(f"{survey.households} {survey.members} {survey.checks}")
     workbook = target / ("普查" if fmt == "csv" else "普查.xlsx")
     return target / "地区.csv", workbook
+
+
+def run_measured(label: str, args: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Run a command in its own process; print and return its seconds and peak memory
+    (each figure is that process's own, not the benchmark's)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **(env or {})},
+                               stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds, peak = time.perf_counter() - started, usage.ru_maxrss / 1024
+    code = os.waitstatus_to_exitcode(status)
+    print(f"{label}: {seconds:.2f} s (peak RSS {peak:.0f} MB, exit {code})", flush=True)
+    return seconds, peak
+
+
+def manage(*args: str) -> list[str]:
+    """A manage.py command line with this interpreter."""
+    return [sys.executable, str(ROOT / "manage.py"), *args]
+
+
+def ensure_county(households: int, data: Path) -> None:
+    """The generated county in the database (loaded by import_survey unless it is there)."""
+    from django.core.management import call_command
+
+    from households.models import Household
+
+    places, workbook = county_survey(households, "csv", data)
+    call_command("migrate", verbosity=0)
+    if Household.objects.count() < households:
+        call_command("flush", "--no-input")
+        call_command("load_places", str(places), verbosity=0)
+        run_measured("load the county (import_survey)", manage("import_survey", str(workbook)))

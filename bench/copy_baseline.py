@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1/shouwang_bench python bench/copy_baseline.py
 
-Prints the seconds COPY takes for the three files of a generated county; bench/import_county.py
+Prints the seconds COPY takes for the three files of a generated county; bench/import_survey.py
 runs it in the same run as the import and prints the ratio.
 """
 

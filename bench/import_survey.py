@@ -1,18 +1,22 @@
-"""import_survey on a generated county (issue 3: Xiushan's campaign was 140,776 households).
+"""import_survey of a generated county (issue 8: Xiushan's campaign was 140,776
+households), next to raw PostgreSQL COPY of the same CSV files in the same run.
 
-    python bench/import_survey.py [--households 140776] [--format csv|xlsx] [--again]
+    DATABASE_URL=postgres://postgres@127.0.0.1/shouwang_bench python bench/import_survey.py
+    python bench/import_survey.py --format xlsx --households 140776
 
 Uses its own SQLite file (not the project's db.sqlite3) unless DATABASE_URL is set.
-Without --again: empties the database, loads the places and times a first import with its
-evaluation. With --again: times importing the same workbook once more (nothing changes).
-Run them as two processes: peak memory is per process.
+Empties the database, loads the places, then times `manage.py import_survey` in its own
+process (validation, writing, evaluation: alerts, classes, groups) and prints its peak
+memory; then the same workbook again (nothing changes). On PostgreSQL it first times COPY
+of the three CSVs into untyped tables (bench/copy_baseline.py) and prints the ratio.
 """
 
 import argparse
 import os
 from pathlib import Path
 
-from common import county_survey, setup_django, timed
+from common import county_survey, manage, run_measured, setup_django
+from copy_baseline import copy_seconds
 
 DATA = Path("/tmp/shouwang-bench")
 
@@ -21,25 +25,30 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--households", type=int, default=140776)
     parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
-    parser.add_argument("--again", action="store_true")
+    parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args()
-    DATA.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{DATA / 'import.sqlite3'}")
+    args.data.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{args.data / 'import.sqlite3'}")
     setup_django()
     from django.core.management import call_command
-    from django.core.management.base import CommandError
+    from django.db import connection
 
-    places, workbook = county_survey(args.households, args.format, DATA)
-    if not args.again:
-        call_command("migrate", verbosity=0)
-        call_command("flush", "--no-input")
-        call_command("load_places", str(places))
-    label = "import again" if args.again else "first import"
-    with timed(f"{label} of {args.households} households ({args.format})", {}):
-        try:
-            call_command("import_survey", str(workbook))
-        except CommandError as error:
-            print(error)
+    places, workbook = county_survey(args.households, args.format, args.data)
+    call_command("migrate", verbosity=0)
+    call_command("flush", "--no-input")
+    call_command("load_places", str(places), verbosity=0)
+    floor = None
+    if connection.vendor == "postgresql":
+        _, csv_folder = county_survey(args.households, "csv", args.data)
+        floor = copy_seconds(csv_folder)
+        print(f"raw COPY of the three CSV files: {floor:.2f} s", flush=True)
+    connection.close()  # the import runs in its own process
+    label = f"import_survey of {args.households} households ({args.format})"
+    seconds, _ = run_measured(label, manage("import_survey", str(workbook)))
+    if floor:
+        print(f"ratio import / raw COPY: {seconds / floor:.1f} ×  (goal: at most 3 ×)")
+    run_measured("the same workbook again (nothing changes)",
+                 manage("import_survey", str(workbook)))
 
 
 if __name__ == "__main__":

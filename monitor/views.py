@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
@@ -33,3 +34,9 @@ def trail(place, user) -> list:
         return []
     codes = [place.code[:n] for n in (6, 9, 12) if n <= len(place.code)]
     return list(places_visible_to(user).filter(code__in=codes).order_by("code"))
+
+
+def health(request):
+    """For a load balancer or a monitor: the process answers. Touches nothing else, which
+    also makes it the bare view the load benchmark compares the real pages with."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,190 @@
+"""The alert queue and the dashboard at county scale under concurrent load (issue 8 goals:
+p95 under 100 ms, at least 30 % of a bare Django view's requests per second).
+
+    apt-get install wrk   # the load generator (Debian package)
+    DATABASE_URL=postgres://postgres@127.0.0.1/shouwang_bench python bench/api_load.py
+
+Loads the generated county if the database does not hold it (bench/import_survey.py),
+adds closed and dismissed alerts until there are --history historical alerts (default
+1,000,000), serves the project with gunicorn (production settings, DJANGO_DEBUG=0) and
+drives each URL with wrk for --seconds at --connections, a county supervisor logged in:
+the bare view /healthz, the alert queue API, the queue page, the dashboard. Prints
+requests per second, p50 / p95 / p99 latency, the ratio to the bare view, the web
+workers' peak memory, and PostgreSQL's plan for the queue's query.
+"""
+
+import argparse
+import os
+import random
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+from common import ROOT, ensure_county, setup_django
+
+DATA = Path("/tmp/shouwang-bench")
+LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %.2f %.2f %.2f\\n", summary.requests,
+    summary.duration, summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def add_history(total: int, seed: int = 8) -> int:
+    """Closed and dismissed alerts of past years until the registry holds `total` of them
+    (a county's years of work); returns how many were added."""
+    from alerts.models import FINAL_STATES, Alert, Source, State
+    from households.models import Household
+    from monitor.bulk import bulk_insert
+    from monitor.rules import RULES
+
+    have = Alert.objects.filter(state__in=FINAL_STATES).count()
+    ids = list(Household.objects.values_list("id", flat=True))
+    rng, added, start = random.Random(seed), 0, date(2021, 1, 1)
+    while have + added < total:
+        batch = []
+        for _ in range(min(50_000, total - have - added)):
+            rule = rng.choice(RULES)
+            raised = start + timedelta(days=rng.randrange(365 * 5))
+            closed = rng.random() < 0.9
+            batch.append(Alert(
+                household_id=rng.choice(ids), rule=rule.code, risk_type=rule.risk_type,
+                severity=rule.severity, channel=rule.channel, source=Source.CHECK,
+                state=State.CLOSED if closed else State.DISMISSED, raised_on=raised,
+                last_seen_on=raised, evidence={"text": "历史预警"},
+                verify_by=raised + timedelta(days=3), plan_by=raised + timedelta(days=7),
+                close_by=raised + timedelta(days=30)))
+        bulk_insert(Alert, batch)
+        added += len(batch)
+        print(f"  historical alerts added: {added}", flush=True)
+    return added
+
+
+def credentials() -> tuple[str, str]:
+    """A county supervisor's API token and session cookie."""
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    from households.models import Place
+    from monitor.models import Role, User
+
+    county = Place.objects.filter(level="county").order_by("code").first()
+    user, _ = User.objects.update_or_create(
+        username="bench_county", defaults={"role": Role.COUNTY, "place": county})
+    token, _ = Token.objects.get_or_create(user=user)
+    client = Client()
+    client.force_login(user)
+    return token.key, client.cookies["sessionid"].value
+
+
+def serve(port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SECURE_SSL_REDIRECT": "0",
+           "DJANGO_API_USER_RATE": "100000000/minute"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "monitor.wsgi", "-w", str(workers),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def load(url: str, headers: list[str], seconds: int, connections: int, script: Path) -> dict:
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url]
+    for header in headers:
+        args[1:1] = ["-H", header]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    requests, micros, errors, p50, p95, p99 = re.search(
+        r"RESULT (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", out).groups()
+    return {"rps": int(requests) / (int(micros) / 1e6), "errors": int(errors),
+            "p50": float(p50), "p95": float(p95), "p99": float(p99)}
+
+
+def workers_peak_mb(server: subprocess.Popen) -> float:
+    """Peak resident memory (VmHWM) of gunicorn's master and workers, added up."""
+    pids = [server.pid] + [int(p) for p in subprocess.run(
+        ["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()]
+    total = 0
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status").read_text()
+        total += int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
+    return total / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--households", type=int, default=140776)
+    parser.add_argument("--history", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8931)
+    parser.add_argument("--data", type=Path, default=DATA)
+    args = parser.parse_args()
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{args.data / 'import.sqlite3'}")
+    # The benchmark and gunicorn share the key, or gunicorn would refuse the session.
+    os.environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+    setup_django()
+    from django.db import connection
+    from django.db.models import F
+
+    from alerts.models import Alert
+    from monitor.models import User
+    from monitor.scope import alerts_visible_to
+
+    ensure_county(args.households, args.data)
+    add_history(args.history)
+    token, session = credentials()
+    print(f"alerts in the registry: {Alert.objects.count()}", flush=True)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        queue = alerts_visible_to(User.objects.get(username="bench_county")).open(
+        ).with_due().order_by(F("due").asc(nulls_last=True), "id")[:50]
+        print("plan of the queue's page query:\n" + queue.explain(analyze=True))
+    connection.close()
+    script = Path(tempfile.mkdtemp()) / "report.lua"
+    script.write_text(LUA)
+    base = f"http://127.0.0.1:{args.port}"
+    targets = [
+        ("bare view /healthz", "/healthz", []),
+        ("alert queue API", "/api/alerts/?open=true", [f"Authorization: Token {token}"]),
+        ("alert queue page", "/alerts/", [f"Cookie: sessionid={session}"]),
+        ("dashboard", "/", [f"Cookie: sessionid={session}"]),
+    ]
+    server = serve(args.port, args.workers)
+    try:
+        results = {}
+        for label, path, headers in targets:
+            load(base + path, headers, 2, args.connections, script)  # warm up
+            results[label] = load(base + path, headers, args.seconds, args.connections, script)
+        peak = workers_peak_mb(server)
+    finally:
+        server.terminate()
+        server.wait()
+    bare = results["bare view /healthz"]["rps"]
+    print(f"\n{args.connections} connections, {args.seconds} s each, gunicorn -w "
+          f"{args.workers}")
+    print(f"{'':22} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'of bare':>8}"
+          f" {'errors':>7}")
+    for label, r in results.items():
+        print(f"{label:22} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f}"
+              f" {r['rps'] / bare:8.0%} {r['errors']:7}")
+    print(f"web workers' peak memory (master + {args.workers} workers): {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
