@@ -122,6 +122,7 @@ class AlertOutput(serializers.ModelSerializer):
     evidence = EvidenceField(read_only=True)
     cleared_evidence = EvidenceField(read_only=True)
     closed_by = PersonField(help_text="销号人")
+    assignee_name = PersonField(source="assignee", help_text="负责人")
     moves = AlertMoveOutput(many=True, read_only=True, help_text="流转记录，按时间")
     allowed_moves = serializers.SerializerMethodField(
         help_text="当前用户的角色在此状态下可做的流转（verify / start / dismiss / close）")
@@ -132,7 +133,8 @@ class AlertOutput(serializers.ModelSerializer):
                   "state", "level", "overdue", "raised_on", "last_seen_on", "verify_by",
                   "plan_by", "close_by", "due", "first_check", "last_check", "cleared_by",
                   "verification_check", "evidence", "cleared_evidence", "closed_at",
-                  "closed_by", "moves", "allowed_moves"]
+                  "closed_by", "assignee", "assignee_name", "moves", "allowed_moves"]
+        read_only_fields = ["assignee"]
 
     def get_allowed_moves(self, alert) -> list[str]:
         return services.moves_for(alert, self.context["request"].user)
@@ -150,13 +152,14 @@ class AlertFilter(filters.FilterSet):
     source = filters.ChoiceFilter(choices=Source.choices)
     channel = filters.ChoiceFilter(choices=Channel.choices)
     check = IdFilter(method="filter_check", help_text="由该排查发现、最近发现或消除")
+    assignee = IdFilter(field_name="assignee_id", help_text="负责人（用户 id）")
     raised_from, raised_to = date_filters("raised_on", "发现日期")
     due_from, due_to = date_filters("due", "当前环节期限")
 
     class Meta:
         model = Alert
         fields = ["place", "household", "rule", "severity", "state", "open", "overdue",
-                  "level", "source", "channel", "check", "raised_from", "raised_to",
+                  "level", "source", "channel", "check", "assignee", "raised_from", "raised_to",
                   "due_from", "due_to"]
 
     def filter_place(self, queryset, name, value):
@@ -335,6 +338,15 @@ class AlertMoveInput(serializers.Serializer):
         help_text="客户端看到的预警状态；若已被他人改变则回答 409，不做流转")
 
 
+class AlertAssignInput(serializers.Serializer):
+    alerts = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1,
+        max_length=500, help_text="要指派的预警 id（最多 500 条）")
+    assignee = serializers.IntegerField(min_value=1, max_value=MAX_ID,
+                                        help_text="负责人的用户 id：所辖地区的村干部或监管人员")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
 class MeasureInput(serializers.Serializer):
     measure = serializers.CharField(max_length=40, help_text="该规则帮扶措施目录中的措施名称")
     deadline = serializers.DateField(help_text="完成期限")
@@ -393,6 +405,27 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         move_alert(alert, actor=request.user, action=data["action"],
                    note=data.get("note", ""), check=check)
         return Response(self.get_serializer(self.get_queryset().get(pk=alert.pk)).data)
+
+    @extend_schema(summary="批量指派预警负责人", request=AlertAssignInput,
+                   responses={200: AlertOutput(many=True), **errors(400, 404)},
+                   description="乡镇或区县监管人员把所选未销号预警指派给一名负责人；"
+                               "有一条不能指派则全部不指派，并说明原因。")
+    @action(detail=False, methods=["post"], url_path="assign")
+    def assign(self, request):
+        entry = AlertAssignInput(data=request.data)
+        entry.is_valid(raise_exception=True)
+        data = entry.validated_data
+        ids = set(data["alerts"])
+        alerts = list(self.get_queryset().filter(pk__in=ids))
+        if len(alerts) != len(ids):
+            raise NotFound("未找到该预警")
+        assignee = services.assignable_to(request.user).filter(pk=data["assignee"]).first()
+        if assignee is None:
+            raise ValidationError({"assignee": ["不是您所辖地区的村干部或监管人员"]})
+        services.alerts_assign(alerts=alerts, assignee=assignee, actor=request.user,
+                               note=data.get("note", ""))
+        return Response(self.get_serializer(self.get_queryset().filter(pk__in=ids).order_by(
+            "id"), many=True).data)
 
     @extend_schema(summary="为预警制定帮扶措施（一户一策）", request=MeasureInput,
                    responses={201: MeasureOutput, **errors(400, 404)},

@@ -105,6 +105,12 @@ class Alert(models.Model):
         "households.Check", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name="核实排查",
     )
+    # Who works the alert now (a supervisor assigns it from the queue); None = the place's
+    # officers in general.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="assigned_alerts", verbose_name="负责人",
+    )
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

@@ -215,6 +215,52 @@ def alert_close(*, alert: Alert, actor, note: str = "", check=None) -> Alert:
     return alert
 
 
+def assignable_to(actor):
+    """Who a supervisor may make responsible for alerts: active village officers and
+    town or county staff working in the supervisor's place."""
+    from monitor.models import User
+
+    if actor.role not in SUPERVISORS or not actor.place_id:
+        return User.objects.none()
+    return User.objects.filter(is_active=True, role__in=WORKERS,
+                               place__code__startswith=actor.place_id).order_by("place_id",
+                                                                              "username")
+
+
+@transaction.atomic
+def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> int:
+    """A town or county supervisor makes one person responsible for open alerts (the
+    queue's bulk assignment). Each is recorded as a note on the alert's history, and the
+    person is told once. All or none: one alert that cannot be assigned refuses the lot."""
+    if actor.role not in SUPERVISORS:
+        raise IllegalMove(f"{Role(actor.role).label}不能指派预警：须由乡镇或区县监管人员指派")
+    if not alerts:
+        raise IllegalMove("请先勾选要指派的预警")
+    if not assignable_to(actor).filter(pk=assignee.pk).exists():
+        raise IllegalMove(f"{_person_label(assignee)} 不是您所辖地区的村干部或监管人员，不能指派")
+    visible_to_assignee = set(alerts_visible_to(assignee).filter(
+        pk__in=[a.pk for a in alerts]).values_list("pk", flat=True))
+    for alert in alerts:
+        alert_in_scope(alert, actor)
+        if not alert.is_open:
+            raise IllegalMove(f"{alert.household.number} {alert.rule} 已“{alert.state}”，不能指派")
+        if alert.pk not in visible_to_assignee:
+            raise IllegalMove(f"{_person_label(assignee)} 看不到 {alert.household.number} 的预警"
+                              "（不在其工作地区），请另选负责人")
+    Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(assignee=assignee,
+                                                                 updated_at=timezone.now())
+    text = f"指派给 {_person_label(assignee)}" + (f"：{note.strip()}" if note.strip() else "")
+    AlertMove.objects.bulk_create(
+        AlertMove(alert=a, actor=actor, from_state=a.state, to_state=a.state, note=text)
+        for a in alerts)
+    Notification.objects.create(
+        user=assignee, link=reverse("alerts:queue") + "?assignee=me",
+        text=f"{_person_label(actor)} 指派给您 {len(alerts)} 条预警，请及时核实处置")
+    for alert in alerts:
+        alert.assignee = assignee
+    return len(alerts)
+
+
 # ── One plan per household: measures and tasks (§7) ──────────────────────────────────
 
 def catalogue_for(rule: str) -> list[MeasureCatalogue]:

@@ -5,6 +5,7 @@ from . import views
 app_name = "alerts"
 urlpatterns = [
     path("", views.alert_queue, name="queue"),
+    path("assign/", views.alerts_assign, name="assign"),
     path("<int:pk>/", views.alert_detail, name="detail"),
     path("<int:pk>/move/", views.alert_move, name="move"),
     path("<int:pk>/measures/", views.measure_add, name="add_measure"),

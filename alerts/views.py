@@ -12,15 +12,16 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from households.choices import CheckKind
 from households.models import Check
-from monitor.models import Role, User
+from monitor.models import Channel, Role, User
 from monitor.rules import RULES
 from monitor.scope import (
     alerts_visible_to,
@@ -58,14 +59,46 @@ def alert_queue(request):
     filters["overdue"] = request.GET.get("overdue", "")
     if filters["overdue"]:
         alerts = alerts.filter(overdue=True)
-    alerts = alerts.order_by(F("due").asc(nulls_last=True), "id")
+    filters["assignee"] = request.GET.get("assignee", "")
+    if filters["assignee"] == "me":
+        alerts = alerts.filter(assignee=request.user)
+    elif filters["assignee"] == "none":
+        alerts = alerts.filter(assignee__isnull=True)
+    alerts = alerts.select_related("assignee").order_by(F("due").asc(nulls_last=True), "id")
     page = Paginator(alerts, 50).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     return render(request, "alerts/queue.html", {
         "page": page, "filters": filters, "query": query, "states": State.values,
         "severities": Severity.choices, "rules": [r.code for r in RULES],
-        "today": timezone.localdate(),
+        "today": timezone.localdate(), "people": services.assignable_to(request.user),
     })
+
+
+@login_required
+@require_POST
+def alerts_assign(request):
+    """The queue's bulk assignment: the ticked alerts to one responsible person."""
+    back = redirect(f"{reverse('alerts:queue')}?{request.POST.get('query', '')}")
+    ids = [int(v) for v in request.POST.getlist("alert") if v.isdigit()]
+    alerts = list(alerts_visible_to(request.user).select_related("household").filter(
+        pk__in=ids))
+    if len(alerts) != len(set(ids)):
+        raise Http404("未找到该预警")
+    person_id = request.POST.get("assignee", "")
+    assignee = services.assignable_to(request.user).filter(
+        pk=person_id).first() if person_id.isdigit() else None
+    if assignee is None:
+        messages.error(request, "请选择负责人")
+        return back
+    try:
+        count = services.alerts_assign(alerts=alerts, assignee=assignee, actor=request.user,
+                                       note=request.POST.get("note", ""))
+    except services.MoveRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"已将 {count} 条预警指派给 "
+                                  f"{assignee.get_full_name() or assignee.username}")
+    return back
 
 
 @login_required
@@ -221,9 +254,16 @@ def task_list(request):
         tasks = tasks.open()
     elif state in TaskState.values:
         tasks = tasks.filter(state=state)
+    # The board by channel ("six green channels"): each channel's count, and one at a time.
+    counts = dict(tasks.order_by().values_list("channel").annotate(n=Count("id")))
+    channels = [(value, label, counts.get(value, 0)) for value, label in Channel.choices]
+    channel = request.GET.get("channel", "")
+    if channel in Channel.values:
+        tasks = tasks.filter(channel=channel)
     page = Paginator(tasks.order_by("due", "id"), 50).get_page(request.GET.get("page"))
     return render(request, "alerts/tasks.html", {
-        "page": page, "state": state, "states": TaskState.values,
+        "page": page, "state": state, "states": TaskState.values, "channel": channel,
+        "channels": channels, "query": f"state={state}&channel={channel}",
         "today": timezone.localdate(),
     })
 

@@ -87,8 +87,8 @@ def credentials() -> tuple[str, str]:
 
 
 def serve(port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SECURE_SSL_REDIRECT": "0",
-           "DJANGO_API_USER_RATE": "100000000/minute"}
+    env = {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+           "DJANGO_SECURE_SSL_REDIRECT": "0", "DJANGO_API_USER_RATE": "100000000/minute"}
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "monitor.wsgi", "-w", str(workers),
          "-b", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)

@@ -305,3 +305,15 @@ def test_notifications_are_only_ones_own_and_can_be_marked_read(
 def test_pages_need_a_login(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_task_board_counts_and_shows_one_channel_at_a_time(client, town_supervisor, work):
+    board = page(client, town_supervisor, "alerts:tasks").content.decode()
+    assert "住建（1）" in board and "教育（1）" in board and "民政（0）" in board
+    housing = page(client, town_supervisor, "alerts:tasks", channel="housing").content.decode()
+    assert "县住建委" in housing and "县教委" not in housing
+
+
+def test_department_staff_get_no_channel_picker(client, education_staff, work):
+    board = page(client, education_staff, "alerts:tasks").content.decode()
+    assert "全部渠道" not in board and "县教委" in board and "县住建委" not in board

@@ -19,6 +19,7 @@ OPERATIONS = {
     ("/api/checks/", "get"), ("/api/checks/", "post"), ("/api/checks/{id}/", "get"),
     ("/api/alerts/", "get"), ("/api/alerts/{id}/", "get"),
     ("/api/alerts/{id}/moves/", "post"), ("/api/alerts/{id}/measures/", "post"),
+    ("/api/alerts/assign/", "post"),
     ("/api/plans/", "get"), ("/api/plans/{id}/", "get"),
     ("/api/measures/", "get"), ("/api/measures/{id}/", "get"),
     ("/api/measures/{id}/tasks/", "post"), ("/api/measure-catalogue/", "get"),

@@ -1,0 +1,109 @@
+"""Bulk assignment from the alert queue: a town or county supervisor makes one person
+responsible for several open alerts; the move history and the assignee are told."""
+
+from datetime import date
+
+import pytest
+
+from alerts.models import Alert, AlertMove, Notification, State
+from alerts.services import IllegalMove, alerts_assign
+
+from .alert_helpers import alert_of, family, put, record
+
+D0 = date(2026, 3, 10)
+
+
+@pytest.fixture
+def home(places):
+    household = family(places["village_a"], "HA001")
+    record(household, D0, housing="D", child="失学辍学")
+    return household
+
+
+@pytest.fixture
+def open_alerts(home):
+    return [alert_of(home, "HOUSING"), alert_of(home, "DROPOUT")]
+
+
+def test_a_town_supervisor_assigns_two_alerts_to_a_village_officer(
+        open_alerts, town_supervisor, village_officer):
+    assert alerts_assign(alerts=open_alerts, assignee=village_officer,
+                         actor=town_supervisor, note="请本周入户核实") == 2
+    assert set(Alert.objects.filter(assignee=village_officer).values_list("rule", flat=True)
+               ) == {"HOUSING", "DROPOUT"}
+    move = AlertMove.objects.filter(alert=open_alerts[0]).order_by("-id").first()
+    assert (move.actor, move.from_state, move.to_state) == (town_supervisor, "预警", "预警")
+    assert move.note == "指派给 alice：请本周入户核实"
+    assert Notification.objects.get(user=village_officer).text.endswith("2 条预警，请及时核实处置")
+
+
+def test_a_village_officer_cannot_assign(open_alerts, village_officer):
+    with pytest.raises(IllegalMove, match="须由乡镇或区县监管人员指派"):
+        alerts_assign(alerts=open_alerts, assignee=village_officer, actor=village_officer)
+
+
+def test_an_officer_of_another_village_cannot_be_made_responsible(
+        open_alerts, town_supervisor, other_village_officer):
+    with pytest.raises(IllegalMove, match="看不到 HA001 的预警"):
+        alerts_assign(alerts=open_alerts, assignee=other_village_officer,
+                      actor=town_supervisor)
+    assert not Alert.objects.filter(assignee__isnull=False).exists()
+
+
+def test_department_staff_cannot_be_made_responsible(
+        open_alerts, county_supervisor, education_staff):
+    with pytest.raises(IllegalMove, match="不是您所辖地区的村干部或监管人员"):
+        alerts_assign(alerts=open_alerts[1:], assignee=education_staff,
+                      actor=county_supervisor)
+
+
+def test_a_closed_alert_refuses_the_whole_batch(open_alerts, town_supervisor, village_officer):
+    put(open_alerts[0], State.DISMISSED)
+    with pytest.raises(IllegalMove, match="HOUSING 已“已排除”，不能指派"):
+        alerts_assign(alerts=open_alerts, assignee=village_officer, actor=town_supervisor)
+    assert not Alert.objects.filter(assignee__isnull=False).exists()
+
+
+def test_the_queue_assigns_the_ticked_alerts_and_filters_mine(
+        client, open_alerts, town_supervisor, village_officer):
+    client.force_login(town_supervisor)
+    page = client.get("/alerts/")
+    assert "批量指派" in page.content.decode()
+    response = client.post("/alerts/assign/", {
+        "alert": [a.pk for a in open_alerts], "assignee": village_officer.pk,
+        "query": "state=open"})
+    assert response.status_code == 302 and response.url == "/alerts/?state=open"
+    assert Alert.objects.filter(assignee=village_officer).count() == 2
+    client.force_login(village_officer)
+    mine = client.get("/alerts/?assignee=me").content.decode()
+    assert "HA001" in mine and "批量指派" not in mine  # officers do not assign
+
+
+def test_the_queue_answers_404_for_an_alert_outside_the_scope(
+        client, places, open_alerts, town_supervisor, village_officer):
+    elsewhere = family(places["other_town_village"], "HC001")
+    record(elsewhere, D0, housing="D")
+    client.force_login(town_supervisor)
+    response = client.post("/alerts/assign/", {
+        "alert": [alert_of(elsewhere, "HOUSING").pk], "assignee": village_officer.pk})
+    assert response.status_code == 404
+
+
+def test_the_api_assigns_in_bulk(client, open_alerts, town_supervisor, village_officer):
+    client.force_login(town_supervisor)
+    response = client.post("/api/alerts/assign/", {
+        "alerts": [a.pk for a in open_alerts], "assignee": village_officer.pk},
+        content_type="application/json")
+    assert response.status_code == 200
+    assert {row["assignee_name"] for row in response.json()} == {"alice"}
+    assert client.get(f"/api/alerts/?assignee={village_officer.pk}").json()["count"] == 2
+
+
+def test_the_api_refuses_an_assignee_outside_the_place(
+        client, open_alerts, town_supervisor, other_county_supervisor):
+    client.force_login(town_supervisor)
+    response = client.post("/api/alerts/assign/", {
+        "alerts": [open_alerts[0].pk], "assignee": other_county_supervisor.pk},
+        content_type="application/json")
+    assert response.status_code == 400
+    assert "assignee" in response.json()
