@@ -18,10 +18,6 @@ import logging
 import re
 from datetime import date
 
-from .models import Role
-
-FULL_VIEWERS = (Role.VILLAGE, Role.TOWN, Role.COUNTY, Role.ADMIN)
-
 # 18-character resident IDs and mainland mobile numbers inside free text (log lines,
 # tracebacks, URLs). `\b` does not work here: Chinese characters are word characters, so
 # "身份证号500241…" has no word boundary before the digits. A number is delimited by
@@ -35,9 +31,12 @@ PHONE_IN_TEXT = re.compile(
 def sees_personal_data(user) -> bool:
     """Whether this user sees ID numbers, phones and birth dates in full: the roles that
     work cases do; department staff, and anyone without a working role, do not."""
+    # Imported here: LOGGING loads this module (for the filter) before the models exist.
+    from .models import Role
+
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or user.role in FULL_VIEWERS
+    return user.is_superuser or user.role in (Role.VILLAGE, Role.TOWN, Role.COUNTY, Role.ADMIN)
 
 
 def mask_id_number(number: str) -> str:
