@@ -4,10 +4,11 @@ Every queryset starts from monitor/scope.py, so a household outside the user's s
 a 404, the same answer as for one that does not exist. Checks are written only through
 households.services.check_record, with an optional Idempotency-Key (monitor/api.py).
 
-Personal data: department staff work on the households with an alert of their channel
-(that is their scope), and see only what that work needs: ID numbers masked
-(500241********1234), birth dates withheld (the age is given), phones masked. Incomes are
-shown for the households in their scope, which are exactly those their tasks are about.
+Personal data (monitor/privacy.py decides, for pages and exports too): department staff
+work on the households with an alert of their channel (that is their scope), and see only
+what that work needs: ID numbers masked (500241********1234), birth dates withheld (the
+age is given), phones masked. Incomes are shown for the households in their scope, which
+are exactly those their tasks are about.
 """
 
 from datetime import date
@@ -37,7 +38,7 @@ from monitor.api import (
     errors,
     idempotent,
 )
-from monitor.models import Role
+from monitor.privacy import mask_id_number, mask_phone, sees_personal_data
 from monitor.scope import alerts_visible_to, households_visible_to, places_visible_to
 
 from .choices import (
@@ -55,7 +56,6 @@ from .choices import (
     Work,
 )
 from .forms import EARLIEST_VISIT
-from .idnumber import mask_id_number
 from .ledger import COLUMNS as LEDGER_COLUMNS
 from .ledger import ledger_rows
 from .models import Check, Household, Member, Place
@@ -75,40 +75,25 @@ def members_visible_to(user):
     return Member.objects.filter(household__in=households_visible_to(user))
 
 
-def masks_personal_data(user) -> bool:
-    """Department staff get ID numbers and phones masked and no birth dates."""
-    return user.role == Role.DEPARTMENT and not user.is_superuser
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678: enough to recognise a number, not to call it."""
-    digits = phone.strip()
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
-
-
-class PersonalDataContext:
-    """Tells the output serializers whether to mask personal data for this user."""
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["mask_personal"] = masks_personal_data(self.request.user)
-        return context
+def masks_personal_data(context) -> bool:
+    """Whether the requesting user gets personal data masked (monitor/privacy.py); without
+    a request in the context, masked."""
+    request = context.get("request")
+    return request is None or not sees_personal_data(request.user)
 
 
 class IdNumberField(serializers.CharField):
-    """An ID number, masked for department staff."""
+    """An ID number, masked for those who do not see it (department staff)."""
 
     def to_representation(self, value):
         value = super().to_representation(value)
-        return mask_id_number(value) if self.context.get("mask_personal") else value
+        return mask_id_number(value) if value and masks_personal_data(self.context) else value
 
 
 class PhoneField(serializers.CharField):
     def to_representation(self, value):
         value = super().to_representation(value)
-        return mask_phone(value) if value and self.context.get("mask_personal") else value
+        return mask_phone(value) if value and masks_personal_data(self.context) else value
 
 
 class BirthDateField(serializers.DateField):
@@ -118,7 +103,7 @@ class BirthDateField(serializers.DateField):
         super().__init__(allow_null=True, read_only=True, **kwargs)
 
     def to_representation(self, value):
-        if self.context.get("mask_personal") or not value:
+        if not value or masks_personal_data(self.context):
             return None
         if isinstance(value, str):
             value = date.fromisoformat(value)
@@ -284,7 +269,7 @@ class HouseholdFilter(filters.FilterSet):
                                                          **LIST_ERRORS}),
     retrieve=extend_schema(summary="一户（含成员）", responses={200: HouseholdOutput,
                                                          **errors(404)}))
-class HouseholdViewSet(PersonalDataContext, viewsets.ReadOnlyModelViewSet):
+class HouseholdViewSet(viewsets.ReadOnlyModelViewSet):
     """Households in the user's scope, with their members, class, key group, monitoring
     category, open alerts and latest visit. Written only by imports and checks."""
 
@@ -330,7 +315,7 @@ class MemberFilter(filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(summary="成员列表", responses={200: MemberOutput, **LIST_ERRORS}),
     retrieve=extend_schema(summary="一名成员", responses={200: MemberOutput, **errors(404)}))
-class MemberViewSet(PersonalDataContext, viewsets.ReadOnlyModelViewSet):
+class MemberViewSet(viewsets.ReadOnlyModelViewSet):
     """Members of the households in scope. A check updates them; nothing else here does."""
 
     serializer_class = MemberOutput
@@ -495,7 +480,7 @@ class CheckFilter(filters.FilterSet):
         description="通过 check_record 记录一次排查；评估（预警、分类）在提交后于后台进行，"
                     "`evaluated_at` 为空表示尚在评估。行业部门用户不能录入（403）。"
                     "排查记录不能修改：更正请录入新的排查。"))
-class CheckViewSet(PersonalDataContext, viewsets.ReadOnlyModelViewSet):
+class CheckViewSet(viewsets.ReadOnlyModelViewSet):
     """Checks of the households in scope; recording one is the only write."""
 
     serializer_class = CheckOutput

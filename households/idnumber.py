@@ -75,10 +75,3 @@ def parse_id_number(raw: str, *, today: date | None = None) -> ResidentId:
 def validate_id_number(value: str) -> None:
     """Model-field validator."""
     parse_id_number(value)
-
-
-def mask_id_number(number: str) -> str:
-    """500241********1234: area code and last four, for roles that do not need the rest."""
-    if len(number) != 18:
-        return number
-    return f"{number[:6]}********{number[-4:]}"

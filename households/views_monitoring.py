@@ -95,7 +95,9 @@ def run_upload(request, data):
 @login_required
 def comparison_detail(request, pk):
     """One comparison: its counts, the rows it could not read, the report's first rows
-    (filtered by result)."""
+    (filtered by result). Like the list, for the county and administrators only: the
+    report names people of the whole registry by ID number, beyond any department's tasks."""
+    require_role(request.user, (Role.COUNTY,), "部门数据比对")
     comparison = get_object_or_404(comparing.comparisons_visible_to(request.user), pk=pk)
     result = request.GET.get("result", "")
     rows, total = [], 0
@@ -117,6 +119,7 @@ def comparison_detail(request, pk):
 
 @login_required
 def comparison_report(request, pk):
+    require_role(request.user, (Role.COUNTY,), "部门数据比对")
     comparison = get_object_or_404(comparing.comparisons_visible_to(request.user), pk=pk)
     path = comparing.report_path(comparison)
     if not comparison.report or not path.exists():
