@@ -288,8 +288,8 @@ def case_step(*, case: IdentificationCase, step: str, outcome: str, actor,
               ) -> IdentificationStep:
     """Record one step of a case: its date, person and outcome. Returning ends the case;
     passing the county confirmation sets (or removes) the monitoring category."""
-    case = IdentificationCase.objects.select_for_update().select_related("household").get(
-        pk=case.pk)
+    case = IdentificationCase.objects.select_for_update(of=("self",)).select_related(
+        "household").get(pk=case.pk)
     may_do(case, step, actor)
     done_on, reason = done_on or timezone.localdate(), (reason or "").strip()
     _check_date(case, done_on)
@@ -367,7 +367,7 @@ def notice_text(case: IdentificationCase, starts_on: date, ends_on: date) -> str
 def notice_post(*, case: IdentificationCase, actor, starts_on: date, ends_on: date) -> Notice:
     """Publish the notice after the village review: a window of at least notice_days
     days, first and last day counted, starting no earlier than the review."""
-    case = IdentificationCase.objects.select_for_update().select_related(
+    case = IdentificationCase.objects.select_for_update(of=("self",)).select_related(
         "household__village__parent", "alert").get(pk=case.pk)
     may_do(case, CaseStep.NOTICE, actor)
     if Notice.objects.filter(case=case).exists():
