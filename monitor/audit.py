@@ -51,6 +51,8 @@ LABELS = {
     "alert": lambda a: f"{a.risk_type}（{a.rule}）",
     "plan": lambda p: "一户一策",
     "task": lambda t: t.title,
+    "case": lambda c: f"{c.purpose}（{c.category}）",
+    "declaration": lambda d: f"{d.get_channel_display()} {d.declared_on} {d.risk_type}",
 }
 LABEL_LENGTH = AuditEvent._meta.get_field("object_label").max_length
 

@@ -18,9 +18,12 @@ from django.utils import timezone
 
 from alerts.findings import finding_attach, finding_cleared, finding_raise
 from alerts.models import Alert, AlertMove
+from alerts.services import move_events
 from households.models import Check, Household, StatusChange
 
+from .audit import audit_bulk
 from .classification import classify, key_group
+from .models import AuditSource
 from .policy import Policy, Thresholds
 from .rules import RULES, fired_rules, money, per_capita_income
 
@@ -177,8 +180,9 @@ def evaluate_households(household_ids, policy: Policy | None = None,
 
 def save_batch(books: list[AlertBook], replayed: list[int], changes: list[StatusChange],
                moved: list[Household], result: Evaluated) -> None:
-    """Write what a batch decided: new and changed alerts, their moves, the evaluated
-    checks, and class and group changes with their history."""
+    """Write what a batch decided: new and changed alerts, their moves (in the audit trail
+    too, by the engine), the evaluated checks, and class and group changes with their
+    history (StatusChange is that history; the trail does not repeat it)."""
     new = [alert for book in books for alert in book.new]
     Alert.objects.bulk_create(new, batch_size=1000)
     now = timezone.now()
@@ -190,6 +194,7 @@ def save_batch(books: list[AlertBook], replayed: list[int], changes: list[Status
     for move in moves:
         move.alert_id = move.alert.pk
     AlertMove.objects.bulk_create(moves, batch_size=1000)
+    audit_bulk(move_events(moves, source=AuditSource.ENGINE))
     for start in range(0, len(replayed), 1000):
         Check.objects.filter(id__in=replayed[start:start + 1000]).update(evaluated_at=now)
     StatusChange.objects.bulk_create(changes, batch_size=1000)
