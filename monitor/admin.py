@@ -4,8 +4,16 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .audit import KIND_LABELS, audit_bulk, audit_event, audit_record, diff
-from .models import AuditAction, AuditEvent, AuditSource, MonitoringLine, PolicySetting, User
+from .audit import audit_bulk, audit_event, audit_record, diff
+from .models import (
+    AUDIT_KINDS,
+    AuditAction,
+    AuditEvent,
+    AuditSource,
+    MonitoringLine,
+    PolicySetting,
+    User,
+)
 
 
 @admin.register(User)
@@ -91,7 +99,7 @@ class KindFilter(admin.SimpleListFilter):
     parameter_name = "kind"
 
     def lookups(self, request, model_admin):
-        return list(KIND_LABELS.items())
+        return list(AUDIT_KINDS.items())
 
     def queryset(self, request, queryset):
         return queryset.filter(object_kind=self.value()) if self.value() else queryset
@@ -126,7 +134,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     @admin.display(description="对象类型", ordering="object_kind")
     def kind(self, event):
-        return KIND_LABELS.get(event.object_kind, event.object_kind)
+        return event.kind_label
 
     @admin.display(description="户编号")
     def household_number(self, event):

@@ -157,6 +157,15 @@ class AuditSource(models.TextChoices):
     COMMAND = "command", "命令行"
 
 
+# What the trail calls each kind of object (monitor/audit.py KINDS).
+AUDIT_KINDS = {
+    "household": "农户", "member": "家庭成员", "check": "排查", "declaration": "农户申报",
+    "case": "纳入监测/风险消除", "notice": "公示", "objection": "公示异议",
+    "comparison": "部门数据比对", "alert": "预警", "plan": "一户一策", "measure": "帮扶措施",
+    "task": "帮扶任务", "export": "导出", "import": "导入",
+}
+
+
 class AuditEvent(models.Model):
     """One line of the audit trail (操作记录): who did what to which object, when, and
     what changed (old → new). Written by monitor/audit.py in the transaction of the write
@@ -192,6 +201,10 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_label}"
+
+    @property
+    def kind_label(self) -> str:
+        return AUDIT_KINDS.get(self.object_kind, self.object_kind)
 
     @property
     def change_rows(self) -> list[tuple[str, object, object]]:
