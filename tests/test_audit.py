@@ -4,14 +4,16 @@ exports record who exported what; a household's page and the admin show it; nobo
 rewrites it."""
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
+from alerts.escalation import escalate_overdue
 from alerts.models import State, TaskState
 from alerts.services import alert_verify, plan_add_measure, task_assign, task_update
 from households.comparison import comparison_run
@@ -96,6 +98,13 @@ def test_the_engine_moving_an_alert_to_ready_to_close_is_in_the_trail(home):
     record(home, date(2026, 4, 1), child="在校")
     [event] = events(action=AuditAction.MOVED)
     assert event.actor is None and event.changes == {"状态": ["预警", "待销号"]}
+
+
+def test_escalating_an_overdue_alert_records_its_new_level(home):
+    escalate_overdue(today=timezone.localdate() + timedelta(days=3))  # high: verify in 3
+    [event] = events(object_kind="alert", action=AuditAction.CHANGED)
+    assert (event.actor, event.source) == (None, AuditSource.ENGINE)
+    assert event.changes == {"责任层级": ["村", "乡镇"]} and "核实期限" in event.note
 
 
 def test_plans_measures_and_tasks_are_recorded_as_created(home, village_officer,
@@ -212,8 +221,8 @@ def test_deleting_a_household_in_the_admin_keeps_its_trail(admin_client, admin_u
     assert trail.count() == before + 1
     deleted = trail.get(action=AuditAction.DELETED)
     assert (deleted.actor, deleted.object_label) == (admin_user, "HA001 杨明华")
-    assert admin_client.get(reverse("admin:monitor_auditevent_changelist"),
-                            {"q": "HA001"}).status_code == 200
+    found = admin_client.get(reverse("admin:monitor_auditevent_changelist"), {"q": "HA001"})
+    assert found.status_code == 200 and "HA001 杨明华" in found.content.decode()
 
 
 def test_the_admin_lists_and_searches_the_trail(admin_client, home):
