@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 
 from .models import AuditAction, AuditEvent, AuditSource
@@ -114,7 +115,7 @@ def plain(value):
 def _field(obj, name: str):
     try:
         return obj._meta.get_field(name)
-    except Exception:  # FieldDoesNotExist: a form field that is not a model field
+    except FieldDoesNotExist:  # a form field that is not a model field
         return None
 
 
