@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from monitor.admin import AuditedAdmin
+
 from .models import (
     Alert,
     AlertMove,
@@ -20,7 +22,7 @@ class AlertMoveInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(AuditedAdmin):
     list_display = ("household", "rule", "severity", "state", "level", "overdue", "raised_on")
     list_filter = ("rule", "severity", "state", "level", "overdue", "source")
     search_fields = ("household__number",)
@@ -40,7 +42,7 @@ class MeasureCatalogueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(AuditedAdmin):
     list_display = ("alert", "name", "channel", "deadline", "state")
     list_filter = ("channel", "state")
     raw_id_fields = ("plan", "alert", "created_by")
@@ -54,7 +56,7 @@ class TaskUpdateInline(admin.TabularInline):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(AuditedAdmin):
     list_display = ("title", "household", "channel", "unit", "person", "due", "state")
     list_filter = ("channel", "state")
     raw_id_fields = ("measure", "household", "person", "assigned_by")

@@ -39,6 +39,7 @@ from monitor.api import (
     cell,
     errors,
 )
+from monitor.audit import audit_export
 from monitor.models import Channel, User
 from monitor.scope import (
     alerts_visible_to,
@@ -721,6 +722,8 @@ class FiveListView(APIView):
         rows, count = window(sheet.rows(scope), (number - 1) * size, size)
         if number > 1 and not rows:
             raise NotFound("该页不存在")
+        audit_export(actor=request.user, what=sheet.name, place=scope.place, start=scope.start,
+                     end=scope.end, fmt="json", rows=len(rows), note=f"第 {number} 页")
         return Response({"count": count, "next": page_link(request, number + 1)
                          if number * size < count else None,
                          "previous": page_link(request, number - 1) if number > 1 else None,

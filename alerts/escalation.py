@@ -25,7 +25,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from monitor.models import Role, User
+from monitor.audit import audit_bulk, audit_event
+from monitor.models import AuditAction, AuditSource, Role, User
 
 from .models import (
     FINAL_STATES,
@@ -103,16 +104,22 @@ def escalate_overdue(*, today: date | None = None) -> Escalated:
 @transaction.atomic
 def escalate_batch(ids: list[int], step: str, today: date, result: Escalated) -> None:
     """Claim each alert's missed step, move it up a level and notify, in one transaction,
-    so a claimed step always has its notifications."""
-    escalated = []
+    so a claimed step always has its notifications (and its line in the audit trail)."""
+    escalated, events = [], []
     for alert in Alert.objects.filter(pk__in=ids).select_related("household__village"):
         level = NEXT_LEVEL[alert.level]
         claimed = Alert.objects.filter(
             missed(step, today), pk=alert.pk, escalated_step=alert.escalated_step,
         ).update(escalated_step=step, level=level, overdue=True, updated_at=timezone.now())
         if claimed:
+            events.append(audit_event(
+                actor=None, action=AuditAction.CHANGED, obj=alert, source=AuditSource.ENGINE,
+                changes={"责任层级": [Level(alert.level).label, Level(level).label]},
+                note=f"{Step(step).label}期限（{getattr(alert, DUE_FIELD[step])} 前）已过，"
+                     f"上报{Level(level).label}"))
             alert.escalated_step, alert.level = step, level
             escalated.append(alert)
+    audit_bulk(events)
     result.escalated += len(escalated)
     by_user = defaultdict(list)
     for user, alert in level_people(escalated):

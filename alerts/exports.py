@@ -15,6 +15,9 @@ import xlsxwriter
 from django.conf import settings
 from django.utils import timezone
 
+from monitor.audit import audit_export
+from monitor.models import AuditSource
+
 from .five_lists import SHEETS, ListScope, closed_in_period, list_scope, responsibility_tallies
 from .models import ExportJob, ExportState
 
@@ -154,6 +157,13 @@ def write_five_lists(out: Path, scope: ListScope, fmt: str, progress: Progress =
     return [out / name for name in CSV_NAMES], counts
 
 
+def five_lists_exported(*, scope: ListScope, fmt: str, counts: dict[str, int], actor,
+                        source: str = "", note: str = "") -> None:
+    """Record who exported the five lists of which place and period, in which format."""
+    audit_export(actor=actor, what="五张清单", place=scope.place, start=scope.start,
+                 end=scope.end, fmt=fmt, rows=sum(counts.values()), note=note, source=source)
+
+
 def zip_csvs(folder: Path) -> Path:
     """The five CSV files in one zip, for a single download."""
     target = Path(folder) / "五张清单.zip"
@@ -192,7 +202,7 @@ def export_run(job_id: int) -> None:
         ExportJob.objects.filter(pk=job_id).update(rows_done=rows)
 
     try:
-        files, _ = write_five_lists(folder, scope, job.format, progress)
+        files, counts = write_five_lists(folder, scope, job.format, progress)
         target = files[0] if job.format == "xlsx" else zip_csvs(folder)
     except Exception as exc:
         ExportJob.objects.filter(pk=job_id).update(
@@ -200,6 +210,9 @@ def export_run(job_id: int) -> None:
         raise
     ExportJob.objects.filter(pk=job_id).update(
         state=ExportState.DONE, file=str(target), finished=timezone.now(), rows_done=total)
+    # Requested on the five-lists page; the worker has no request of its own.
+    five_lists_exported(scope=scope, fmt=job.format, counts=counts, actor=job.user,
+                        source=AuditSource.PAGE, note=f"后台导出任务 {job.pk}")
 
 
 def _count(name: str, scope: ListScope) -> int:

@@ -1,5 +1,6 @@
 """Writes to alerts. Every move is recorded (who, when, from, to, note) in the same
-transaction (domain.md §7). What checks do to alerts is in alerts/findings.py."""
+transaction (domain.md §7), as an AlertMove or TaskUpdate and in the household's audit
+trail (monitor/audit.py). What checks do to alerts is in alerts/findings.py."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -11,7 +12,8 @@ from django.utils import timezone
 
 from households.choices import CheckKind
 from households.models import Household
-from monitor.models import Role
+from monitor.audit import audit_bulk, audit_event, audit_record
+from monitor.models import AuditAction, Role
 from monitor.policy import Thresholds
 from monitor.scope import alerts_visible_to, tasks_visible_to
 
@@ -33,6 +35,23 @@ from .models import (
 def record_move(alert: Alert, *, to: str, actor=None, note: str = "") -> None:
     AlertMove.objects.create(alert=alert, actor=actor, from_state=alert.state if alert.pk
                              and alert.state != to else "", to_state=to, note=note)
+
+
+def move_events(moves: list[AlertMove], source: str = "") -> list:
+    """The audit events of alert moves written in bulk (the engine, a department list):
+    a raise is 新增, a change of state 流转 (old → new), a finding that leaves the state
+    as it was 修改. Each move's alert must be saved (have its id)."""
+    events = []
+    for move in moves:
+        if not move.from_state:
+            action, changes = AuditAction.CREATED, {"状态": [None, move.to_state]}
+        elif move.from_state != move.to_state:
+            action, changes = AuditAction.MOVED, {"状态": [move.from_state, move.to_state]}
+        else:
+            action, changes = AuditAction.CHANGED, {}
+        events.append(audit_event(actor=move.actor, action=action, obj=move.alert,
+                                  changes=changes, note=move.note, source=source))
+    return events
 
 
 def deadlines(severity: str, raised: date, t: Thresholds) -> dict:
@@ -126,6 +145,8 @@ def _move(alert: Alert, *, actor, to: str, note: str, **changes) -> Alert:
         current = Alert.objects.filter(pk=alert.pk).values_list("state", flat=True).first()
         raise MoveConflict(f"该预警刚被他人处理，当前状态为“{current}”，请刷新页面后再操作")
     record_move(alert, to=to, actor=actor, note=note)
+    audit_record(actor=actor, action=AuditAction.MOVED, obj=alert,
+                 changes={"状态": [alert.state, to]}, note=note)
     alert.state, alert.updated_at = to, now
     for name, value in changes.items():
         setattr(alert, name, value)
@@ -253,6 +274,9 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> in
     AlertMove.objects.bulk_create(
         AlertMove(alert=a, actor=actor, from_state=a.state, to_state=a.state, note=text)
         for a in alerts)
+    audit_bulk(audit_event(actor=actor, action=AuditAction.CHANGED, obj=a, note=text, changes={
+        "负责人": [_person_label(a.assignee) if a.assignee_id else None,
+                _person_label(assignee)]}) for a in alerts)
     Notification.objects.create(
         user=assignee, link=reverse("alerts:queue") + "?assignee=me",
         text=f"{_person_label(actor)} 指派给您 {len(alerts)} 条预警，请及时核实处置")
@@ -283,11 +307,17 @@ def plan_add_measure(*, alert: Alert, actor, measure: str, deadline: date,
         raise IllegalMove(f"“{measure}”不在 {alert.rule} 的帮扶措施目录中，可选：{offered}")
     if deadline is None:
         raise IllegalMove("帮扶措施须填写完成期限")
-    plan, _ = Plan.objects.get_or_create(household_id=alert.household_id,
-                                         defaults={"created_by": actor})
-    return Measure.objects.create(plan=plan, alert=alert, name=entry.name,
-                                  channel=entry.channel, deadline=deadline,
-                                  note=note.strip(), created_by=actor)
+    plan, created = Plan.objects.get_or_create(household_id=alert.household_id,
+                                               defaults={"created_by": actor})
+    if created:
+        audit_record(actor=actor, action=AuditAction.CREATED, obj=plan)
+    measure = Measure.objects.create(plan=plan, alert=alert, name=entry.name,
+                                     channel=entry.channel, deadline=deadline,
+                                     note=note.strip(), created_by=actor)
+    audit_record(actor=actor, action=AuditAction.CREATED, obj=measure,
+                 household=alert.household_id,
+                 note=f"{alert.risk_type}（{alert.rule}）：{entry.name}，{deadline} 前完成")
+    return measure
 
 
 def _person_label(person) -> str:
@@ -322,8 +352,9 @@ def task_assign(*, measure: Measure, actor, unit: str, due: date, person=None,
             user=person, text=f"新任务：{alert.household.number} {task.title}，"
                               f"{due} 前完成", link=task_link(task))
     who = f"{unit} {_person_label(person)}" if person else unit
-    TaskUpdate.objects.create(task=task, actor=actor, to_state=task.state,
-                              note=f"指派给 {who}，{due} 前完成")
+    note = f"指派给 {who}，{due} 前完成"
+    TaskUpdate.objects.create(task=task, actor=actor, to_state=task.state, note=note)
+    audit_record(actor=actor, action=AuditAction.CREATED, obj=task, note=note)
     return task
 
 
@@ -357,6 +388,12 @@ def task_update(*, task: Task, actor, state: str, note: str = "") -> Task:
         raise MoveConflict("该任务刚被他人更新，请刷新页面后再操作")
     TaskUpdate.objects.create(task=task, actor=actor, from_state=task.state, to_state=state,
                               note=note)
+    if state != task.state:
+        audit_record(actor=actor, action=AuditAction.MOVED, obj=task,
+                     changes={"状态": [task.state, state]}, note=note)
+    else:
+        audit_record(actor=actor, action=AuditAction.CHANGED, obj=task,
+                     changes={"进展说明": [task.note, note]})
     for name, value in changes.items():
         setattr(task, name, value)
     _derive_measure_state(task.measure_id)

@@ -32,7 +32,13 @@ from monitor.scope import (
 )
 
 from . import services
-from .exports import XLSX_NAME, export_request, write_five_lists, zip_csvs
+from .exports import (
+    XLSX_NAME,
+    export_request,
+    five_lists_exported,
+    write_five_lists,
+    zip_csvs,
+)
 from .five_lists import SHEETS, list_scope, reconcile
 from .models import ExportJob, ExportState, Notification, Severity, State, TaskState
 
@@ -333,8 +339,9 @@ def five_lists_export(request):
         return HttpResponseBadRequest("；".join(errors) or "请选择地区和格式")
     scope = list_scope(place=place, start=start, end=end, user=request.user)
     folder = Path(tempfile.mkdtemp(prefix="five-lists-"))
-    files, _ = write_five_lists(folder, scope, fmt)
+    files, counts = write_five_lists(folder, scope, fmt)
     target = files[0] if fmt == "xlsx" else zip_csvs(folder)
+    five_lists_exported(scope=scope, fmt=fmt, counts=counts, actor=request.user)
     name = f"{place.name}{XLSX_NAME}" if fmt == "xlsx" else f"{place.name}五张清单.zip"
     return FileResponse(target.open("rb"), as_attachment=True, filename=name)
 

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from monitor.admin import AuditedAdmin, trail_link
+
 from .models import Check, Household, Member, Place
 
 
@@ -17,18 +19,22 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(AuditedAdmin):
     list_display = ("number", "head_name", "village", "poverty_status", "household_class",
                     "key_group", "monitoring_category")
     list_filter = ("poverty_status", "household_class", "key_group", "monitoring_category")
     search_fields = ("number", "head_name")
     autocomplete_fields = ("village", "info_officer")
-    readonly_fields = ("household_class", "key_group", "monitoring_category")
+    readonly_fields = ("household_class", "key_group", "monitoring_category", "trail")
     inlines = [MemberInline]
+
+    @admin.display(description="操作记录")
+    def trail(self, household):
+        return trail_link(household) if household.pk else "—"
 
 
 @admin.register(Check)
-class CheckAdmin(admin.ModelAdmin):
+class CheckAdmin(AuditedAdmin):
     list_display = ("household", "visit_date", "kind", "officer_name", "evaluated_at")
     list_filter = ("kind",)
     search_fields = ("household__number",)

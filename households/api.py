@@ -38,6 +38,7 @@ from monitor.api import (
     errors,
     idempotent,
 )
+from monitor.audit import audit_export
 from monitor.privacy import mask_id_number, mask_phone, sees_personal_data
 from monitor.scope import alerts_visible_to, households_visible_to, places_visible_to
 
@@ -555,9 +556,12 @@ class LedgerView(APIView):
         paginator = Pagination()
         page = paginator.paginate_queryset(households.only("pk"), request, view=self)
         rows = ledger_rows(Household.objects.filter(pk__in=[h.pk for h in page]))
+        results = [[cell(value) for value in row] for row in rows]
+        audit_export(actor=request.user, what="农户台账", place=place, fmt="json",
+                     rows=len(results), note=f"第 {paginator.page.number} 页")
         return Response({
             "count": paginator.page.paginator.count,
             "next": paginator.get_next_link(), "previous": paginator.get_previous_link(),
             "place": PlaceOutput(place).data, "columns": LEDGER_COLUMNS,
-            "results": [[cell(value) for value in row] for row in rows],
+            "results": results,
         })

@@ -54,9 +54,10 @@ from django.utils import timezone
 
 from alerts.models import Alert, AlertMove, MeasureState, Source, State
 from alerts.services import deadlines
+from monitor.audit import audit_record, command_note
 from monitor.bulk import bulk_insert, bulk_set
 from monitor.engine import save_alerts
-from monitor.models import Role
+from monitor.models import AuditAction, Role
 from monitor.policy import Policy
 from monitor.rules import RULES_BY_CODE
 
@@ -605,4 +606,12 @@ def comparison_run(*, kind: str, path: Path, actor, place=None, file_name: str =
     comparison.report = write_report(comparison, found.report)
     comparison.seconds = Decimal(f"{time.perf_counter() - started:.2f}")
     comparison.save(update_fields=["alerts_raised", "alerts_updated", "report", "seconds"])
+    audit_record(actor=actor, action=AuditAction.IMPORTED, obj=comparison,
+                 label=f"{comparison.get_kind_display()} {comparison.file_name}",
+                 note="；".join(filter(None, [
+                     f"名单 {comparison.rows} 行，一致 {comparison.matched}，名单有登记无 "
+                     f"{comparison.only_in_list}，登记有名单无 {comparison.only_in_registry}，"
+                     f"不一致 {comparison.disagreeing}，新发预警 {raised}，更新预警 {updated}",
+                     f"范围：{place}" if place is not None else "范围：全部登记",
+                     command_note() if actor is None else ""])))
     return comparison

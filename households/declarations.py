@@ -16,6 +16,7 @@ One open DECLARATION alert per household, like every rule: a second declaration 
 is open joins it (the evidence shows the newest, the count and every declaration's id).
 """
 
+from copy import copy
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -24,7 +25,8 @@ from django.utils import timezone
 
 from alerts.models import Alert, AlertMove, Source, State
 from alerts.services import deadlines
-from monitor.models import Role
+from monitor.audit import audit_record, diff, plain
+from monitor.models import AuditAction, Role
 from monitor.policy import Policy
 from monitor.rules import RULES, SUDDEN_RISK_TYPE
 from monitor.scope import households_visible_to
@@ -106,6 +108,8 @@ def declaration_record(*, household: Household, channel: str, risk_type: str, co
         household=household, channel=channel, risk_type=risk_type, content=content.strip(),
         declared_on=declared_on, recorded_by=actor, alert=alert,
         accept_by=declared_on + timedelta(days=accept_days(declared_on)))
+    audit_record(actor=actor, action=AuditAction.CREATED, obj=declaration,
+                 note=declaration.content)
     if alert is None:
         declaration.alert = _raise(declaration, actor)
         declaration.save(update_fields=["alert"])
@@ -127,18 +131,24 @@ def _raise(declaration: Declaration, actor) -> Alert:
         **(deadlines(SEVERITY, on, t) | {"verify_by": declaration.accept_by}))
     AlertMove.objects.create(alert=alert, actor=actor, to_state=State.RAISED,
                              note=alert.evidence["text"])
+    audit_record(actor=actor, action=AuditAction.CREATED, obj=alert,
+                 changes={"状态": [None, State.RAISED]}, note=alert.evidence["text"])
     refresh_status(household.pk)
     return alert
 
 
 def _join(alert: Alert, declaration: Declaration, actor) -> None:
+    before = copy(alert)
     ids = [*alert.evidence.get("declarations", []), declaration.pk]
     alert.evidence = declaration_evidence(declaration, len(ids)) | {"declarations": ids}
     alert.last_seen_on = max(alert.last_seen_on, declaration.declared_on)
     alert.verify_by = verify_deadline(alert)
     alert.save(update_fields=["evidence", "last_seen_on", "verify_by", "updated_at"])
+    note = f"再次申报：{alert.evidence['text']}"
     AlertMove.objects.create(alert=alert, actor=actor, from_state=alert.state,
-                             to_state=alert.state, note=f"再次申报：{alert.evidence['text']}")
+                             to_state=alert.state, note=note)
+    audit_record(actor=actor, action=AuditAction.CHANGED, obj=alert,
+                 changes=diff(before, alert, ["last_seen_on", "verify_by"]), note=note)
 
 
 def verify_deadline(alert: Alert) -> date | None:
@@ -172,13 +182,19 @@ def declaration_accept(*, declaration: Declaration, actor, note: str = "") -> De
         raise DeclarationRefused("该申报已经受理，请刷新页面")
     declaration.accepted_at, declaration.accepted_by = now, actor
     declaration.accept_note = note.strip()
+    audit_record(actor=actor, action=AuditAction.CHANGED, obj=declaration,
+                 changes={"受理人": [None, actor.username], "受理时间": [None, plain(now)]},
+                 note=declaration.accept_note)
     alert = declaration.alert
     if alert is not None and alert.is_open:
+        before = copy(alert)
         alert.verify_by = verify_deadline(alert)
         alert.save(update_fields=["verify_by", "updated_at"])
         # accept_by is the first overdue day, as every deadline (alerts/escalation.py).
         late = "（已超过受理期限）" if timezone.localdate(now) >= declaration.accept_by else ""
+        move_note = f"乡镇受理农户申报{late}：{note.strip() or '已受理'}"
         AlertMove.objects.create(alert=alert, actor=actor, from_state=alert.state,
-                                 to_state=alert.state,
-                                 note=f"乡镇受理农户申报{late}：{note.strip() or '已受理'}")
+                                 to_state=alert.state, note=move_note)
+        audit_record(actor=actor, action=AuditAction.CHANGED, obj=alert,
+                     changes=diff(before, alert, ["verify_by"]), note=move_note)
     return declaration

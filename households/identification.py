@@ -39,8 +39,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from alerts.models import Alert
+from monitor.audit import audit_record
 from monitor.classification import share
-from monitor.models import Role
+from monitor.models import AuditAction, Role
 from monitor.policy import Policy
 from monitor.rules import RULES_BY_CODE, able_labourers, fired_rules, money, per_capita_income
 from monitor.rules import total_income as income_of
@@ -147,11 +148,13 @@ def case_propose_elimination(*, household: Household, actor) -> IdentificationCa
 def _open(household, purpose, category, cause, actor, alert) -> IdentificationCase:
     try:
         with transaction.atomic():
-            return IdentificationCase.objects.create(
+            case = IdentificationCase.objects.create(
                 household=household, purpose=purpose, category=category, cause=cause,
                 alert=alert, opened_by=actor)
     except IntegrityError:
         raise CaseRefused("该户已有正在办理的纳入监测或风险消除事项，请先办结") from None
+    audit_record(actor=actor, action=AuditAction.CREATED, obj=case, note=cause)
+    return case
 
 
 # ── Risk elimination's conditions (§9) ────────────────────────────────────────────────
@@ -297,10 +300,17 @@ def case_step(*, case: IdentificationCase, step: str, outcome: str, actor,
     row = IdentificationStep.objects.create(
         case=case, step=step, outcome=outcome, done_on=done_on, reason=reason,
         consent=consent, actor=actor)
+    was = case.state
     if outcome == StepOutcome.RETURNED:
         _close(case, CaseState.RETURNED, done_on)
     elif step == CaseStep.COUNTY_CONFIRM:
         _close(case, CaseState.CONFIRMED, done_on)
+    changes = {row.get_step_display(): [None, outcome]}
+    if case.state != was:
+        changes["状态"] = [was, case.state]
+    audit_record(actor=actor, action=AuditAction.MOVED, obj=case, changes=changes,
+                 note=f"{done_on} {reason}".strip())
+    if step == CaseStep.COUNTY_CONFIRM and outcome == StepOutcome.PASS:
         _confirm(case, actor, done_on)
     return row
 
@@ -318,6 +328,9 @@ def _confirm(case: IdentificationCase, actor, on: date) -> None:
     new = case.category if case.purpose == CasePurpose.INCLUDE else ""
     household.monitoring_category = new
     household.save(update_fields=["monitoring_category", "updated_at"])
+    audit_record(actor=actor, action=AuditAction.CHANGED, obj=household,
+                 changes={"监测类别": [old or None, new or None]},
+                 note=f"{case.purpose}：{on} 县级确认")
     who = actor.get_full_name() or actor.username
     StatusChange.objects.create(
         household=household, kind=StatusChange.Kind.MONITORING, old=old, new=new,
@@ -379,8 +392,12 @@ def notice_post(*, case: IdentificationCase, actor, starts_on: date, ends_on: da
     if days < needed:
         raise CaseRefused(f"公示期不少于 {needed} 天：{starts_on} 至 {ends_on} "
                           f"只有 {max(days, 0)} 天")
-    return Notice.objects.create(case=case, starts_on=starts_on, ends_on=ends_on,
-                                 text=notice_text(case, starts_on, ends_on), posted_by=actor)
+    notice = Notice.objects.create(case=case, starts_on=starts_on, ends_on=ends_on,
+                                   text=notice_text(case, starts_on, ends_on), posted_by=actor)
+    audit_record(actor=actor, action=AuditAction.CREATED, obj=notice,
+                 household=case.household_id, label=f"{case.purpose}公示",
+                 note=f"{starts_on} 至 {ends_on}")
+    return notice
 
 
 @transaction.atomic
@@ -398,6 +415,10 @@ def objection_record(*, case: IdentificationCase, actor, received_on: date, cont
         raise CaseRefused(f"异议须在公示期内提出（{notice.starts_on} 至 {notice.ends_on}）")
     if not content.strip():
         raise CaseRefused("请填写异议内容")
-    return Objection.objects.create(notice=notice, received_on=received_on,
-                                    content=content.strip(), raised_by=raised_by.strip(),
-                                    recorded_by=actor)
+    objection = Objection.objects.create(notice=notice, received_on=received_on,
+                                         content=content.strip(), raised_by=raised_by.strip(),
+                                         recorded_by=actor)
+    audit_record(actor=actor, action=AuditAction.CREATED, obj=objection,
+                 household=case.household_id, label=f"{received_on} {objection.raised_by}".strip(),
+                 note=objection.content)
+    return objection

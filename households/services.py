@@ -1,11 +1,15 @@
 """Writes to places, households and members (domain.md §2–3)."""
 
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+
+from monitor.audit import audit_bulk, audit_event, audit_record, diff
+from monitor.models import AuditAction
 
 from .models import CODE_LENGTH, Check, Household, Place
 
@@ -78,7 +82,8 @@ def check_record(*, household: Household, recorded_by, visit_date: date, kind: s
 
     `member_updates` maps an ID number to the member's schooling, health, labour, work or
     insurance as seen on the visit. They update the member only when this is the household's
-    newest check; the check keeps them either way, as what it saw."""
+    newest check; the check keeps them either way, as what it saw. The trail gets the check
+    (created, by the recorder) and each member it changed (old → new)."""
     from monitor.tasks import schedule_evaluation
 
     if visit_date > timezone.localdate():
@@ -90,16 +95,24 @@ def check_record(*, household: Household, recorded_by, visit_date: date, kind: s
         raise ValidationError({"members": f"不是本户成员：{'、'.join(sorted(unknown))}"})
     newest = household.checks.order_by("-visit_date").values_list("visit_date", flat=True)
     is_newest = not newest.exists() or visit_date >= newest.first()
+    changed = []
     for member in members:
+        before = copy(member)
         for name, value in member_updates.get(member.id_number, {}).items():
             if name not in MEMBER_FIELDS_A_CHECK_UPDATES:
                 raise ValidationError({"members": f"排查不能修改成员的“{name}”"})
             setattr(member, name, value)
         if is_newest and member.id_number in member_updates:
             member.save()
+            changed.append((member, diff(before, member, MEMBER_FIELDS_A_CHECK_UPDATES)))
     check = Check.objects.create(
         household=household, recorded_by=recorded_by, visit_date=visit_date, kind=kind,
         members=[member_snapshot(m) for m in members], **answers,
     )
+    audit_record(actor=recorded_by, action=AuditAction.CREATED, obj=check,
+                 note=f"排查人：{check.officer_name}" if check.officer_name else "")
+    audit_bulk(audit_event(actor=recorded_by, action=AuditAction.CHANGED, obj=member,
+                           changes=changes, note=f"随 {visit_date} {kind}更新")
+               for member, changes in changed if changes)
     schedule_evaluation([household.id])
     return check

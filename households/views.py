@@ -17,9 +17,11 @@ from alerts.models import AlertMove, Plan
 from monitor.models import Channel, Role
 from monitor.scope import (
     alerts_visible_to,
+    audit_events_visible_to,
     households_visible_to,
     measures_visible_to,
     places_visible_to,
+    sees_audit_trail,
     tasks_visible_to,
 )
 
@@ -37,6 +39,8 @@ STEPS = [
 EVALUATION_PATIENCE = timedelta(minutes=5)
 # Who enters checks: field staff and their supervisors; department staff only read.
 RECORDERS = (Role.VILLAGE, Role.TOWN, Role.COUNTY, Role.ADMIN)
+# The household page lists the newest events of its trail; the admin has them all.
+TRAIL_SHOWN = 100
 
 
 def visible_household(user, number: str, *related):
@@ -114,10 +118,21 @@ def household_file(user, household) -> dict:
     }
 
 
+def household_trail(user, household) -> dict:
+    """The household's audit trail, newest first, for those who may read it (none for
+    department staff): the latest TRAIL_SHOWN events and how many there are in all."""
+    if not sees_audit_trail(user):
+        return {"trail": None}
+    events = audit_events_visible_to(user).filter(household=household)
+    shown = list(events.select_related("actor").order_by("-at", "-id")[:TRAIL_SHOWN])
+    return {"trail": shown,
+            "trail_count": events.count() if len(shown) == TRAIL_SHOWN else len(shown)}
+
+
 @login_required
 def household_detail(request, number):
     household = visible_household(request.user, number, "info_officer")
-    context = household_file(request.user, household)
+    context = household_file(request.user, household) | household_trail(request.user, household)
     context["can_record"] = can_record_checks(request.user)
     return render(request, "households/detail.html", context)
 

@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from monitor.audit import audit_export
 from monitor.models import Role
 from monitor.policy import Policy
 from monitor.scope import alerts_visible_to, households_visible_to, sees_everything
@@ -125,6 +126,9 @@ def comparison_report(request, pk):
     if not comparison.report or not path.exists():
         raise Http404("比对报告文件不存在")
     name = f"比对报告-{comparison.get_kind_display()}-{comparison.compared_on}.csv"
+    audit_export(actor=request.user, what=f"比对报告 {comparison.get_kind_display()}",
+                 place=comparison.place, fmt="csv", rows=comparison.rows,
+                 note=f"{comparison.file_name}，{comparison.compared_on} 比对")
     return FileResponse(path.open("rb"), as_attachment=True, filename=name)
 
 
@@ -365,5 +369,7 @@ def quality_export(request):
                    only if only in {code for code, _, _ in CHECKS} else "")
     path = Path(tempfile.mkdtemp(prefix="doubts-")) / f"疑点清单.{fmt}"
     write_table(path, COLUMNS, (doubt.row() for doubt in found), title="疑点清单")
+    audit_export(actor=request.user, what="疑点清单", place=request.user.place, fmt=fmt,
+                 rows=len(found), note=f"只看 {only}" if only else "")
     return FileResponse(path.open("rb"), as_attachment=True,
                         filename=f"疑点清单-{timezone.localdate()}.{fmt}")

@@ -1,7 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html
 
-from .models import MonitoringLine, PolicySetting, User
+from .audit import audit_bulk, audit_event, audit_record, diff
+from .models import (
+    AUDIT_KINDS,
+    AuditAction,
+    AuditEvent,
+    AuditSource,
+    MonitoringLine,
+    PolicySetting,
+    User,
+)
 
 
 @admin.register(User)
@@ -29,3 +41,108 @@ class MonitoringLineAdmin(admin.ModelAdmin):
 class PolicySettingAdmin(admin.ModelAdmin):
     list_display = ("key", "value", "effective_from", "note")
     list_filter = ("key",)
+
+
+# ── The audit trail (monitor/audit.py) ────────────────────────────────────────────────
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Edits made in the admin go into the audit trail (source 管理后台): an addition, a
+    change with the changed fields old → new (the form's changed_data), a deletion, and
+    the same for inline rows (a household's members). The admin wraps each save and
+    delete in a transaction, so the edit and its event are committed together."""
+
+    def save_model(self, request, obj, form, change):
+        before = type(obj).objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        _audit_saved(request.user, obj, before, form.changed_data)
+
+    def delete_model(self, request, obj):
+        event = audit_event(actor=request.user, action=AuditAction.DELETED, obj=obj,
+                            source=AuditSource.ADMIN)
+        super().delete_model(request, obj)
+        event.save(force_insert=True)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            events = [audit_event(actor=request.user, action=AuditAction.DELETED, obj=obj,
+                                  source=AuditSource.ADMIN) for obj in queryset]
+            super().delete_queryset(request, queryset)
+            audit_bulk(events)
+
+    def save_formset(self, request, form, formset, change):
+        deleted = [audit_event(actor=request.user, action=AuditAction.DELETED,
+                               obj=f.instance, source=AuditSource.ADMIN)
+                   for f in formset.deleted_forms if f.instance.pk]
+        before = formset.model.objects.in_bulk(
+            [f.instance.pk for f in formset.forms
+             if f.instance.pk and f.has_changed() and f not in formset.deleted_forms])
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            _audit_saved(request.user, obj, None, [])
+        for obj, fields in formset.changed_objects:
+            _audit_saved(request.user, obj, before.get(obj.pk), fields)
+        audit_bulk(deleted)
+
+
+def _audit_saved(user, obj, before, fields) -> None:
+    if before is None:
+        audit_record(actor=user, action=AuditAction.CREATED, obj=obj, source=AuditSource.ADMIN)
+        return
+    changes = diff(before, obj, fields)
+    if changes:
+        audit_record(actor=user, action=AuditAction.CHANGED, obj=obj, changes=changes,
+                     source=AuditSource.ADMIN)
+
+
+class KindFilter(admin.SimpleListFilter):
+    title = "对象类型"
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return list(AUDIT_KINDS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(object_kind=self.value()) if self.value() else queryset
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The trail, to read and search only: nobody adds, changes or deletes an event here,
+    not even a superuser (the trail is append-only)."""
+
+    list_display = ("at", "who", "action", "kind", "object_label", "household_number",
+                    "changes_text", "note", "source")
+    list_filter = ("action", KindFilter, "source", "at")
+    search_fields = ("object_label", "household__number")
+    list_select_related = ("actor", "household")
+    readonly_fields = ("at", "actor", "action", "object_kind", "object_id", "object_label",
+                       "household_id", "changes_text", "note", "source")
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="操作人", ordering="actor__username")
+    def who(self, event):
+        return event.actor.username if event.actor else "系统"
+
+    @admin.display(description="对象类型", ordering="object_kind")
+    def kind(self, event):
+        return event.kind_label
+
+    @admin.display(description="户编号")
+    def household_number(self, event):
+        # A deleted household's events keep its id; the joined row is gone (None).
+        return event.household.number if event.household else (event.household_id or "—")
+
+
+def trail_link(household) -> str:
+    """A link from a household's admin page to its trail."""
+    url = reverse("admin:monitor_auditevent_changelist") + f"?household__id__exact={household.pk}"
+    return format_html('<a href="{}">查看该户操作记录</a>', url)

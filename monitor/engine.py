@@ -18,10 +18,13 @@ from django.utils import timezone
 
 from alerts.findings import finding_attach, finding_cleared, finding_raise
 from alerts.models import Alert, AlertMove
+from alerts.services import move_events
 from households.models import Check, Household, StatusChange
 
+from .audit import audit_bulk
 from .bulk import bulk_insert, bulk_set
 from .classification import classify, key_group
+from .models import AuditSource
 from .policy import Policy, Thresholds
 from .rules import RULES, fired_rules, money, per_capita_income
 
@@ -176,8 +179,10 @@ def evaluate_households(household_ids, policy: Policy | None = None,
     return result
 
 
-def save_alerts(new: list[Alert], changed: list[Alert], moves: list[AlertMove]) -> None:
-    """Write new and changed alerts and their moves (the engine's and a department list's)."""
+def save_alerts(new: list[Alert], changed: list[Alert], moves: list[AlertMove],
+                source: str = "") -> None:
+    """Write new and changed alerts and their moves, in the audit trail too (the engine's,
+    source 'engine', and a department list's, the source of the request or command)."""
     bulk_insert(Alert, new)
     now = timezone.now()
     for alert in changed:
@@ -186,16 +191,18 @@ def save_alerts(new: list[Alert], changed: list[Alert], moves: list[AlertMove]) 
     for move in moves:
         move.alert_id = move.alert.pk
     bulk_insert(AlertMove, moves)
+    audit_bulk(move_events(moves, source=source))
 
 
 def save_batch(books: list[AlertBook], replayed: list[int], changes: list[StatusChange],
                moved: list[Household], result: Evaluated) -> None:
-    """Write what a batch decided: new and changed alerts, their moves, the evaluated
-    checks, and class and group changes with their history."""
+    """Write what a batch decided: new and changed alerts, their moves (in the audit trail
+    too, by the engine), the evaluated checks, and class and group changes with their
+    history (StatusChange is that history; the trail does not repeat it)."""
     new = [alert for book in books for alert in book.new]
     changed = [alert for book in books for alert in book.changed.values()]
     moves = [move for book in books for move in book.moves]
-    save_alerts(new, changed, moves)
+    save_alerts(new, changed, moves, source=AuditSource.ENGINE)
     now = timezone.now()
     for start in range(0, len(replayed), 1000):
         Check.objects.filter(id__in=replayed[start:start + 1000]).update(evaluated_at=now)

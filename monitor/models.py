@@ -1,4 +1,5 @@
-"""Users with their role and place, and the county's policy (domain.md §1, §5–7)."""
+"""Users with their role and place, the county's policy (domain.md §1, §5–7) and the
+audit trail (monitor/audit.py)."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -135,3 +137,82 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.key}"
+
+
+class AuditAction(models.TextChoices):
+    CREATED = "created", "新增"
+    CHANGED = "changed", "修改"
+    MOVED = "moved", "流转"
+    DELETED = "deleted", "删除"
+    EXPORTED = "exported", "导出"
+    IMPORTED = "imported", "导入"
+
+
+class AuditSource(models.TextChoices):
+    PAGE = "page", "页面"
+    API = "api", "接口"
+    ADMIN = "admin", "管理后台"
+    IMPORT = "import", "导入"
+    ENGINE = "engine", "系统评估"
+    COMMAND = "command", "命令行"
+
+
+# What the trail calls each kind of object (monitor/audit.py KINDS).
+AUDIT_KINDS = {
+    "household": "农户", "member": "家庭成员", "check": "排查", "declaration": "农户申报",
+    "case": "纳入监测/风险消除", "notice": "公示", "objection": "公示异议",
+    "comparison": "部门数据比对", "alert": "预警", "plan": "一户一策", "measure": "帮扶措施",
+    "task": "帮扶任务", "export": "导出", "import": "导入",
+}
+
+
+class AuditEvent(models.Model):
+    """One line of the audit trail (操作记录): who did what to which object, when, and
+    what changed (old → new). Written by monitor/audit.py in the transaction of the write
+    it describes; never changed or deleted (the admin refuses, and on PostgreSQL a trigger
+    refuses even code). The household and actor links carry no database constraint and
+    are not cascaded, so the trail outlives what it describes."""
+
+    at = models.DateTimeField("时间", default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
+        null=True, blank=True, related_name="+", verbose_name="操作人",
+    )
+    action = models.CharField("操作", max_length=10, choices=AuditAction.choices)
+    object_kind = models.CharField("对象类型", max_length=20)
+    object_id = models.CharField("对象编号", max_length=40, blank=True)
+    object_label = models.CharField("对象", max_length=200, blank=True)
+    household = models.ForeignKey(
+        "households.Household", on_delete=models.DO_NOTHING, db_constraint=False,
+        db_index=False,  # audit_household_at leads with it
+        null=True, blank=True, related_name="+", verbose_name="农户",
+    )
+    changes = models.JSONField("变化", default=dict, blank=True, encoder=DjangoJSONEncoder)
+    note = models.TextField("说明", blank=True)
+    source = models.CharField("来源", max_length=10, choices=AuditSource.choices, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "操作记录"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["household", "at"], name="audit_household_at"),
+            models.Index(fields=["at"], name="audit_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_label}"
+
+    @property
+    def kind_label(self) -> str:
+        return AUDIT_KINDS.get(self.object_kind, self.object_kind)
+
+    @property
+    def change_rows(self) -> list[tuple[str, object, object]]:
+        """(field, old, new) for a table."""
+        return [(name, old, new) for name, (old, new) in (self.changes or {}).items()]
+
+    @property
+    def changes_text(self) -> str:
+        return "；".join(f"{name}：{'—' if old in (None, '') else old} → "
+                        f"{'—' if new in (None, '') else new}"
+                        for name, old, new in self.change_rows)

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from alerts.models import Alert, Measure, Task
 from households.models import Household, Place
 
-from .models import Role
+from .models import AuditEvent, Role
 
 
 def _place_scoped(user) -> bool:
@@ -85,6 +85,24 @@ def tasks_visible_to(user) -> QuerySet[Task]:
     if user.role == Role.DEPARTMENT:
         return tasks.filter(channel=user.channel)
     return tasks if _place_scoped(user) else tasks.none()
+
+
+def sees_audit_trail(user) -> bool:
+    """The trail shows ID numbers, phones and incomes old → new: village officers,
+    supervisors and administrators read it; department staff, who see only what their
+    tasks need, do not."""
+    return _is_active(user) and (sees_everything(user) or _place_scoped(user))
+
+
+def audit_events_visible_to(user) -> QuerySet[AuditEvent]:
+    """Audit events of the households this user may see, for those who read the trail
+    (exports and other events without a household: administrators only, in the admin)."""
+    events = AuditEvent.objects.all()
+    if not sees_audit_trail(user):
+        return events.none()
+    if sees_everything(user):
+        return events
+    return events.filter(household__in=households_visible_to(user))
 
 
 def measures_visible_to(user) -> QuerySet[Measure]:

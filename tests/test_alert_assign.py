@@ -107,3 +107,13 @@ def test_the_api_refuses_an_assignee_outside_the_place(
         content_type="application/json")
     assert response.status_code == 400
     assert "assignee" in response.json()
+
+
+def test_the_assignment_is_in_the_households_audit_trail(
+        home, open_alerts, town_supervisor, village_officer):
+    from monitor.models import AuditEvent
+
+    alerts_assign(alerts=open_alerts, assignee=village_officer, actor=town_supervisor)
+    events = AuditEvent.objects.filter(household=home, actor=town_supervisor)
+    assert {e.changes["负责人"][1] for e in events} == {"alice"}
+    assert events.count() == 2

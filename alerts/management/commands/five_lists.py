@@ -6,9 +6,11 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from alerts.exports import write_five_lists
+from alerts.exports import five_lists_exported, write_five_lists
 from alerts.five_lists import list_scope, reconcile
 from households.models import Place
+from monitor.audit import command_note
+from monitor.models import AuditSource
 
 
 def parse_day(value: str | None, option: str) -> date | None:
@@ -44,6 +46,8 @@ class Command(BaseCommand):
             raise CommandError(f"起始日期 {start} 晚于截止日期 {end}")
         scope = list_scope(place=where, start=start, end=end)
         files, counts = write_five_lists(out, scope, fmt)
+        five_lists_exported(scope=scope, fmt=fmt, counts=counts, actor=None,
+                            source=AuditSource.COMMAND, note=command_note())
         self.stdout.write(f"{where.name}（{where.code}）{scope.period} 五张清单：" + "，".join(
             f"{name} {n} 条" for name, n in counts.items()))
         for path in files:

@@ -23,6 +23,8 @@ from households.comparison import (
 )
 from households.models import Place
 from households.tabular import read_csv, write_table
+from monitor.audit import audit_export, audit_source, command_note
+from monitor.models import AuditSource
 
 PROBLEMS_SHOWN = 20
 
@@ -46,11 +48,15 @@ class Command(BaseCommand):
         if out.suffix.lower() not in (".csv", ".xlsx"):
             raise CommandError("比对报告须以 .csv 或 .xlsx 结尾")
         try:
-            comparison = comparison_run(kind=kind, path=Path(path), actor=None, place=where,
-                                        on=on)
+            with audit_source(AuditSource.COMMAND):
+                comparison = comparison_run(kind=kind, path=Path(path), actor=None,
+                                            place=where, on=on)
         except ComparisonRefused as refused:
             raise CommandError(str(refused), returncode=2) from refused
         self.write_out(report_path(comparison), out)
+        audit_export(actor=None, what=f"比对报告 {comparison.get_kind_display()}",
+                     place=comparison.place, fmt=out.suffix.lower()[1:], rows=comparison.rows,
+                     source=AuditSource.COMMAND, note=f"{comparison.file_name}；{command_note()}")
         self.summary(comparison, out)
 
     def place(self, code: str | None):
