@@ -1,7 +1,12 @@
 """What a production deployment relies on: the login lockout, argon2 password hashes, the
 Content Security Policy, static files without DEBUG, and backup and restore."""
 
+import os
 import re
+import secrets
+import string
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +20,53 @@ from .factories import UserFactory
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates"
 
 PASSWORD = "correct-horse-9"
+
+
+def production(**more) -> dict:
+    """The environment of a production server: DEBUG off, a long random key, a host."""
+    key = "".join(secrets.choice(string.ascii_letters + string.digits + "!@#%^&*(-_=+)")
+                  for _ in range(50))
+    return {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": key,
+            "DJANGO_ALLOWED_HOSTS": "shouwang.example,testserver", **more}
+
+
+def manage(*args, env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", *args], env=env, text=True,
+                          capture_output=True, cwd=django_settings.BASE_DIR)
+
+
+def test_production_settings_pass_check_deploy_with_no_issue():
+    done = manage("check", "--deploy", "--fail-level", "DEBUG", env=production())
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == "System check identified no issues (0 silenced)."
+    assert done.stderr == ""
+
+
+SERVE_STATIC = """
+import re, django
+django.setup()
+from django.test import Client
+client = Client()
+login = client.get("/login/", secure=True)
+assert login.status_code == 200, login.status_code
+css = re.search(r'href="(/static/css/site\\.[0-9a-f]{12}\\.css)"', login.content.decode()).group(1)
+sheet = client.get(css, secure=True, HTTP_ACCEPT_ENCODING="gzip")
+assert sheet.status_code == 200, (css, sheet.status_code)
+print(css, sheet["Content-Encoding"], sheet["Cache-Control"])
+"""
+
+
+def test_without_debug_static_files_are_collected_and_served(tmp_path):
+    env = production(DJANGO_STATIC_ROOT=str(tmp_path / "static"),
+                     DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                     DJANGO_SETTINGS_MODULE="monitor.settings")
+    collected = manage("collectstatic", "--no-input", env=env)
+    assert collected.returncode == 0, collected.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+    served = subprocess.run([sys.executable, "-c", SERVE_STATIC], env=env, text=True,
+                            capture_output=True, cwd=django_settings.BASE_DIR)
+    assert served.returncode == 0, served.stderr
+    assert "gzip max-age=315360000, public, immutable" in served.stdout
 
 
 def log_in(client, password):
