@@ -42,6 +42,14 @@ def test_production_settings_pass_check_deploy_with_no_issue():
     assert done.stderr == ""
 
 
+def test_gunicorn_loads_the_site_with_the_deploy_config():
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    done = subprocess.run([gunicorn, "--check-config", "--config", "deploy/gunicorn.conf.py"],
+                          env=production(), capture_output=True, text=True,
+                          cwd=django_settings.BASE_DIR)
+    assert done.returncode == 0, done.stderr
+
+
 SERVE_STATIC = """
 import re, django
 django.setup()
