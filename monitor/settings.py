@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from static: county intranets are offline
     "axes",
+    "csp",
     "monitor",
     "households",
     "alerts",
