@@ -1,0 +1,22 @@
+"""gunicorn's settings for Shouwang (README.md, "Deployment").
+
+Change any of them without editing this file: GUNICORN_CMD_ARGS in the environment file
+(e.g. GUNICORN_CMD_ARGS="--bind=0.0.0.0:443 --certfile=... --keyfile=...") overrides them.
+"""
+
+import multiprocessing
+
+wsgi_app = "monitor.wsgi:application"
+# Behind a proxy on the same server by default; a proxy elsewhere, or gunicorn serving TLS
+# itself, is set with --bind (and --forwarded-allow-ips for a proxy elsewhere).
+bind = "127.0.0.1:8000"
+workers = min(2 * multiprocessing.cpu_count() + 1, 9)
+# A county-wide ledger export is written while the user waits; give it time.
+timeout = 120
+graceful_timeout = 30
+# A fresh worker now and then, so a slow leak never takes the site down.
+max_requests = 1000
+max_requests_jitter = 100
+# To standard output: systemd's journal keeps it (journalctl -u shouwang-web).
+accesslog = "-"
+errorlog = "-"
