@@ -27,6 +27,13 @@ def background_work(request, settings):
         settings.CELERY_BROKER_URL = ""
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 costs a quarter of a second a hash by design; the suite creates thousands
+    of users. tests/test_deploy.py checks the production hasher itself."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def places(db):
     return {
