@@ -348,6 +348,11 @@ class AlertAssignInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+class AlertAssignOutput(serializers.Serializer):
+    assigned = serializers.IntegerField(help_text="指派的预警条数")
+    alerts = AlertOutput(many=True, help_text="指派后的预警")
+
+
 class MeasureInput(serializers.Serializer):
     measure = serializers.CharField(max_length=40, help_text="该规则帮扶措施目录中的措施名称")
     deadline = serializers.DateField(help_text="完成期限")
@@ -408,10 +413,11 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=alert.pk)).data)
 
     @extend_schema(summary="批量指派预警负责人", request=AlertAssignInput,
-                   responses={200: AlertOutput(many=True), **errors(400, 404)},
+                   responses={200: AlertAssignOutput, **errors(400, 404)},
                    description="乡镇或区县监管人员把所选未销号预警指派给一名负责人；"
                                "有一条不能指派则全部不指派，并说明原因。")
-    @action(detail=False, methods=["post"], url_path="assign")
+    @action(detail=False, methods=["post"], url_path="assign", pagination_class=None,
+            filter_backends=[])
     def assign(self, request):
         entry = AlertAssignInput(data=request.data)
         entry.is_valid(raise_exception=True)
@@ -425,8 +431,9 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
             raise ValidationError({"assignee": ["不是您所辖地区的村干部或监管人员"]})
         services.alerts_assign(alerts=alerts, assignee=assignee, actor=request.user,
                                note=data.get("note", ""))
-        return Response(self.get_serializer(self.get_queryset().filter(pk__in=ids).order_by(
-            "id"), many=True).data)
+        assigned = self.get_queryset().filter(pk__in=ids).order_by("id")
+        return Response({"assigned": len(ids),
+                         "alerts": self.get_serializer(assigned, many=True).data})
 
     @extend_schema(summary="为预警制定帮扶措施（一户一策）", request=MeasureInput,
                    responses={201: MeasureOutput, **errors(400, 404)},

@@ -95,7 +95,9 @@ def test_the_api_assigns_in_bulk(client, open_alerts, town_supervisor, village_o
         "alerts": [a.pk for a in open_alerts], "assignee": village_officer.pk},
         content_type="application/json")
     assert response.status_code == 200
-    assert {row["assignee_name"] for row in response.json()} == {"alice"}
+    body = response.json()
+    assert body["assigned"] == 2
+    assert {row["assignee_name"] for row in body["alerts"]} == {"alice"}
     assert client.get(f"/api/alerts/?assignee={village_officer.pk}").json()["count"] == 2
 
 
