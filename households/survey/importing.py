@@ -128,6 +128,9 @@ def write_households(survey: Survey, registry: Registry, result: ImportResult
 @dataclass
 class MemberChanges:
     households: set[int] = field(default_factory=set)  # whose members this import changed
+    # Households new in this import: all their members are the rows just written, so
+    # their checks' snapshots need not read them back.
+    fresh: dict[int, list[Member]] = field(default_factory=lambda: defaultdict(list))
     # What the file's rows say a member was at visits older than the registry's newest
     # (id number → field → value): recorded on those checks, not on the member.
     as_seen: dict[str, dict] = field(default_factory=dict)
@@ -166,6 +169,10 @@ def write_members(survey: Survey, registry: Registry, ids: dict[str, int],
                                   **merged(known, MEMBER_FIELDS.values(), changed)))
     bulk_insert(Member, new)
     bulk_set(Member, updated, list(fields))
+    new_households = {pk for number, pk in ids.items() if number not in registry.households}
+    for member in new:
+        if member.household_id in new_households:
+            changes.fresh[member.household_id].append(member)
     result.members_created, result.members_updated = len(new), len(updated)
     changes.households.update(m.household_id for m in new + updated)
     return changes
@@ -194,7 +201,7 @@ def write_checks(survey: Survey, registry: Registry, ids: dict[str, int],
         rows = [(h, cleaned, known) for h in part for cleaned, known in by_household[h]]
         snapshots = member_snapshots(
             {h for h, cleaned, known in rows if known is None or retake(h, cleaned)},
-            members.as_seen)
+            members.as_seen, members.fresh)
         stored = dict(Check.objects.filter(id__in=[
             known.id for h, cleaned, known in rows if known and retake(h, cleaned)
         ]).values_list("id", "members"))
@@ -204,13 +211,16 @@ def write_checks(survey: Survey, registry: Registry, ids: dict[str, int],
         writes.save(result)
 
 
-def member_snapshots(household_ids: set[int], as_seen: dict[str, dict]
-                     ) -> dict[int, list[dict]]:
+def member_snapshots(household_ids: set[int], as_seen: dict[str, dict],
+                     fresh: dict[int, list[Member]]) -> dict[int, list[dict]]:
     """The households' members as this file's checks saw them: the members after this
     import's rows, with what the rows say where the member kept a newer visit's state."""
     snapshots = defaultdict(list)
-    for member in Member.objects.filter(household_id__in=household_ids).order_by(
-            "household_id", "id"):
+    for household_id in household_ids & fresh.keys():
+        snapshots[household_id] = [member_snapshot(m) for m in
+                                   sorted(fresh[household_id], key=lambda m: m.pk)]
+    for member in Member.objects.filter(household_id__in=household_ids - fresh.keys()
+                                        ).order_by("household_id", "id"):
         for name, value in as_seen.get(member.id_number, {}).items():
             setattr(member, name, value)
         snapshots[member.household_id].append(member_snapshot(member))
