@@ -640,3 +640,42 @@ def test_the_csv_error_report_holds_dependent_rows_and_round_trips(places, tmp_p
     assert code == 0, err
     assert "农户：新增 1" in out and "成员：新增 1" in out and "排查：新增 1" in out
     assert Household.objects.get(number="H002").village_id == "500241101202"
+
+
+# ── The audit trail of an import (issue 9) ────────────────────────────────────────────
+
+def trail(**filters):
+    from monitor.models import AuditEvent
+
+    return AuditEvent.objects.filter(source="import", **filters)
+
+
+def test_an_import_records_the_file_and_each_household_it_created(tmp_path, places):
+    survey_import(path=write_csv_folder(tmp_path / "a", *family()))
+    household = Household.objects.get(number="H001")
+    assert [e.action for e in trail(household=household)] == ["created"]
+    assert trail(household=household).get().note.startswith("导入 a；")
+    imported = trail(action="imported").get()
+    assert imported.object_label == "a" and "农户 新增 1" in imported.note
+    assert not trail(object_kind="member").exists()  # a new household's members go with it
+
+
+def test_a_changed_row_records_old_and_new(tmp_path, places):
+    survey_import(path=write_csv_folder(tmp_path / "a", *family()))
+    households, members, checks = family()
+    members[1]["在校情况"] = "在校"
+    checks[1]["转移性收入"] = "3000"
+    survey_import(path=write_csv_folder(tmp_path / "b", households, members, checks))
+    child = trail(object_kind="member", action="changed").get()
+    assert child.changes == {"在校情况": ["失学辍学", "在校"]}
+    check = trail(object_kind="check", action="changed").get()
+    assert check.changes["转移性收入"] == ["2000.00", "3000.00"]
+
+
+def test_importing_the_same_file_again_records_only_the_file(tmp_path, places):
+    folder = write_csv_folder(tmp_path / "a", *family())
+    survey_import(path=folder)
+    before = trail().exclude(action="imported").count()
+    survey_import(path=folder)
+    assert trail().exclude(action="imported").count() == before
+    assert trail(action="imported").count() == 2

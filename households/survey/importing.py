@@ -21,8 +21,10 @@ from django.utils import timezone
 from households.idnumber import parse_id_number
 from households.models import Check, Household, Member, Place
 from households.services import member_snapshot
+from monitor.audit import audit_bulk, audit_event, audit_record, command_note, plain
 from monitor.bulk import bulk_insert, bulk_set
 from monitor.engine import evaluate_households, refresh_status
+from monitor.models import AuditAction, AuditSource
 from monitor.policy import Policy
 
 from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS, OBSERVED
@@ -56,6 +58,36 @@ class ImportResult:
         return len({(r.sheet, r.row) for r in self.rejected})
 
 
+@dataclass
+class ImportTrail:
+    """The audit trail of one import (issue 9): the file itself, each household it
+    created (its members and checks with it), and each record of a known household it
+    created or changed, old → new. Written with the rows, batch by batch."""
+
+    note: str
+
+    def created(self, objects: list) -> None:
+        audit_bulk(audit_event(actor=None, action=AuditAction.CREATED, obj=obj,
+                               source=AuditSource.IMPORT, note=self.note) for obj in objects)
+
+    def changed(self, model, changes: list[tuple[object, Row, dict]]) -> None:
+        """(the record as written, the stored row it replaced, {field: new value})."""
+        label = {f.name: str(f.verbose_name) for f in model._meta.fields}
+        audit_bulk(audit_event(
+            actor=None, action=AuditAction.CHANGED, obj=obj, source=AuditSource.IMPORT,
+            note=self.note, changes={label[name]: [plain(getattr(known, name, None)), plain(value)]
+                                     for name, value in changed.items() if name in label})
+            for obj, known, changed in changes)
+
+    def file(self, path: Path, result: "ImportResult") -> None:
+        audit_record(actor=None, action=AuditAction.IMPORTED, kind="import", label=path.name,
+                     source=AuditSource.IMPORT, note=(
+                         f"{self.note}；农户 新增 {result.households_created}、修改 "
+                         f"{result.households_updated}；成员 新增 {result.members_created}、修改 "
+                         f"{result.members_updated}；排查 新增 {result.checks_created}、修改 "
+                         f"{result.checks_updated}；未导入 {result.rejected_rows} 行"))
+
+
 def survey_read(path: Path, today: date) -> tuple[Survey, Registry]:
     """Read and validate the whole workbook against the registry; nothing is written.
     Raises UnreadableFile when the input cannot be read at all."""
@@ -80,11 +112,13 @@ def survey_import(*, path: Path, dry_run: bool = False, today: date | None = Non
     survey, registry = survey_read(path, today or timezone.localdate())
     result = ImportResult(headers={s.name: s.header for s in survey.sheets()},
                           warnings=[w for s in survey.sheets() for w in s.warnings])
-    ids = write_households(survey, registry, result)
-    members = write_members(survey, registry, ids, result)
-    write_checks(survey, registry, ids, members, result)
+    trail = ImportTrail(note=f"导入 {path.name}；{command_note()}")
+    ids = write_households(survey, registry, result, trail)
+    members = write_members(survey, registry, ids, result, trail)
+    write_checks(survey, registry, ids, members, result, trail)
     result.rejected = sorted((r for s in survey.sheets() for r in s.rejected),
                              key=lambda r: (SHEET_NAMES.index(r.sheet), r.row))
+    trail.file(path, result)
     if result.members_stale:
         result.warnings.append(
             f"成员：{result.members_stale} 人的在校、健康、劳动、务工、参保情况早于系统中该户"
@@ -99,8 +133,8 @@ def merged(known: Row, names, changed: dict) -> dict:
     return {name: changed.get(name, getattr(known, name)) for name in names}
 
 
-def write_households(survey: Survey, registry: Registry, result: ImportResult
-                     ) -> dict[str, int]:
+def write_households(survey: Survey, registry: Registry, result: ImportResult,
+                     trail: ImportTrail) -> dict[str, int]:
     """Create and update households; returns 户编号 → id for every household named."""
     ids = {number: row.id for number, row in registry.households.items()}
     new, updated, fields, now = [], [], set(), timezone.now()
@@ -113,12 +147,15 @@ def write_households(survey: Survey, registry: Registry, result: ImportResult
         changed = {name: v for name, v in values.items() if getattr(known, name) != v}
         if changed:
             fields.update(changed)
-            updated.append(Household(id=known.id, number=number, updated_at=now,
-                                     **merged(known, HOUSEHOLD_FIELDS.values(), changed)))
+            updated.append((Household(id=known.id, number=number, updated_at=now,
+                                      **merged(known, HOUSEHOLD_FIELDS.values(), changed)),
+                            known, changed))
             if STATUS_FIELDS & changed.keys():
                 result.refresh.add(known.id)
     bulk_insert(Household, new)
-    bulk_set(Household, updated, [*fields, "updated_at"])
+    bulk_set(Household, [h for h, _, _ in updated], [*fields, "updated_at"])
+    trail.created(new)
+    trail.changed(Household, updated)
     ids.update((h.number, h.id) for h in new)
     result.refresh.update(h.id for h in new if h.registered)
     result.households_created, result.households_updated = len(new), len(updated)
@@ -137,7 +174,7 @@ class MemberChanges:
 
 
 def write_members(survey: Survey, registry: Registry, ids: dict[str, int],
-                  result: ImportResult) -> MemberChanges:
+                  result: ImportResult, trail: ImportTrail) -> MemberChanges:
     """Create and update members.
 
     A member row describes the person as of the household's newest check in this file;
@@ -165,21 +202,25 @@ def write_members(survey: Survey, registry: Registry, ids: dict[str, int],
             changed = {name: v for name, v in changed.items() if name not in seen}
         if changed:
             fields.update(changed)
-            updated.append(Member(id=known.id, household_id=ids[number], id_number=id_number,
-                                  **merged(known, MEMBER_FIELDS.values(), changed)))
+            updated.append((Member(id=known.id, household_id=ids[number], id_number=id_number,
+                                   **merged(known, MEMBER_FIELDS.values(), changed)),
+                            known, changed))
     bulk_insert(Member, new)
-    bulk_set(Member, updated, list(fields))
+    bulk_set(Member, [m for m, _, _ in updated], list(fields))
     new_households = {pk for number, pk in ids.items() if number not in registry.households}
     for member in new:
         if member.household_id in new_households:
             changes.fresh[member.household_id].append(member)
+    trail.created([m for m in new if m.household_id not in new_households])
+    trail.changed(Member, updated)
+    updated = [m for m, _, _ in updated]
     result.members_created, result.members_updated = len(new), len(updated)
     changes.households.update(m.household_id for m in new + updated)
     return changes
 
 
 def write_checks(survey: Survey, registry: Registry, ids: dict[str, int],
-                 members: MemberChanges, result: ImportResult) -> None:
+                 members: MemberChanges, result: ImportResult, trail: ImportTrail) -> None:
     """Create and correct checks, a chunk of households at a time, so only a chunk's
     member snapshots are held at once.
 
@@ -209,6 +250,8 @@ def write_checks(survey: Survey, registry: Registry, ids: dict[str, int],
         for household_id, cleaned, known in rows:
             writes.add(household_id, cleaned, known, snapshots[household_id], stored, result)
         writes.save(result)
+        trail.created([c for c in writes.new if c.household_id not in members.fresh])
+        trail.changed(Check, writes.changes)
 
 
 def member_snapshots(household_ids: set[int], as_seen: dict[str, dict],
@@ -236,6 +279,7 @@ class CheckWrites:
     plain: list[Check] = field(default_factory=list)
     with_members: list[Check] = field(default_factory=list)
     fields: set[str] = field(default_factory=set)
+    changes: list[tuple[Check, Row, dict]] = field(default_factory=list)  # for the trail
 
     def add(self, household_id: int, cleaned: dict, known: Row | None, snapshot: list,
             stored: dict[int, list], result: ImportResult) -> None:
@@ -251,8 +295,10 @@ class CheckWrites:
         if known.id in stored and stored[known.id] != snapshot:
             check.members = snapshot
             self.with_members.append(check)
+            self.changes.append((check, known, {**changed, "members": "成员情况已更新"}))
         elif changed:
             self.plain.append(check)
+            self.changes.append((check, known, changed))
         elif known.evaluated_at is None:
             result.evaluate.add(household_id)  # stored earlier, never evaluated
 
