@@ -65,6 +65,8 @@ def write_xlsx(path: Path, scope: ListScope, progress: Progress = None) -> dict[
             written += 1
             if progress and written % PROGRESS_EVERY == 0:
                 progress(written)
+        if n == 0:  # a filed list says it is empty rather than looking cut off
+            ws.merge_range(HEADER_ROWS, 0, HEADER_ROWS, last, "本期无记录", styles["cell"])
         counts[sheet.name] = n
     book.close()
     if progress:
@@ -101,6 +103,7 @@ def _page_setup(ws, scope: ListScope, name: str) -> None:
     ws.fit_to_pages(1, 0)  # the page width, as many pages down as needed
     ws.repeat_rows(2, 3)
     ws.freeze_panes(HEADER_ROWS, 0)
+    ws.set_start_page(1)  # each list is filed on its own: its pages count from 1
     ws.set_footer(f"&L{scope.place.name} {name}&C第 &P 页，共 &N 页&R制表人：　　　审核人：　　　")
 
 

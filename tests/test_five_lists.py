@@ -261,6 +261,15 @@ def test_the_workbook_prints_as_a_ledger(scenario, tmp_path):
     assert "_xlnm.Print_Titles" in workbook and "$3:$4" in workbook
     assert 'style="thin"' in styles  # bordered cells
     assert "<col " in sheet
+    assert 'useFirstPageNumber="1"' in sheet  # each list filed on its own counts from page 1
+
+
+def test_an_empty_list_says_so(scenario, tmp_path):
+    call_command("five_lists", "--place", "500241", "--to", "2020-12-31", "--format", "xlsx",
+                 "--out", str(tmp_path))
+    sheet = CalamineWorkbook.from_path(str(tmp_path / "五张清单.xlsx")).get_sheet_by_name(
+        "效果清单").to_python()
+    assert sheet[4][0] == "本期无记录" and len(sheet) == 5
 
 
 def test_the_command_writes_five_csv_files_with_a_bom(scenario, tmp_path):
