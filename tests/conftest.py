@@ -8,6 +8,7 @@ import pytest
 from monitor.models import Channel, Role
 
 from .factories import HouseholdFactory, UserFactory, place
+from .fault_helpers import point_broker_at
 
 COUNTY = "500241"
 AIKOU = "500241101"
@@ -25,6 +26,18 @@ def background_work(request, settings):
             pytest.skip("needs a Celery worker on Redis (run by .ci/run)")
     else:
         settings.CELERY_BROKER_URL = ""
+
+
+@pytest.fixture
+def broker(settings):
+    """broker(url): queue background work on that broker for the rest of the test (with
+    fault_helpers.REFUSED: as if Redis were down); the test's own broker comes back afterwards."""
+    def use(url: str) -> None:
+        settings.CELERY_BROKER_URL = url
+        point_broker_at(url)
+
+    yield use
+    point_broker_at(None)
 
 
 @pytest.fixture
