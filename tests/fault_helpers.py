@@ -36,21 +36,23 @@ def database_url() -> str:
     return f"postgres://{user}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def side_connection():
-    """A connection of the test's own to its database, outside Django (not autocommit:
-    what it locks stays locked until it commits or closes)."""
+def side_connection(autocommit: bool = False):
+    """A connection of the test's own to its database, outside Django. Without
+    autocommit, what it locks stays locked until it commits or closes; to watch other
+    backends use one with autocommit (a transaction sees pg_stat_activity as it was when
+    the transaction first read it)."""
     import psycopg
 
     db = settings.DATABASES["default"]
     return psycopg.connect(dbname=db["NAME"], user=db.get("USER") or "postgres",
                            host=db.get("HOST") or "127.0.0.1", port=db.get("PORT") or 5432,
-                           application_name="shouwang-fault-test")
+                           application_name="shouwang-fault-test", autocommit=autocommit)
 
 
-def lock_waiters(side, query_start: str) -> list[int]:
+def lock_waiters(watcher, query_start: str) -> list[int]:
     """Backend pids of the test database waiting on a lock in a statement beginning with
     `query_start` (e.g. 'UPDATE "households_check"')."""
-    with side.cursor() as cursor:
+    with watcher.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
             "AND wait_event_type = 'Lock' AND query LIKE %s ORDER BY pid",
@@ -58,8 +60,8 @@ def lock_waiters(side, query_start: str) -> list[int]:
         return [pid for (pid,) in cursor.fetchall()]
 
 
-def terminate(side, pid: int) -> None:
+def terminate(watcher, pid: int) -> None:
     """What a PostgreSQL restart does to one backend: its transaction is rolled back and
     its client told 'terminating connection due to administrator command'."""
-    with side.cursor() as cursor:
+    with watcher.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
