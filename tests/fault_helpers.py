@@ -65,3 +65,12 @@ def terminate(watcher, pid: int) -> None:
     its client told 'terminating connection due to administrator command'."""
     with watcher.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+
+
+def tables_written_by(watcher, backend: int) -> set[str]:
+    """The tables a backend's open transaction has written to (holds RowExclusiveLock on)."""
+    with watcher.cursor() as cursor:
+        cursor.execute("SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                       "WHERE l.pid = %s AND l.mode = 'RowExclusiveLock' AND l.granted",
+                       [backend])
+        return {name for (name,) in cursor.fetchall()}

@@ -19,7 +19,15 @@ from households.models import Check, StatusChange
 from monitor.engine import evaluate_households
 
 from .alert_helpers import family, put, record
-from .fault_helpers import REFUSED, database_url, lock_waiters, side_connection, terminate, wait_for
+from .fault_helpers import (
+    REFUSED,
+    database_url,
+    lock_waiters,
+    side_connection,
+    tables_written_by,
+    terminate,
+    wait_for,
+)
 
 RULES = {"HOUSING", "DROPOUT"}
 
@@ -105,14 +113,6 @@ def own_worker(tmp_path: Path):
 def children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.exists() else []
-
-
-def tables_written_by(watcher, backend: int) -> set[str]:
-    """The tables a backend's open transaction has written to (holds RowExclusiveLock on)."""
-    with watcher.cursor() as cursor:
-        cursor.execute("SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                       "WHERE l.pid = %s AND l.mode = 'RowExclusiveLock'", [backend])
-        return {name for (name,) in cursor.fetchall()}
 
 
 @pytest.mark.worker
