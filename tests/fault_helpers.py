@@ -49,14 +49,13 @@ def side_connection(autocommit: bool = False):
                            application_name="shouwang-fault-test", autocommit=autocommit)
 
 
-def lock_waiters(watcher, query_start: str) -> list[int]:
-    """Backend pids of the test database waiting on a lock in a statement beginning with
-    `query_start` (e.g. 'UPDATE "households_check"')."""
+def lock_waiters(watcher, like: str) -> list[int]:
+    """Backend pids of the test database waiting on a lock in a statement matching the
+    SQL LIKE pattern `like` (e.g. 'UPDATE "households_check"%')."""
     with watcher.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND query LIKE %s ORDER BY pid",
-            [query_start.replace("%", r"\%") + "%"])
+            "AND wait_event_type = 'Lock' AND query LIKE %s ORDER BY pid", [like])
         return [pid for (pid,) in cursor.fetchall()]
 
 

@@ -54,7 +54,7 @@ def test_an_import_cut_off_by_a_postgresql_restart_writes_nothing_and_reruns_who
     try:
         holder.execute("LOCK TABLE households_check IN SHARE MODE")
         cut = import_survey(survey.workbook)
-        waiting = wait_for(lambda: lock_waiters(watcher, 'INSERT INTO "households_check"'), 120)
+        waiting = wait_for(lambda: lock_waiters(watcher, 'INSERT INTO "households_check"%'), 120)
         assert waiting, cut.communicate(timeout=60)
         assert {"households_household", "households_member"} <= tables_written_by(
             watcher, waiting[0])

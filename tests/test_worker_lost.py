@@ -144,14 +144,14 @@ def test_a_worker_killed_mid_batch_leaves_nothing_and_its_retry_raises_each_aler
         holder.execute("SELECT id FROM households_check WHERE id = %s FOR NO KEY UPDATE",
                        [last.pk])
         evaluate_batch.apply_async(args=[ids], queue=queue)
-        first = wait_for(lambda: lock_waiters(watcher, 'UPDATE "households_check"'), 90)
+        first = wait_for(lambda: lock_waiters(watcher, 'UPDATE "households_check"%'), 90)
         assert first, "the worker never reached the checks' UPDATE"
         assert {"alerts_alert", "alerts_alertmove"} <= tables_written_by(watcher, first[0])
         [child] = children(worker.pid)
         os.kill(child, signal.SIGKILL)
         terminate(watcher, first[0])
         retry = wait_for(lambda: [pid for pid in lock_waiters(
-            watcher, 'UPDATE "households_check"') if pid != first[0]], 60)
+            watcher, 'UPDATE "households_check"%') if pid != first[0]], 60)
         assert retry, "the task was not requeued after its worker was lost"
         assert_nothing_written()  # what the killed run wrote was rolled back
         holder.commit()  # release the row: the retry finishes
