@@ -37,8 +37,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from exc
         except CONNECTION_LOST as exc:
             raise CommandError(
-                f"导入中断：与数据库的连接断开（{reason(exc)}）。本次导入未完成，已写入的部分随事务"
-                "撤销；数据库恢复后重新运行同一命令即可（重复导入不会重复写入）",
+                f"导入中断：与数据库的连接断开或数据库出错（{reason(exc)}）。本次导入未完成，已写入"
+                "的部分随事务撤销；数据库恢复后重新运行同一命令即可（重复导入不会重复写入）",
                 returncode=DATABASE_LOST) from exc
         for warning in result.warnings:
             self.stderr.write(f"警告：{warning}")
@@ -47,8 +47,8 @@ class Command(BaseCommand):
                 survey_evaluate(result, progress=self.progress)
             except CONNECTION_LOST as exc:
                 raise CommandError(
-                    f"数据已导入，但评估预警时与数据库的连接断开（{reason(exc)}）：数据库恢复后重新"
-                    "运行同一命令（或 manage.py evaluate_pending）即可完成评估",
+                    f"数据已导入，但评估预警时与数据库的连接断开或数据库出错（{reason(exc)}）："
+                    "数据库恢复后重新运行同一命令（或 manage.py evaluate_pending）即可完成评估",
                     returncode=DATABASE_LOST) from exc
         report = write_report(path, result)
         self.summary(result, dry_run)
