@@ -8,7 +8,7 @@ import time
 from datetime import date
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from alerts.models import Alert, ExportJob, ExportState
@@ -78,6 +78,28 @@ def test_the_sweep_evaluates_the_checks_the_broker_never_got(
     call_command("evaluate_pending")  # again: nothing left, nothing doubled
     assert "评估 0 户" in capsys.readouterr().out
     assert Alert.objects.count() == 1
+
+
+def test_the_sweep_carries_on_past_a_batch_that_fails(places, monkeypatch, capsys):
+    from monitor import engine
+
+    from .alert_helpers import record
+
+    homes = [family(places["village_a"], number) for number in ("HA001", "HA002")]
+    for home in homes:
+        record(home, date(2026, 3, 10), housing="D", evaluate=False)
+    evaluate = engine.evaluate_households
+
+    def first_fails(ids, *args, **kwargs):
+        if homes[0].id in ids:
+            raise RuntimeError("a household the engine chokes on")
+        return evaluate(ids, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "evaluate_households", first_fails)
+    with pytest.raises(CommandError, match="1 户评估失败（见日志），下次运行将重试"):
+        call_command("evaluate_pending", "--batch", "1")
+    assert not homes[0].alerts.exists() and homes[1].alerts.get().rule == "HOUSING"
+    assert list(Check.objects.unevaluated().values_list("household", flat=True)) == [homes[0].id]
 
 
 def test_the_check_page_saves_while_redis_is_down_and_says_evaluating(
