@@ -185,7 +185,13 @@ def export_request(*, user, place, start, end, fmt: str) -> ExportJob:
     from .tasks import run_export
 
     job = ExportJob.objects.create(user=user, place=place, start=start, end=end, format=fmt)
-    run_after_commit(run_export, job.pk)
+
+    def broker_down() -> None:  # no sweep restarts exports: say so rather than wait forever
+        ExportJob.objects.filter(pk=job.pk, state=ExportState.QUEUED).update(
+            state=ExportState.FAILED, error="后台任务队列暂时不可用，导出未能开始，请稍后重新申请",
+            finished=timezone.now())
+
+    run_after_commit(run_export, job.pk, on_broker_down=broker_down)
     return job
 
 

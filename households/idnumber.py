@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_MAP = "10X98765432"
-SHAPE = re.compile(r"^\d{17}[\dX]$")
+SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII digits: full-width ones would be stored as typed
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def check_character(first17: str) -> str:
 def parse_id_number(raw: str, *, today: date | None = None) -> ResidentId:
     """Return the parsed ID, or raise ValidationError saying in Chinese what is wrong."""
     number = (raw or "").strip().upper()
-    if not SHAPE.match(number):
+    if not SHAPE.fullmatch(number):
         raise ValidationError(
             f"身份证号“{raw}”格式不对：应为18位，前17位是数字，最后一位是数字或X",
             code="id_shape",

@@ -163,6 +163,10 @@ class CheckQuerySet(models.QuerySet):
     def in_visit_order(self):
         return self.order_by("visit_date", "id")
 
+    def unevaluated(self):
+        """Not yet run through the engine (index check_unevaluated)."""
+        return self.filter(evaluated_at__isnull=True)
+
 
 class Check(models.Model):
     """One visit by one officer to one household on one date (domain.md §4).

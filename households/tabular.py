@@ -3,6 +3,7 @@ Chinese Windows saves them."""
 
 import csv
 import io
+import re
 from pathlib import Path
 
 
@@ -10,13 +11,57 @@ class UnreadableFile(Exception):
     """The file cannot be read at all (missing, wrong encoding, not a table)."""
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+RESAVE = "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”，或 GB18030 编码的 CSV"
+
+
 def decode(data: bytes) -> str:
+    """The text of a CSV file in UTF-8 (BOM or not) or GB18030. UTF-16 (Excel's "Unicode
+    text") and binary files are refused by name: GB18030 would decode many of them into
+    nonsense, and a NUL character cannot be stored."""
+    if data.startswith(UTF16_BOMS) and is_utf16_table(data):
+        raise UnreadableFile(f"文件是 UTF-16 编码（Excel 的“Unicode 文本”）：{RESAVE}")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile("文件编码无法识别：请另存为 UTF-8 或 GB18030 编码的 CSV")
+        if "\x00" in text:
+            raise UnreadableFile("文件中有空字符（NUL），不是文本格式的 CSV（可能是 UTF-16 或"
+                                 f"二进制文件）：{RESAVE}")
+        return text
+    hint = "（其中有空字符，可能是 UTF-16 编码）" if b"\x00" in data else ""
+    raise UnreadableFile(f"文件编码无法识别{hint}：请另存为 UTF-8 或 GB18030 编码的 CSV")
+
+
+def is_utf16_table(data: bytes) -> bool:
+    """UTF-16 text with a separator or a line in it, as Excel's "Unicode text" is."""
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError:
+        return False
+    return any(mark in text for mark in ",\t\n")
+
+
+# A CSV cell Excel would run as a formula (=1+1, =HYPERLINK(…), +A1, -A1, @SUM(…)).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+def inert(cell):
+    """A cell for a CSV that Excel opens: text Excel would run as a formula gets a
+    leading apostrophe (a plain number such as -5 is left alone); `live` undoes it."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(
+            cell):
+        return "'" + cell
+    return cell
+
+
+def live(cell: str) -> str:
+    """A CSV cell as it was before `inert`, so a written report imports as typed."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_START):
+        return cell[1:]
+    return cell
 
 
 def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:

@@ -9,7 +9,9 @@ Households are evaluated in batches: one transaction and a handful of queries pe
 whatever its size, so a county's 140,776 households are not 140,776 round trips.
 """
 
+import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,6 +29,10 @@ from .classification import classify, key_group
 from .models import AuditSource
 from .policy import Policy, Thresholds
 from .rules import RULES, fired_rules, money, per_capita_income
+
+log = logging.getLogger(__name__)
+
+PENDING_BATCH = 500  # households per transaction in the sweep, as the import's batches
 
 ALERT_FIELDS = ["state", "state_before_ready", "last_seen_on", "last_check", "raised_on",
                 "first_check", "evidence", "cleared_by", "cleared_evidence", "updated_at"]
@@ -214,6 +220,33 @@ def save_batch(books: list[AlertBook], replayed: list[int], changes: list[Status
     result.alerts_raised += len(new)
     result.alerts_ready += sum(m.to_state == "待销号" for m in moves)
     result.raised_ids += [alert.pk for alert in new]
+
+
+@dataclass
+class Swept(Evaluated):
+    failed: list[int] = field(default_factory=list)  # households of batches that failed
+
+
+def evaluate_pending(batch_size: int = PENDING_BATCH,
+                     progress: Callable[[int, int], None] | None = None) -> Swept:
+    """The sweep: evaluate every household with a check the engine has not seen — its
+    evaluation could not be queued (the broker was down) or was lost — in batches of one
+    transaction each. A batch that fails is logged and left for the next sweep, so one bad
+    household does not hold back the county."""
+    ids = list(Check.objects.unevaluated().order_by("household_id")
+               .values_list("household_id", flat=True).distinct())
+    result = Swept()
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start:start + batch_size]
+        try:
+            result.add(evaluate_households(batch))
+        except Exception:
+            log.exception("补扫评估失败：农户 %d 至 %d（%d 户），下次补扫再试",
+                          batch[0], batch[-1], len(batch))
+            result.failed += batch
+        if progress:
+            progress(start + len(batch), len(ids))
+    return result
 
 
 def evaluate_household(household_id: int, policy: Policy | None = None) -> Evaluated:

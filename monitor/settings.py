@@ -185,12 +185,28 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Queueing happens inside a request, after its commit: with Redis down or half-open the
+# publish must give up in seconds (the sweep below does the work later), not hang: a
+# refused connection fails at once (one quick retry), an unanswered one after the 2 s
+# socket timeout. The worker's BRPOP returns every second, well inside it.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
+                                    "interval_step": 0.2, "interval_max": 0.2}
 # Deadlines are days: an hourly run notices a missed one soon after midnight, and running
 # it again changes nothing (alerts/escalation.py). Run `celery -A monitor beat` for it.
 CELERY_BEAT_SCHEDULE = {
     "escalate-overdue-alerts": {
         "task": "alerts.tasks.escalate_overdue_alerts",
         "schedule": 3600.0,
+    },
+    # Checks saved while Redis was down were committed but never queued: evaluate them
+    # once it is back (monitor.engine.evaluate_pending). A sweep finding nothing costs one
+    # indexed query; one left waiting behind a stopped worker is dropped, not piled up.
+    "evaluate-pending-checks": {
+        "task": "monitor.tasks.evaluate_pending_checks",
+        "schedule": 300.0,
+        "options": {"expires": 300.0},
     },
 }
 

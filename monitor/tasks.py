@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from .background import run_after_commit
-from .engine import evaluate_households
+from .engine import evaluate_households, evaluate_pending
 
 BATCH_SIZE = 500  # a Celery round trip costs ~3 ms: one task per household would be minutes
 
@@ -16,9 +16,19 @@ def evaluate_batch(household_ids: list[int]) -> dict:
             "alerts_raised": result.alerts_raised}
 
 
+@shared_task(acks_late=True)
+def evaluate_pending_checks() -> dict:
+    """Run by Celery beat (CELERY_BEAT_SCHEDULE): evaluate the checks whose evaluation
+    never reached a worker, e.g. saved while Redis was down. Safe to run at any time."""
+    result = evaluate_pending()
+    return {"households": result.households, "checks": result.checks,
+            "alerts_raised": result.alerts_raised, "failed": len(result.failed)}
+
+
 def schedule_evaluation(household_ids) -> int:
     """Evaluate these households after the current transaction commits, in batches.
-    Returns the number of batches queued."""
+    Returns the number of batches queued; a batch the broker refused is left to the
+    sweep (evaluate_pending_checks), its checks unevaluated."""
     ids = sorted(set(household_ids))
     batches = [ids[i:i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
     for batch in batches:

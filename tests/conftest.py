@@ -8,6 +8,7 @@ import pytest
 from monitor.models import Channel, Role
 
 from .factories import HouseholdFactory, UserFactory, place
+from .fault_helpers import point_broker_at
 
 COUNTY = "500241"
 AIKOU = "500241101"
@@ -32,6 +33,18 @@ def fast_password_hashing(settings):
     """Argon2 costs a quarter of a second a hash by design; the suite creates thousands
     of users. tests/test_deploy.py checks the production hasher itself."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def broker(settings):
+    """broker(url): queue background work on that broker for the rest of the test (with
+    fault_helpers.REFUSED: as if Redis were down); the test's own broker comes back afterwards."""
+    def use(url: str) -> None:
+        settings.CELERY_BROKER_URL = url
+        point_broker_at(url)
+
+    yield use
+    point_broker_at(None)
 
 
 @pytest.fixture

@@ -113,3 +113,74 @@ def read_xlsx(path: Path) -> dict[str, list[dict]]:
 def read_csv(path: Path) -> list[dict]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+class Formula(str):
+    """A cell for write_raw_xlsx holding this formula and no cached value."""
+
+
+def write_raw_xlsx(path: Path, sheets: dict[str, list[tuple[int, list]]]) -> Path:
+    """A bare-bones .xlsx written by hand, for what Excel itself would not write: any row
+    number, cells of any length, control characters, formulas without a cached result,
+    and no <dimension> (so the reader's range comes from the cells alone)."""
+    import zipfile
+    from xml.sax.saxutils import escape, quoteattr
+
+    def cell(ref: str, value) -> str:
+        if isinstance(value, Formula):
+            return f'<c r="{ref}"><f>{escape(value)}</f></c>'
+        text = "".join(f"_x{ord(ch):04X}_" if ord(ch) < 32 and ch not in "\t\n\r" else ch
+                       for ch in escape(str(value)))
+        return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+    def column(index: int) -> str:
+        name, index = "", index + 1
+        while index:
+            index, rest = divmod(index - 1, 26)
+            name = chr(65 + rest) + name
+        return name
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    kinds = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    names = list(sheets)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{kinds}.sheet.main+xml"/>'
+            + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+                      f'ContentType="{kinds}.worksheet+xml"/>' for i in range(1, len(names) + 1))
+            + "</Types>"))
+        archive.writestr("_rels/.rels", (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"))
+        archive.writestr("xl/workbook.xml", (
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+            + "".join(f'<sheet name={quoteattr(n)} sheetId="{i}" r:id="rId{i}"/>'
+                      for i, n in enumerate(names, start=1)) + "</sheets></workbook>"))
+        archive.writestr("xl/_rels/workbook.xml.rels", (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            + "".join(f'<Relationship Id="rId{i}" Type="{rel}/worksheet" '
+                      f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, len(names) + 1))
+            + "</Relationships>"))
+        for i, name in enumerate(names, start=1):
+            rows = "".join(
+                f'<row r="{number}">' + "".join(cell(f"{column(c)}{number}", v)
+                                                for c, v in enumerate(cells) if v != "")
+                + "</row>" for number, cells in sheets[name])
+            archive.writestr(f"xl/worksheets/sheet{i}.xml",
+                             f'<worksheet xmlns="{main}"><sheetData>{rows}</sheetData></worksheet>')
+    return path
+
+
+def raw_sheets(households, members, checks) -> dict[str, list[tuple[int, list]]]:
+    """The rows of write_xlsx's workbook as write_raw_xlsx takes them (header in row 1)."""
+    sheets = {}
+    for name, rows in (("农户", households), ("成员", members), ("排查", checks)):
+        header = header_of(rows, [])
+        sheets[name] = [(1, header)] + [(n, [row.get(c, "") for c in header])
+                                        for n, row in enumerate(rows, start=2)]
+    return sheets

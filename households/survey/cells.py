@@ -15,10 +15,27 @@ from functools import lru_cache
 from django.core.exceptions import ValidationError
 
 from households.idnumber import parse_id_number
+from households.tabular import FORMULA_START
 
 
 class CellError(ValueError):
     pass
+
+
+EXCEL_CELL_MAX = 32767  # what Excel holds in a cell; a longer one came from elsewhere
+# C0 controls but tab, line feed and carriage return (Alt+Enter in a cell gives a line
+# feed): NUL cannot be stored in PostgreSQL, and none of them is anything an officer typed.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def fits(text: str, limit: int = EXCEL_CELL_MAX) -> str:
+    """Any cell, before its column's own rule: not longer than the column holds, and no
+    control characters."""
+    if len(text) > limit:
+        raise CellError(f"内容过长：最多 {limit} 个字，这里有 {len(text)} 个")
+    if not text.isprintable() and CONTROL.search(text):  # isprintable: the common case, fast
+        raise CellError("含有不可见的控制字符（如 NUL）：请删去后重新填写")
+    return text
 
 
 def text(value: str) -> str:
@@ -30,6 +47,14 @@ def required(value: str) -> str:
     if not value:
         raise CellError("不能为空")
     return sys.intern(value)
+
+
+def name(value: str) -> str:
+    """A person's name: required, and not something Excel would run as a formula (=, +,
+    -, @ first), which no name begins with and which would follow it into every export."""
+    if value.startswith(FORMULA_START):
+        raise CellError(f"不像姓名：以“{value[0]}”开头的内容会被 Excel 当作公式，请填写姓名本身")
+    return required(value)
 
 
 def yes_no(text: str) -> bool:

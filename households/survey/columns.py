@@ -11,6 +11,7 @@ from households.choices import (
     SuddenEvent,
     Work,
 )
+from households.models import Check, Household, Member
 
 from . import cells
 
@@ -18,12 +19,12 @@ OPTIONAL = {"村民小组", "联系电话", "脱贫年度", "排查人", "突发
 
 HOUSEHOLD = {
     "户编号": cells.required, "村代码": "village", "村民小组": cells.text,
-    "户主姓名": cells.required, "户主身份证号": "id", "联系电话": cells.text,
+    "户主姓名": cells.name, "户主身份证号": "id", "联系电话": cells.text,
     "是否建档立卡": cells.yes_no, "脱贫状态": cells.one_of(PovertyStatus.values),
     "脱贫年度": "year",
 }
 MEMBER = {
-    "户编号": cells.required, "姓名": cells.required, "身份证号": "id", "与户主关系": cells.text,
+    "户编号": cells.required, "姓名": cells.name, "身份证号": "id", "与户主关系": cells.text,
     "在校情况": cells.one_of(Schooling.values), "健康状况": cells.one_of(Health.values),
     "劳动能力": cells.one_of(Labour.values), "务工状况": cells.one_of(Work.values),
     "参加基本医疗保险": cells.yes_no,
@@ -64,3 +65,19 @@ CHECK_FIELDS = {
 
 def required_columns(sheet: str) -> list[str]:
     return [column for column in SHEETS[sheet] if column not in OPTIONAL]
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+# The longest text each column may hold (what its field stores; the API's 2,000 for
+# notes); other columns are checked by their own rule, after Excel's cell limit.
+ID_TEXT = 40  # longer than any ID typed wrong, short enough to quote back in the reason
+LIMITS = {
+    "户编号": _max_length(Household, "number"), "村民小组": _max_length(Household, "group"),
+    "户主姓名": _max_length(Household, "head_name"), "联系电话": _max_length(Household, "phone"),
+    "户主身份证号": ID_TEXT, "身份证号": ID_TEXT, "村代码": ID_TEXT,
+    "姓名": _max_length(Member, "name"), "与户主关系": _max_length(Member, "relation"),
+    "排查人": _max_length(Check, "officer_name"), "备注": 2000,
+}

@@ -1,11 +1,19 @@
 """The error report: the rejected rows in the input's own format, with a 错误原因 column,
-so the officer fixes them and imports that file again."""
+so the officer fixes them and imports that file again.
+
+The rows are the officer's own cells, and a cell such as =HYPERLINK(…) must come back as
+text, not as a formula Excel runs when the report is opened: the workbook writes every
+cell as a string (no formulas, no links), the CSV files put an apostrophe before a cell
+Excel would take for a formula, which reading the report again takes off.
+"""
 
 import csv
 from collections import defaultdict
 from pathlib import Path
 
 import xlsxwriter
+
+from households.tabular import inert
 
 from .columns import SHEETS
 from .importing import ImportResult
@@ -60,10 +68,11 @@ def write_report(source: Path, result: ImportResult) -> Path | None:
             with (target / f"{name}.csv").open("w", encoding="utf-8-sig", newline="") as f:
                 writer = csv.writer(f)
                 writer.writerow(header)
-                writer.writerows(rows)
+                writer.writerows([inert(cell) for cell in row] for row in rows)
         return target
     book = xlsxwriter.Workbook(str(target), {"strings_to_numbers": False,
-                                             "strings_to_formulas": False})
+                                             "strings_to_formulas": False,
+                                             "strings_to_urls": False})
     bold, red = book.add_format({"bold": True}), book.add_format({"font_color": "#B3261E"})
     for name, (header, rows) in sheets.items():
         sheet = book.add_worksheet(name)

@@ -12,9 +12,10 @@ from decimal import Decimal
 from functools import partial
 
 from households.choices import PovertyStatus
+from households.tabular import UnreadableFile
 
 from . import cells
-from .columns import CHECK_FIELDS, MEMBER_FIELDS, OBSERVED, SHEETS, required_columns
+from .columns import CHECK_FIELDS, LIMITS, MEMBER_FIELDS, OBSERVED, SHEETS, required_columns
 from .reading import Sheet, records
 from .registry import Registry, Row
 
@@ -32,8 +33,19 @@ class Rejected:
     def __str__(self):
         where = f"{self.sheet} 第{self.row}行" if self.row else self.sheet
         column = f" {self.column}" if self.column else ""
-        value = f"“{self.value}”" if self.value else ""
+        value = f"“{quoted(self.value)}”" if self.value else ""
         return f"{where}{column}{value}：{self.reason}"
+
+
+SHOWN_CHARACTERS = 40
+
+
+def quoted(value: str) -> str:
+    """A value as the terminal shows it: control characters visible, a long one cut."""
+    value = cells.CONTROL.sub("�", value)
+    if len(value) > SHOWN_CHARACTERS:
+        return f"{value[:SHOWN_CHARACTERS]}…（共 {len(value)} 字）"
+    return value
 
 
 @dataclass
@@ -95,17 +107,30 @@ def cleaners(name: str, villages: set[str], today: date) -> dict:
     return {column: special.get(spec, spec) for column, spec in SHEETS[name].items()}
 
 
-def header_problems(name: str, header: list[str]) -> tuple[list[str], list[str]]:
-    """(missing required columns, warnings): a missing column refuses the whole sheet,
-    an unknown or repeated one is ignored with a warning. An empty sheet has neither."""
+NO_KNOWN_COLUMN = ("；表头中没有任何应有的列：请确认表头在前 10 行内，CSV 文件请另存为 UTF-8 "
+                   "或 GB18030 编码")
+
+
+def header_problems(name: str, header: list[str]) -> tuple[list[str], str, list[str]]:
+    """(columns, reason) that refuse the whole sheet, and warnings. A required column
+    missing, or a known one twice (which of the two is right?), refuses it; an unknown
+    column, even repeated, is ignored with a warning. An empty sheet has none of them."""
     if not header:
-        return [], []
+        return [], "", []
+    known = set(SHEETS[name])
+    warnings = [f"{name}：未知列“{c}”已忽略" for c in header if c and c not in known | {REASON}]
+    twice = {c: n for c, n in Counter(header).items() if n > 1 and c in known}
     missing = [c for c in required_columns(name) if c not in header]
-    known = set(SHEETS[name]) | {REASON}
-    warnings = [f"{name}：未知列“{c}”已忽略" for c in header if c and c not in known]
-    warnings += [f"{name}：列“{c}”出现 {n} 次，只读第一列"
-                 for c, n in Counter(header).items() if c and n > 1]
-    return missing, warnings
+    if missing:
+        reason = f"缺少列：{'、'.join(missing)}（整张表未导入，请补上该列）"
+        if not known & set(header):
+            reason += NO_KNOWN_COLUMN
+        return missing, reason, warnings
+    if twice:
+        counts = "、".join(f"“{c}”出现 {n} 次" for c, n in twice.items())
+        reason = f"列{counts}，无法确定以哪一列为准（整张表未导入，请删去多余的列）"
+        return list(twice), reason, warnings
+    return [], "", warnings
 
 
 def clean_row(record: dict, clean: dict) -> tuple[dict, list[tuple[str, str]]]:
@@ -114,7 +139,8 @@ def clean_row(record: dict, clean: dict) -> tuple[dict, list[tuple[str, str]]]:
     for column, cleaner in clean.items():
         if column in record:
             try:
-                cleaned[column] = cleaner(record[column])
+                cleaned[column] = cleaner(cells.fits(record[column],
+                                                     LIMITS.get(column, cells.EXCEL_CELL_MAX)))
             except cells.CellError as problem:
                 problems.append((column, str(problem)))
     return cleaned, problems
@@ -148,9 +174,9 @@ def clean_sheet(sheet: Sheet, villages: set[str], today: date) -> CleanSheet:
     """Every row of one sheet cleaned on its own; bad and repeated rows rejected."""
     header, rows = sheet.open()
     result = CleanSheet(sheet.name, header=header)
-    missing, result.warnings = header_problems(sheet.name, header)
-    if missing:
-        return refuse_sheet(result, records(header, rows), missing)
+    columns, reason, result.warnings = header_problems(sheet.name, header)
+    if reason:
+        return refuse_sheet(result, records(header, rows), "、".join(columns), reason)
     clean = cleaners(sheet.name, villages, today)
     for number, record in records(header, rows):
         cleaned, problems = clean_row(record, clean)
@@ -167,20 +193,24 @@ def clean_sheet(sheet: Sheet, villages: set[str], today: date) -> CleanSheet:
     return result
 
 
-def refuse_sheet(result: CleanSheet, rows, missing: list[str]) -> CleanSheet:
-    """A missing required column: every row of the sheet is refused, naming the column."""
-    reason = f"缺少列：{'、'.join(missing)}（整张表未导入，请补上该列）"
+def refuse_sheet(result: CleanSheet, rows, columns: str, reason: str) -> CleanSheet:
+    """A header the sheet cannot be read by: every row is refused, naming the columns."""
     for number, record in rows:
-        result.refuse(number, record, [("、".join(missing), reason)])
+        result.refuse(number, record, [(columns, reason)])
     if not result.rejected:
-        result.rejected.append(Rejected(result.name, 0, "、".join(missing), "", reason))
+        result.rejected.append(Rejected(result.name, 0, columns, "", reason))
     return result
 
 
 # ── Across sheets and against the registry ───────────────────────────────────────────
 
 def survey_validate(survey: Survey, registry: Registry) -> None:
-    """The rules that need more than one row, in the order their rejections cascade."""
+    """The rules that need more than one row, in the order their rejections cascade.
+    A workbook without a single row is refused whole (UnreadableFile): it is the wrong
+    file, or its data is not where the header says."""
+    if not any(sheet.rows or sheet.rejected for sheet in survey.sheets()):
+        raise UnreadableFile("工作簿中没有数据：农户、成员、排查三张表都只有表头或是空的，"
+                             "请确认选对了文件")
     reject_heads_registered_elsewhere(survey, registry)
     drop_orphans(survey, registry)
     reject_members_registered_elsewhere(survey, registry)

@@ -1,18 +1,23 @@
 """python manage.py import_survey PATH [--dry-run] — the county's survey workbook.
 
 Exit 0: every row imported; 1: some rows rejected (see the error report next to the
-input); 2: the file could not be read at all.
+input); 2: the file could not be read at all; 3: the database went away midway (e.g.
+PostgreSQL restarted) — the import is one transaction, so running it again is all it
+takes.
 """
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 
 from households.survey.importing import ImportResult, survey_evaluate, survey_import
 from households.survey.report import write_report
 from households.tabular import UnreadableFile
 
 SHOWN_ERRORS = 50  # the rest are in the report
+DATABASE_LOST = 3
+CONNECTION_LOST = (OperationalError, InterfaceError)  # a server restart, a dropped link
 PROGRESS_FROM = 500  # households; a village's file needs no progress lines
 
 
@@ -30,10 +35,21 @@ class Command(BaseCommand):
             result = survey_import(path=path, dry_run=dry_run)
         except UnreadableFile as exc:
             raise CommandError(str(exc), returncode=2) from exc
+        except CONNECTION_LOST as exc:
+            raise CommandError(
+                f"导入中断：与数据库的连接断开或数据库出错（{reason(exc)}）。本次导入未完成，已写入"
+                "的部分随事务撤销；数据库恢复后重新运行同一命令即可（重复导入不会重复写入）",
+                returncode=DATABASE_LOST) from exc
         for warning in result.warnings:
             self.stderr.write(f"警告：{warning}")
         if not dry_run:
-            survey_evaluate(result, progress=self.progress)
+            try:
+                survey_evaluate(result, progress=self.progress)
+            except CONNECTION_LOST as exc:
+                raise CommandError(
+                    f"数据已导入，但评估预警时与数据库的连接断开或数据库出错（{reason(exc)}）："
+                    "数据库恢复后重新运行同一命令（或 manage.py evaluate_pending）即可完成评估",
+                    returncode=DATABASE_LOST) from exc
         report = write_report(path, result)
         self.summary(result, dry_run)
         self.errors(result)
@@ -64,3 +80,8 @@ class Command(BaseCommand):
             self.stderr.write(str(item))
         if len(result.rejected) > SHOWN_ERRORS:
             self.stderr.write(f"……共 {len(result.rejected)} 处错误，详见错误报告")
+
+
+def reason(exc: Exception) -> str:
+    """The driver's first line, e.g. 'terminating connection due to administrator command'."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
