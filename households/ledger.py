@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from alerts.models import Alert
 from monitor.rules import per_capita_income
 
-from .models import Check, Household
+from .models import Check, Household, Member
 
 COLUMNS = ["户编号", "乡镇", "村代码", "村", "村民小组", "户主姓名", "人口数", "人均纯收入",
            "最近排查日期", "分类", "重点群体", "监测类别", "未销号预警数"]
@@ -27,12 +27,17 @@ def ledger_households(households) -> Iterator[Household]:
     """The households ordered by 户编号, with member and open-alert counts and their
     newest check by visit date (`newest_check`, None without one), read in chunks so a
     county of 140,000 households streams in constant memory."""
+    # Counts as subqueries, not joins with GROUP BY: PostgreSQL then computes them for the
+    # chunk's rows only, walking the 户编号 index, instead of grouping the whole county's
+    # members for every chunk.
     open_alerts = Alert.objects.open().filter(household=OuterRef("pk")).order_by().values(
+        "household").annotate(n=Count("id")).values("n")
+    members = Member.objects.filter(household=OuterRef("pk")).order_by().values(
         "household").annotate(n=Count("id")).values("n")
     newest = Check.objects.filter(household=OuterRef("pk")).order_by(
         "-visit_date", "-id").values("id")[:1]
     queryset = households.select_related("village__parent").annotate(
-        member_count=Count("members"),
+        member_count=Coalesce(Subquery(members), 0),
         open_alert_count=Coalesce(Subquery(open_alerts), 0),
         newest_check_id=Subquery(newest),
     ).order_by("number")

@@ -18,13 +18,14 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from alerts.models import Alert, AlertMove
 from households.idnumber import parse_id_number
-from households.models import Check, Household, Member, Place
+from households.models import Check, Household, Member, Place, StatusChange
 from households.services import member_snapshot
 from monitor.audit import audit_bulk, audit_event, audit_record, command_note, plain
-from monitor.bulk import bulk_insert, bulk_set
+from monitor.bulk import analyze, bulk_insert, bulk_set
 from monitor.engine import evaluate_households, refresh_status
-from monitor.models import AuditAction, AuditSource
+from monitor.models import AuditAction, AuditEvent, AuditSource
 from monitor.policy import Policy
 
 from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS, OBSERVED
@@ -33,6 +34,7 @@ from .registry import Registry, Row, chunks, registry_load
 from .validation import Rejected, Survey, clean_sheet, newest_in_file, survey_validate
 
 EVALUATION_BATCH = 500  # households per engine transaction (issue 3: batches, not one each)
+ANALYZE_FROM = 10_000  # rows written; past this PostgreSQL's statistics are refreshed
 OBSERVED_FIELDS = {MEMBER_FIELDS[column] for column in OBSERVED}
 STATUS_FIELDS = {"registered", "poverty_status"}  # what the key groups (§3) read
 
@@ -116,6 +118,8 @@ def survey_import(*, path: Path, dry_run: bool = False, today: date | None = Non
     ids = write_households(survey, registry, result, trail)
     members = write_members(survey, registry, ids, result, trail)
     write_checks(survey, registry, ids, members, result, trail)
+    if result.households_created + result.members_created + result.checks_created > ANALYZE_FROM:
+        analyze(Household, Member, Check)
     result.rejected = sorted((r for s in survey.sheets() for r in s.rejected),
                              key=lambda r: (SHEET_NAMES.index(r.sheet), r.row))
     trail.file(path, result)
@@ -330,4 +334,6 @@ def survey_evaluate(result: ImportResult,
         refresh_status(household_id)  # the engine replays nothing without a changed check
         if progress and (done % EVALUATION_BATCH == 0 or done == total):
             progress(done, total)
+    if result.alerts_raised > ANALYZE_FROM:
+        analyze(Alert, AlertMove, StatusChange, AuditEvent)
     return result.alerts_raised
