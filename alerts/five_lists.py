@@ -176,7 +176,10 @@ def check_label(check) -> str:
 
 def problems(scope: ListScope) -> Iterator[list]:
     """问题清单: one row per alert found in the period."""
-    alerts = scope.problems().select_related("household__village__parent").order_by(
+    alerts = scope.problems().select_related("household__village__parent").only(
+        "household__number", "household__head_name", "household__village__name",
+        "household__village__parent__name", "rule", "risk_type", "severity", "raised_on",
+        "source", "evidence", "state", "level", "overdue").order_by(
         "household__village_id", "household__number", "raised_on", "id")
     for n, a in enumerate(alerts.iterator(chunk_size=CHUNK), start=1):
         village = a.household.village
