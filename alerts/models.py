@@ -39,6 +39,16 @@ class Level(models.TextChoices):
     COUNTY = "county", "区县"
 
 
+def due_date():
+    """The deadline of the step an alert is at: verify while 预警, plan while 核实, close
+    after. The queue sorts on it, and an index of open alerts holds it (Alert.Meta)."""
+    return models.Case(
+        models.When(state=State.RAISED, then="verify_by"),
+        models.When(state=State.VERIFIED, then="plan_by"),
+        default="close_by", output_field=models.DateField(),
+    )
+
+
 class AlertQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(state__in=FINAL_STATES)
@@ -58,11 +68,7 @@ class AlertQuerySet(models.QuerySet):
     def with_due(self):
         """Annotate `due`: the deadline of the step the alert is at (verify while 预警,
         plan while 核实, close after), for sorting the queue by what is due first."""
-        return self.annotate(due=models.Case(
-            models.When(state=State.RAISED, then="verify_by"),
-            models.When(state=State.VERIFIED, then="plan_by"),
-            default="close_by", output_field=models.DateField(),
-        ))
+        return self.annotate(due=due_date())
 
 
 class Alert(models.Model):
@@ -134,6 +140,10 @@ class Alert(models.Model):
         indexes = [
             models.Index(fields=["state", "severity"], name="alert_queue"),
             models.Index(fields=["raised_on"], name="alert_raised_on"),
+            # The queue: open alerts, what is due first. A county keeps years of closed
+            # alerts; this index holds only the open ones, in the queue's order.
+            models.Index(due_date(), "id", name="alert_open_due",
+                         condition=~Q(state__in=FINAL_STATES)),
         ]
 
     def __str__(self):

@@ -89,6 +89,9 @@ def credentials() -> tuple[str, str]:
 def serve(port: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
            "DJANGO_SECURE_SSL_REDIRECT": "0", "DJANGO_API_USER_RATE": "100000000/minute"}
+    env["DJANGO_STATIC_ROOT"] = tempfile.mkdtemp(prefix="shouwang-static-")
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), "collectstatic", "--no-input",
+                    "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "monitor.wsgi", "-w", str(workers),
          "-b", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)
