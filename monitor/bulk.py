@@ -45,7 +45,9 @@ def _rows(model, objects: list, fields: list):
 
 def _copy(table: str, columns: list[str], rows) -> None:
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
+    # psycopg's copy() is not one of the cursor methods Django wraps: without this a lost
+    # connection surfaces as psycopg's error instead of Django's OperationalError.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         with cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN"
                          ) as copy:
             for row in rows:

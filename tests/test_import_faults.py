@@ -41,7 +41,7 @@ def counts() -> tuple[int, int, int]:
 
 def test_an_import_cut_off_by_a_postgresql_restart_writes_nothing_and_reruns_whole(tmp_path):
     """The import is frozen midway by a SHARE lock the test holds on households_check:
-    its households and members are inserted, its first check INSERT waits. Terminating
+    its households and members are written, its first COPY of checks waits. Terminating
     its backend then is what a PostgreSQL restart (fast shutdown) does to it: the same
     'terminating connection due to administrator command', at a known point."""
     if connection.vendor != "postgresql":
@@ -54,7 +54,7 @@ def test_an_import_cut_off_by_a_postgresql_restart_writes_nothing_and_reruns_who
     try:
         holder.execute("LOCK TABLE households_check IN SHARE MODE")
         cut = import_survey(survey.workbook)
-        waiting = wait_for(lambda: lock_waiters(watcher, 'INSERT INTO "households_check"%'), 120)
+        waiting = wait_for(lambda: lock_waiters(watcher, 'COPY "households_check"%'), 120)
         assert waiting, cut.communicate(timeout=60)
         assert {"households_household", "households_member"} <= tables_written_by(
             watcher, waiting[0])

@@ -60,10 +60,16 @@ def test_an_evaluation_that_fails_midway_writes_nothing_and_a_rerun_raises_once(
         places, monkeypatch):
     ids = three_households(places)
 
-    def die(*args, **kwargs):  # after the alerts, moves and evaluated checks are written
-        raise ConnectionError("the worker died")
+    from monitor import engine
 
-    monkeypatch.setattr(StatusChange.objects, "bulk_create", die)
+    write = engine.bulk_insert
+
+    def die(model, objects):  # after the alerts, moves and evaluated checks are written
+        if model is StatusChange:
+            raise ConnectionError("the worker died")
+        write(model, objects)
+
+    monkeypatch.setattr(engine, "bulk_insert", die)
     with pytest.raises(ConnectionError):
         evaluate_households(ids)
     assert_nothing_written()
