@@ -252,24 +252,29 @@ def assignable_to(actor):
 def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> int:
     """A town or county supervisor makes one person responsible for open alerts (the
     queue's bulk assignment). Each is recorded as a note on the alert's history, and the
-    person is told once. All or none: one alert that cannot be assigned refuses the lot."""
+    person is told once. All or none: one alert that cannot be assigned refuses the lot;
+    one outside the actor's scope is NotFound, as if it did not exist."""
     if actor.role not in SUPERVISORS:
         raise IllegalMove(f"{Role(actor.role).label}不能指派预警：须由乡镇或区县监管人员指派")
     if not alerts:
         raise IllegalMove("请先勾选要指派的预警")
     if not assignable_to(actor).filter(pk=assignee.pk).exists():
         raise IllegalMove(f"{_person_label(assignee)} 不是您所辖地区的村干部或监管人员，不能指派")
+    ids = {a.pk for a in alerts}
+    # Read again through the actor's scope, in one query, with what the trail shows.
+    alerts = list(alerts_visible_to(actor).select_related("household", "assignee").filter(
+        pk__in=ids).order_by("id"))
+    if len(alerts) != len(ids):
+        raise NotFound("未找到该预警")
     visible_to_assignee = set(alerts_visible_to(assignee).filter(
-        pk__in=[a.pk for a in alerts]).values_list("pk", flat=True))
+        pk__in=ids).values_list("pk", flat=True))
     for alert in alerts:
-        alert_in_scope(alert, actor)
         if not alert.is_open:
             raise IllegalMove(f"{alert.household.number} {alert.rule} 已“{alert.state}”，不能指派")
         if alert.pk not in visible_to_assignee:
             raise IllegalMove(f"{_person_label(assignee)} 看不到 {alert.household.number} 的预警"
                               "（不在其工作地区），请另选负责人")
-    Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(assignee=assignee,
-                                                                 updated_at=timezone.now())
+    Alert.objects.filter(pk__in=ids).update(assignee=assignee, updated_at=timezone.now())
     text = f"指派给 {_person_label(assignee)}" + (f"：{note.strip()}" if note.strip() else "")
     AlertMove.objects.bulk_create(
         AlertMove(alert=a, actor=actor, from_state=a.state, to_state=a.state, note=text)
@@ -280,8 +285,6 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> in
     Notification.objects.create(
         user=assignee, link=reverse("alerts:queue") + "?assignee=me",
         text=f"{_person_label(actor)} 指派给您 {len(alerts)} 条预警，请及时核实处置")
-    for alert in alerts:
-        alert.assignee = assignee
     return len(alerts)
 
 

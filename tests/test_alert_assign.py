@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from alerts.models import Alert, AlertMove, Notification, State
-from alerts.services import IllegalMove, alerts_assign
+from alerts.services import IllegalMove, NotFound, alerts_assign
 
 from .alert_helpers import alert_of, family, put, record
 
@@ -61,6 +61,16 @@ def test_a_closed_alert_refuses_the_whole_batch(open_alerts, town_supervisor, vi
     put(open_alerts[0], State.DISMISSED)
     with pytest.raises(IllegalMove, match="HOUSING 已“已排除”，不能指派"):
         alerts_assign(alerts=open_alerts, assignee=village_officer, actor=town_supervisor)
+    assert not Alert.objects.filter(assignee__isnull=False).exists()
+
+
+def test_an_alert_outside_the_supervisors_place_is_not_found(
+        places, open_alerts, town_supervisor, village_officer):
+    elsewhere = family(places["other_town_village"], "HC001")
+    record(elsewhere, D0, housing="D")
+    with pytest.raises(NotFound):
+        alerts_assign(alerts=[*open_alerts, alert_of(elsewhere, "HOUSING")],
+                      assignee=village_officer, actor=town_supervisor)
     assert not Alert.objects.filter(assignee__isnull=False).exists()
 
 
