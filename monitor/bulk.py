@@ -27,15 +27,14 @@ def reserve_ids(model, count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _rows(model, objects: list, fields: list):
-    """Each object's column values in `fields` order, ready for COPY."""
+def _rows(objects: list, fields: list):
+    """Each object's column values in `fields` order (two or more: the key and what is
+    written), ready for COPY."""
     getter = attrgetter(*[f.attname for f in fields])
     # Only JSON needs adapting (psycopg's Jsonb); every other type COPY takes as it is.
     json_columns = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
     for obj in objects:
         row = getter(obj)
-        if len(fields) == 1:
-            row = (row,)
         if json_columns:
             row = list(row)
             for i in json_columns:
@@ -70,7 +69,7 @@ def bulk_insert(model, objects: list) -> None:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             for obj in objects:
                 field.pre_save(obj, add=True)
-    _copy(model._meta.db_table, [f.column for f in fields], _rows(model, objects, fields))
+    _copy(model._meta.db_table, [f.column for f in fields], _rows(objects, fields))
     for obj in objects:
         obj._state.adding, obj._state.db = False, connection.alias
 
@@ -89,7 +88,7 @@ def bulk_set(model, objects: list, field_names: list[str]) -> None:
     columns = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE {quote(temp)} ({columns})")
-        _copy(temp, [f.column for f in fields], _rows(model, objects, fields))
+        _copy(temp, [f.column for f in fields], _rows(objects, fields))
         assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in fields[1:])
         cursor.execute(f"UPDATE {quote(meta.db_table)} t SET {assignments} "
                        f"FROM {quote(temp)} s WHERE t.{quote(meta.pk.column)} = "

@@ -169,8 +169,9 @@ def write_households(survey: Survey, registry: Registry, result: ImportResult,
 @dataclass
 class MemberChanges:
     households: set[int] = field(default_factory=set)  # whose members this import changed
-    # Households new in this import: all their members are the rows just written, so
-    # their checks' snapshots need not read them back.
+    created: set[int] = field(default_factory=set)  # households new in this import
+    # Their members are the rows just written, so their checks' snapshots need not read
+    # them back; and their members and checks go into the trail with the household.
     fresh: dict[int, list[Member]] = field(default_factory=lambda: defaultdict(list))
     # What the file's rows say a member was at visits older than the registry's newest
     # (id number → field → value): recorded on those checks, not on the member.
@@ -211,15 +212,15 @@ def write_members(survey: Survey, registry: Registry, ids: dict[str, int],
                             known, changed))
     bulk_insert(Member, new)
     bulk_set(Member, [m for m, _, _ in updated], list(fields))
-    new_households = {pk for number, pk in ids.items() if number not in registry.households}
+    changes.created = {pk for number, pk in ids.items() if number not in registry.households}
     for member in new:
-        if member.household_id in new_households:
+        if member.household_id in changes.created:
             changes.fresh[member.household_id].append(member)
-    trail.created([m for m in new if m.household_id not in new_households])
+    trail.created([m for m in new if m.household_id not in changes.created])
     trail.changed(Member, updated)
-    updated = [m for m, _, _ in updated]
     result.members_created, result.members_updated = len(new), len(updated)
-    changes.households.update(m.household_id for m in new + updated)
+    changes.households.update(m.household_id for m in new)
+    changes.households.update(m.household_id for m, _, _ in updated)
     return changes
 
 
@@ -254,7 +255,7 @@ def write_checks(survey: Survey, registry: Registry, ids: dict[str, int],
         for household_id, cleaned, known in rows:
             writes.add(household_id, cleaned, known, snapshots[household_id], stored, result)
         writes.save(result)
-        trail.created([c for c in writes.new if c.household_id not in members.fresh])
+        trail.created([c for c in writes.new if c.household_id not in members.created])
         trail.changed(Check, writes.changes)
 
 
