@@ -16,7 +16,7 @@ import os
 import random
 from pathlib import Path
 
-from common import county_survey, timed
+from common import ensure_county, timed
 
 DATA = Path("/tmp/shouwang-bench")
 
@@ -46,24 +46,6 @@ def write_insured_list(path: Path, rows: int, seed: int = 7) -> dict:
     return shares
 
 
-def load_county(households: int) -> None:
-    from django.core.management import call_command
-
-    from households.models import Household
-
-    call_command("migrate", verbosity=0)
-    if Household.objects.count() == households:
-        return
-    places, workbook = county_survey(households, "csv", DATA)
-    call_command("flush", "--no-input")
-    call_command("load_places", str(places))
-    with timed("load the county (import_survey)", {}):
-        try:
-            call_command("import_survey", str(workbook))
-        except SystemExit:
-            pass
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--households", type=int, default=25000)
@@ -81,7 +63,7 @@ def main():
     from households.models import Member
 
     settings.MEDIA_ROOT = DATA / "media"
-    load_county(args.households)
+    ensure_county(args.households, DATA)
     print(f"registry: {Member.objects.count()} members", flush=True)
     path = DATA / f"insured-{args.rows}.csv"
     print(f"list: {write_insured_list(path, args.rows)}", flush=True)

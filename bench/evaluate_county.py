@@ -9,7 +9,7 @@ unevaluated and evaluates all households again in batches, printing time and pea
 import argparse
 from pathlib import Path
 
-from common import county_survey, setup_django, timed
+from common import ensure_county, setup_django, timed
 
 
 def main():
@@ -19,23 +19,13 @@ def main():
     parser.add_argument("--data", type=Path, default=Path("/tmp/shouwang-bench"))
     args = parser.parse_args()
     setup_django()
-    from django.core.management import call_command
-
     from alerts.models import Alert, AlertMove
     from households.models import Check, Household, StatusChange
     from monitor.engine import Evaluated, evaluate_households
     from monitor.policy import Policy
 
-    places, workbook = county_survey(args.households, "csv", args.data)
+    ensure_county(args.households, args.data)
     results = {}
-    if Household.objects.count() != args.households:
-        call_command("flush", "--no-input")
-        call_command("load_places", str(places))
-        with timed("load the county (import_survey)", results):
-            try:
-                call_command("import_survey", str(workbook))
-            except SystemExit:
-                pass
     AlertMove.objects.all().delete()
     Alert.objects.all().delete()
     StatusChange.objects.all().delete()
