@@ -39,3 +39,8 @@ def test_production_refuses_to_start_without_a_secret_key():
                           text=True, env={**env, "DJANGO_DEBUG": "0"})
     assert done.returncode != 0
     assert "DJANGO_SECRET_KEY" in done.stderr
+
+
+def test_the_health_check_answers_without_a_login(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok"
