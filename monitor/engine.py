@@ -32,7 +32,7 @@ from .rules import RULES, fired_rules, money, per_capita_income
 
 log = logging.getLogger(__name__)
 
-PENDING_BATCH = 500  # households per transaction in the sweep, as the import's batches
+BATCH = 500  # households per engine transaction: the import's batches and the sweep's
 
 ALERT_FIELDS = ["state", "state_before_ready", "last_seen_on", "last_check", "raised_on",
                 "first_check", "evidence", "cleared_by", "cleared_evidence", "updated_at"]
@@ -227,7 +227,7 @@ class Swept(Evaluated):
     failed: list[int] = field(default_factory=list)  # households of batches that failed
 
 
-def evaluate_pending(batch_size: int = PENDING_BATCH,
+def evaluate_pending(batch_size: int = BATCH,
                      progress: Callable[[int, int], None] | None = None) -> Swept:
     """The sweep: evaluate every household with a check the engine has not seen — its
     evaluation could not be queued (the broker was down) or was lost — in batches of one

@@ -24,7 +24,7 @@ from households.models import Check, Household, Member, Place, StatusChange
 from households.services import member_snapshot
 from monitor.audit import audit_bulk, audit_event, audit_record, command_note, plain
 from monitor.bulk import analyze, bulk_insert, bulk_set
-from monitor.engine import evaluate_households, refresh_status
+from monitor.engine import BATCH, evaluate_households, refresh_status
 from monitor.models import AuditAction, AuditEvent, AuditSource
 from monitor.policy import Policy
 
@@ -33,7 +33,7 @@ from .reading import SHEET_NAMES, read_workbook
 from .registry import Registry, Row, chunks, registry_load
 from .validation import Rejected, Survey, clean_sheet, newest_in_file, survey_validate
 
-EVALUATION_BATCH = 500  # households per engine transaction (issue 3: batches, not one each)
+EVALUATION_BATCH = BATCH  # households per engine transaction (issue 3: batches, not one each)
 ANALYZE_FROM = 10_000  # rows written; past this PostgreSQL's statistics are refreshed
 OBSERVED_FIELDS = {MEMBER_FIELDS[column] for column in OBSERVED}
 STATUS_FIELDS = {"registered", "poverty_status"}  # what the key groups (§3) read

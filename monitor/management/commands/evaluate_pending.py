@@ -5,17 +5,17 @@ changes nothing."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from monitor.engine import PENDING_BATCH, evaluate_pending
+from monitor.engine import BATCH, evaluate_pending
 
-PROGRESS_FROM = 2 * PENDING_BATCH  # households; a few stragglers need no progress lines
+PROGRESS_FROM = 2 * BATCH  # households; a few stragglers need no progress lines
 
 
 class Command(BaseCommand):
     help = "评估所有尚未评估的排查（如消息队列中断期间录入的），分批进行；可重复运行"
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch", type=int, default=PENDING_BATCH,
-                            help=f"每批户数（一个事务），缺省 {PENDING_BATCH}")
+        parser.add_argument("--batch", type=int, default=BATCH,
+                            help=f"每批户数（一个事务），缺省 {BATCH}")
 
     def handle(self, *args, batch, **options):
         if batch < 1:
