@@ -386,7 +386,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return alerts_visible_to(self.request.user).with_due().select_related(
-            "household__village", "closed_by").prefetch_related(
+            "household__village", "closed_by", "assignee").prefetch_related(
             Prefetch("moves", queryset=AlertMove.objects.select_related("actor")))
 
     @extend_schema(summary="预警流转：核实、开始帮扶、排除、销号", request=AlertMoveInput,

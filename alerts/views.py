@@ -76,7 +76,8 @@ def alert_queue(request):
     return render(request, "alerts/queue.html", {
         "page": page, "filters": filters, "query": query, "states": State.values,
         "severities": Severity.choices, "rules": [r.code for r in RULES],
-        "today": timezone.localdate(), "people": services.assignable_to(request.user),
+        "today": timezone.localdate(),
+        "people": services.assignable_to(request.user).select_related("place"),
     })
 
 

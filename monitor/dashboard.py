@@ -8,16 +8,20 @@ with the number of households, alerts or places.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, F, Q
 from django.db.models.functions import Substr, TruncMonth
+from django.utils import timezone
 
 from alerts.models import Level, State
 from households.choices import HouseholdClass, KeyGroup, PlaceLevel
 from households.groups import group_key
 from households.models import Place
 
+from .models import Role
 from .policy import Policy
 from .rules import RULES
 from .scope import alerts_visible_to, households_visible_to, tasks_visible_to
@@ -57,6 +61,7 @@ class Dashboard:
     unassigned: int
     overdue_alerts: list
     today: date
+    computed_at: datetime | None = None  # when these figures were counted (统计时间)
 
 
 def months_back(today: date, count: int) -> list[date]:
@@ -88,8 +93,35 @@ def _rows(place: Place | None, households) -> list[Row]:
     return [Row(key=p.code, name=p.name, code=p.code) for p in children.order_by("code")]
 
 
+def dashboard_cached(user, place: Place | None, today: date) -> Dashboard:
+    """The dashboard as last counted, if that was within DASHBOARD_CACHE_SECONDS; else
+    counted now. A county's figures aggregate every alert it ever had (a million after a
+    few years), too much to count on every visit; the page shows when they were counted
+    (统计时间). The working list, the alert queue, is always read live.
+
+    The figures depend on the place and on what the user may count within it: everyone
+    whose scope covers the place counts the same, except department staff, who count
+    only their channel. That is the cache key, so no one is shown another scope's figures.
+    """
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if seconds <= 0:
+        return dashboard_for(user, place, today)
+    key = f"dashboard:{_counting_scope(user)}:{place.code if place else '*'}:{today}"
+    board = cache.get(key)
+    if board is None:
+        board = dashboard_for(user, place, today)
+        cache.set(key, board, seconds)
+    return board
+
+
+def _counting_scope(user) -> str:
+    """Who counts what within a place they may see (monitor/scope.py): department staff
+    their channel's work, everyone else all of it."""
+    return f"channel-{user.channel}" if user.role == Role.DEPARTMENT else "all"
+
+
 def dashboard_for(user, place: Place | None, today: date) -> Dashboard:
-    """Every figure of the dashboard for `place` (None: the whole registry)."""
+    """Every figure of the dashboard for `place` (None: the whole registry), counted now."""
     households = households_visible_to(user)
     alerts = alerts_visible_to(user)
     tasks = tasks_visible_to(user)
@@ -148,7 +180,7 @@ def dashboard_for(user, place: Place | None, today: date) -> Dashboard:
         officers_over=sum(1 for o in officers if o["over"]), unassigned=unassigned,
         overdue_alerts=list(alerts.open().filter(overdue=True).with_due().select_related(
             "household__village").order_by("due", "id")[:20]),
-        today=today,
+        today=today, computed_at=timezone.now(),
     )
 
 

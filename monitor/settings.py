@@ -218,6 +218,10 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shouwang@localhost")
 
+# The dashboard's figures are counted at most this often per place (monitor/dashboard.py);
+# the page shows when (统计时间). 0 counts them on every visit.
+DASHBOARD_CACHE_SECONDS = env_int("DJANGO_DASHBOARD_CACHE_SECONDS", 120)
+
 # Five-lists exports run in the background are written here (alerts/exports.py).
 EXPORT_ROOT = MEDIA_ROOT / "exports"
 

@@ -1,9 +1,10 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from .dashboard import chart_data, dashboard_for
+from .dashboard import chart_data, dashboard_cached
 from .models import Role
 from .scope import households_visible_to, places_visible_to, sees_everything
 
@@ -17,12 +18,13 @@ def home(request):
     place = get_object_or_404(places_visible_to(user), code=code) if code else None
     if place is None and not sees_everything(user):
         return render(request, "home.html", {"no_place": True})
-    board = dashboard_for(user, place, timezone.localdate())
+    board = dashboard_cached(user, place, timezone.localdate())
     return render(request, "home.html", {
         "board": board, "charts": chart_data(board),
         "household_count": board.total.figures["households"],
         "open_alert_count": board.total.figures["alerts_open"],
         "trail": trail(place, user), "is_village": user.role == Role.VILLAGE,
+        "refresh_seconds": settings.DASHBOARD_CACHE_SECONDS,
         "my_households": households_visible_to(user).filter(info_officer=user).count()
         if user.role == Role.VILLAGE else None,
     })

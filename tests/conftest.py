@@ -35,6 +35,13 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def dashboard_counted_live(settings):
+    """The dashboard counts on every visit here, so each test sees the data it made;
+    tests/test_pages_dashboard.py tests the figures kept for DASHBOARD_CACHE_SECONDS."""
+    settings.DASHBOARD_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def broker(settings):
     """broker(url): queue background work on that broker for the rest of the test (with

@@ -4,6 +4,7 @@ user's is a 404), a constant number of queries, and charts served from the proje
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -210,3 +211,48 @@ def test_charts_load_echarts_from_the_project_only(client, county, county_superv
 ])
 def test_groups_are_in_counting_order(names, ordered):
     assert sorted(names, key=group_key) == ordered
+
+
+@pytest.fixture
+def cached_dashboard(settings):
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_the_dashboard_shows_when_its_figures_were_counted(client, county, county_supervisor,
+                                                           cached_dashboard):
+    first = board(client, county_supervisor)
+    alert(county["a1"], rule="HOUSING")
+    again = board(client, county_supervisor)
+    assert again.total.figures["alerts_open"] == first.total.figures["alerts_open"] == 3
+    assert again.computed_at == first.computed_at
+    html = client.get(reverse("home")).content.decode()
+    assert "统计时间" in html and timezone.localtime(first.computed_at).strftime("%H:%M") in html
+
+
+def test_the_alert_queue_is_live_while_the_dashboard_is_cached(client, county,
+                                                               county_supervisor,
+                                                               cached_dashboard):
+    board(client, county_supervisor)
+    alert(county["a1"], rule="HOUSING")
+    queue = client.get(reverse("alerts:queue"))
+    assert queue.context["page"].paginator.count == 4
+
+
+def test_department_staff_never_see_the_countys_cached_figures(client, county,
+                                                               county_supervisor,
+                                                               education_staff,
+                                                               cached_dashboard):
+    assert board(client, county_supervisor).total.figures["alerts_open"] == 3
+    assert board(client, education_staff).total.figures["alerts_open"] == 1
+    assert board(client, county_supervisor).total.figures["alerts_open"] == 3
+
+
+def test_a_town_and_the_county_share_a_places_figures(client, county, county_supervisor,
+                                                      town_supervisor, cached_dashboard):
+    by_county = board(client, county_supervisor, place=AIKOU)
+    by_town = board(client, town_supervisor)
+    assert by_town.computed_at == by_county.computed_at
+    assert by_town.total.figures == by_county.total.figures
