@@ -103,10 +103,15 @@ TEMPLATES = [
     },
 ]
 
+# A web worker keeps its database connection between requests (DJANGO_DB_CONN_MAX_AGE
+# seconds; 0 = a new one per request): PostgreSQL starts a process per connection, which
+# cost more than the alert queue's own queries. Checked before reuse, so a restarted
+# database costs one failed check, not a failed request.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=0,
+        conn_max_age=env_int("DJANGO_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,0 +1,95 @@
+"""Lists' totals (monitor/counting.py): exactly what QuerySet.count() says, and on
+PostgreSQL asked again as soon as anything was committed."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from alerts.models import Alert
+from monitor.counting import CountingPaginator, exact_count
+from monitor.scope import alerts_visible_to, households_visible_to
+
+from .factories import HouseholdFactory
+
+
+def alert(household, rule="HOUSING", state="预警") -> Alert:
+    day = date(2026, 3, 1)
+    return Alert.objects.create(household=household, rule=rule, risk_type="住房安全",
+                                severity="high", channel="housing", state=state,
+                                raised_on=day, last_seen_on=day,
+                                verify_by=day + timedelta(days=3))
+
+
+@pytest.fixture
+def alerts(places):
+    a, b = (HouseholdFactory(village=places[v]) for v in ("village_a", "other_town_village"))
+    alert(a), alert(a, rule="WATER", state="核实"), alert(b), alert(b, "FOOD", "已销号")
+    return {"a": a, "b": b}
+
+
+def on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the snapshot is PostgreSQL's; elsewhere exact_count is count()")
+
+
+def querysets(user):
+    scoped = alerts_visible_to(user)
+    return [scoped, scoped.open(), scoped.with_due().filter(due__gte=date(2026, 1, 1)),
+            scoped.filter(rule="NOTHING"), households_visible_to(user),
+            scoped.select_related("household").order_by(F("raised_on").desc())]
+
+
+def test_it_counts_what_count_counts(alerts, town_supervisor, county_supervisor):
+    for user in (town_supervisor, county_supervisor):
+        for queryset in querysets(user):
+            assert exact_count(queryset) == queryset.count()
+
+
+def test_it_counts_what_count_counts_outside_a_transaction(transactional_db, alerts,
+                                                           town_supervisor,
+                                                           county_supervisor):
+    on_postgresql()
+    for user in (town_supervisor, county_supervisor):
+        for queryset in querysets(user):
+            assert exact_count(queryset) == exact_count(queryset) == queryset.count()
+
+
+def test_nothing_committed_means_one_small_query(transactional_db, alerts,
+                                                 county_supervisor):
+    on_postgresql()
+    queryset = alerts_visible_to(county_supervisor).open()
+    exact_count(queryset)
+    with CaptureQueriesContext(connection) as asked:
+        assert exact_count(queryset) == 3
+    assert [q["sql"] for q in asked] == ["SELECT pg_current_snapshot()::text"]
+
+
+def test_a_commit_is_counted_at_once(transactional_db, alerts, places, town_supervisor):
+    on_postgresql()
+    queryset = alerts_visible_to(town_supervisor).open()
+    assert exact_count(queryset) == 2
+    alert(alerts["a"], rule="FOOD")
+    assert exact_count(queryset) == 3
+    Alert.objects.filter(household=alerts["a"], rule="FOOD").update(state="已排除")
+    assert exact_count(queryset) == 2
+    # A household moved out of the town takes its alerts out of the town's count.
+    type(alerts["a"]).objects.filter(pk=alerts["a"].pk).update(
+        village=places["other_town_village"])
+    assert exact_count(queryset) == 0
+
+
+def test_the_queue_page_counts_a_move_on_the_next_request(transactional_db, client, alerts,
+                                                          town_supervisor):
+    on_postgresql()
+    client.force_login(town_supervisor)
+    assert client.get(reverse("alerts:queue")).context["page"].paginator.count == 2
+    Alert.objects.filter(household=alerts["a"], rule="WATER").update(state="已销号")
+    assert client.get(reverse("alerts:queue")).context["page"].paginator.count == 1
+
+
+def test_the_paginator_counts_a_list_as_django_does():
+    assert CountingPaginator([1, 2, 3], 2).count == 3
