@@ -151,7 +151,12 @@ def dashboard_for(user, place: Place | None, today: date) -> Dashboard:
     ).order_by():
         add(item.pop("row"), item)
 
-    for item in alerts.annotate(row=_child_key(place, "household__")).values("row").annotate(
+    # One pass over the alerts (a county keeps every one it ever had) for both the rows
+    # and the rules: counted per row and rule, added up both ways.
+    by_rule = defaultdict(lambda: defaultdict(int))
+    for item in alerts.annotate(row=_child_key(place, "household__")).values(
+            "row", "rule").annotate(
+            total=Count("id"),
             alerts_open=Count("id", filter=~Q(state__in=[State.CLOSED, State.DISMISSED])),
             alerts_high=Count("id", filter=Q(severity="high") & ~Q(
                 state__in=[State.CLOSED, State.DISMISSED])),
@@ -163,6 +168,10 @@ def dashboard_for(user, place: Place | None, today: date) -> Dashboard:
             alerts_dismissed=Count("id", filter=Q(state=State.DISMISSED)),
             **{key: Count("id", filter=Q(state=value)) for key, value in OPEN_STATES},
     ).order_by():
+        rule = by_rule[item.pop("rule")]
+        rule["total"] += item.pop("total")
+        rule["open"] += item["alerts_open"]
+        rule["overdue"] += item["alerts_overdue"]
         add(item.pop("row"), item)
 
     for item in tasks.annotate(row=_child_key(place, "household__")).values("row").annotate(
@@ -175,7 +184,7 @@ def dashboard_for(user, place: Place | None, today: date) -> Dashboard:
     officers, unassigned = officer_load(households, officer_max)
     return Dashboard(
         place=place, child_label=child_label(place), rows=rows, total=total,
-        by_rule=alerts_by_rule(alerts), trend=alert_trend(alerts, today),
+        by_rule=alerts_by_rule(by_rule), trend=alert_trend(alerts, today),
         officers=officers, officer_max=officer_max,
         officers_over=sum(1 for o in officers if o["over"]), unassigned=unassigned,
         overdue_alerts=list(alerts.open().filter(overdue=True).with_due().select_related(
@@ -190,14 +199,8 @@ def child_label(place: Place | None) -> str:
     return {PlaceLevel.COUNTY: "乡镇", PlaceLevel.TOWN: "村"}.get(place.level, "村民小组")
 
 
-def alerts_by_rule(alerts) -> list[dict]:
+def alerts_by_rule(counts: dict) -> list[dict]:
     """Per rule of §5, in the table's order: open, overdue and all alerts."""
-    counts = {item["rule"]: item for item in alerts.values("rule").annotate(
-        total=Count("id"),
-        open=Count("id", filter=~Q(state__in=[State.CLOSED, State.DISMISSED])),
-        overdue=Count("id", filter=Q(overdue=True) & ~Q(
-            state__in=[State.CLOSED, State.DISMISSED])),
-    ).order_by()}
     return [{"rule": rule.code, "risk_type": rule.risk_type,
              **{k: counts.get(rule.code, {}).get(k, 0) for k in ("total", "open", "overdue")}}
             for rule in RULES]
