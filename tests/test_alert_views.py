@@ -68,6 +68,13 @@ def test_the_queue_lists_the_scopes_alerts_due_first(client, town_supervisor, ho
     assert numbers == {"HA001"}
 
 
+def test_the_queue_links_each_alert_to_its_page(client, town_supervisor, housing):
+    html = page(client, town_supervisor, "alerts:queue").content.decode()
+    detail = reverse("alerts:detail", args=[housing.pk])
+    assert f'href="{detail}"' in html
+    assert f"{housing.raised_on.isoformat()}</td>" in html
+
+
 def test_the_queue_filters(client, town_supervisor, housing):
     response = page(client, town_supervisor, "alerts:queue", rule="DROPOUT")
     assert [a.rule for a in response.context["page"]] == ["DROPOUT"]
