@@ -118,6 +118,20 @@ def load(url: str, headers: list[str], seconds: int, connections: int, script: P
             "p50": float(p50), "p95": float(p95), "p99": float(p99)}
 
 
+def xid_horizon() -> int:
+    """The next transaction id PostgreSQL will hand out (0 elsewhere): how many writing
+    transactions the whole server started in between."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+        horizon = cursor.fetchone()[0]
+    connection.close()
+    return horizon
+
+
 def workers_peak_mb(server: subprocess.Popen) -> float:
     """Peak resident memory (VmHWM) of gunicorn's master and workers, added up."""
     pids = [server.pid] + [int(p) for p in subprocess.run(
@@ -136,6 +150,10 @@ def main():
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--warmup", type=int, default=10,
+                        help="seconds of load before each measurement: every worker counts "
+                             "the dashboard once (DJANGO_DASHBOARD_CACHE_SECONDS) and opens "
+                             "its database connection")
     parser.add_argument("--port", type=int, default=8931)
     parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args()
@@ -174,8 +192,10 @@ def main():
     try:
         results = {}
         for label, path, headers in targets:
-            load(base + path, headers, 2, args.connections, script)  # warm up
+            load(base + path, headers, args.warmup, args.connections, script)
+            before = xid_horizon()
             results[label] = load(base + path, headers, args.seconds, args.connections, script)
+            results[label]["xids"] = (xid_horizon() - before) / args.seconds
         peak = workers_peak_mb(server)
     finally:
         server.terminate()
@@ -184,10 +204,13 @@ def main():
     print(f"\n{args.connections} connections, {args.seconds} s each, gunicorn -w "
           f"{args.workers}")
     print(f"{'':22} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'of bare':>8}"
-          f" {'errors':>7}")
+          f" {'errors':>7} {'xids/s':>7}")
     for label, r in results.items():
         print(f"{label:22} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f}"
-              f" {r['rps'] / bare:8.0%} {r['errors']:7}")
+              f" {r['rps'] / bare:8.0%} {r['errors']:7} {r['xids']:7.0f}")
+    print("xids/s: transactions that wrote, anywhere on the PostgreSQL server, during the run;"
+          " each one makes every worker count the queue's total again (monitor/counting.py)")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
     print(f"web workers' peak memory (master + {args.workers} workers): {peak:.0f} MB")
 
 

@@ -1,49 +1,59 @@
-"""Exact counts that PostgreSQL is not asked to repeat while nothing has changed.
+"""Exact counts that PostgreSQL is not asked to repeat while nothing they read has changed.
 
 A list's total (共 N 条) is a COUNT(*) over everything in the user's scope: for a county
 supervisor's alert queue, the county's open alerts joined with its 140,776 households,
-100 to 200 ms, on every page of every request. The data behind it changes only when a
-transaction commits, and PostgreSQL names exactly which transactions a statement sees: its
-snapshot (`pg_current_snapshot()`, "xmin:xmax:in-progress xids"). Two statements with the
-same snapshot see the same rows, so a count remembered together with the snapshot it was
-taken in is still exact for any later statement whose snapshot is the same. Any commit
-anywhere (an alert moved, a household edited, a check recorded) gives new snapshots, and
-the next request counts again: the list is never stale.
+100 to 200 ms, on every page of every request. Yet alerts and households change only when
+a statement writes them, and on PostgreSQL each such statement adds one to a change count
+in the same transaction (alerts/migrations/0009_change_counts.py). A statement sees a
+table's change counts exactly as it sees the table's rows: both come with the same commit.
+So a total remembered with the change counts it was taken with is still exact for any
+later statement that reads the same change counts; any commit that writes an alert or a
+household (a move, an assignment, a check's evaluation, a household moved to another
+village) moves them, and the next request counts again. The list is never stale.
 
-The counts are kept per worker process, a few hundred at most. Inside a transaction that
-may have written (its own changes are not in the snapshot's text), and on SQLite, the
-count is simply asked for.
+Only lists that read nothing but alerts and households are remembered; the totals are
+kept per worker process, a few hundred at most. On SQLite, and inside a transaction (its
+own uncommitted writes would be remembered as if they were everyone's), the count is
+simply asked for.
 """
+
+import re
 
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 
-KEEP = 512  # counts remembered per process; the oldest is forgotten first
+KEEP = 512  # totals remembered per process; the oldest is forgotten first
+TRACKED = {"alerts_alert", "households_household"}  # the tables with change counts
+TABLE = re.compile(r'(?:FROM|JOIN) "(\w+)"')
+CHANGES = ("(SELECT string_agg(tbl || slot || ':' || n, ',' ORDER BY tbl, slot) "
+           "FROM alerts_changecount)")
 
-_counts: dict[tuple, int] = {}
+_totals: dict[tuple, int] = {}
 
 
 def exact_count(queryset) -> int:
-    """queryset.count(), from memory when nothing has been committed since it was taken."""
+    """queryset.count(), from memory while no alert or household has been written since."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return queryset.count()
     inner, params = queryset.order_by().values("pk").query.sql_with_params()
+    if not set(TABLE.findall(inner)) <= TRACKED:
+        return queryset.count()
     query = (connection.settings_dict["NAME"], inner, repr(params))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_snapshot()::text")
-        count = _counts.get((*query, cursor.fetchone()[0]))
-        if count is not None:
-            return count
-        # The snapshot and the count from one statement: the count is that snapshot's.
-        cursor.execute("SELECT pg_current_snapshot()::text, (SELECT COUNT(*) FROM "
-                       f"({inner}) AS scoped)", params)
-        snapshot, count = cursor.fetchone()
-    if len(_counts) >= KEEP:
-        del _counts[next(iter(_counts))]
-    _counts[(*query, snapshot)] = count
-    return count
+        cursor.execute(f"SELECT {CHANGES}")
+        total = _totals.get((*query, cursor.fetchone()[0]))
+        if total is not None:
+            return total
+        # The change counts and the total from one statement, so from one snapshot.
+        cursor.execute(f"SELECT {CHANGES}, (SELECT COUNT(*) FROM ({inner}) AS scoped)",
+                       params)
+        changes, total = cursor.fetchone()
+    if len(_totals) >= KEEP:
+        del _totals[next(iter(_totals))]
+    _totals[(*query, changes)] = total
+    return total
 
 
 class CountingPaginator(Paginator):
