@@ -405,3 +405,31 @@ def test_the_catalogue_lists_a_rules_measures(db, as_role):
     names = {m["name"] for m in rows(client.get("/api/measure-catalogue/",
                                                 {"rule": "DROPOUT"}))}
     assert {"劝返复学", "送教上门"} <= names
+
+
+def test_the_alerts_written_out_are_exactly_what_drf_would_write(county, as_role,
+                                                                 town_supervisor,
+                                                                 village_officer):
+    from django.utils import timezone
+    from rest_framework import serializers
+    from rest_framework.test import APIRequestFactory
+
+    from alerts.api import AlertOutput, AlertViewSet
+
+    village_officer.first_name, village_officer.last_name = "明", "杨"
+    village_officer.save()
+    dropout, housing = (alert_of(county["HA001"], rule) for rule in ("DROPOUT", "HOUSING"))
+    services.alerts_assign(alerts=[dropout], assignee=village_officer, actor=town_supervisor)
+    services.alert_dismiss(alert=housing, actor=town_supervisor, reason="核实不属实")
+    Alert.objects.filter(pk=alert_of(county["HB001"], "WATER").pk).update(
+        state=State.CLOSED, closed_at=timezone.now(), closed_by=town_supervisor,
+        cleared_evidence={"text": "已整改"})
+    request = APIRequestFactory().get(ALERTS)
+    request.user = town_supervisor
+    view = AlertViewSet(request=request, format_kwarg=None, action="list")
+    output = AlertOutput(context={"request": request})
+    alerts = list(view.get_queryset())
+    assert len(alerts) == 3 and all(a.moves.all() for a in alerts)
+    for alert in alerts:
+        assert output.to_representation(alert) == \
+            serializers.ModelSerializer.to_representation(output, alert)
