@@ -166,6 +166,7 @@ def main():
     from django.db.models import F
 
     from alerts.models import Alert
+    from monitor.counting import CHANGES
     from monitor.models import User
     from monitor.scope import alerts_visible_to
 
@@ -179,6 +180,17 @@ def main():
         queue = alerts_visible_to(User.objects.get(username="bench_county")).open(
         ).with_due().order_by(F("due").asc(nulls_last=True), "id")[:50]
         print("plan of the queue's page query:\n" + queue.explain(analyze=True))
+        scoped = alerts_visible_to(User.objects.get(username="bench_county")).open()
+        inner, params = scoped.order_by().values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            for label, sql, args in (
+                    ("when alerts or households were written since it was last counted",
+                     f"SELECT COUNT(*) FROM ({inner}) AS scoped", params),
+                    ("otherwise: the change counts (monitor/counting.py)", f"SELECT {CHANGES}",
+                     None)):
+                cursor.execute(f"EXPLAIN ANALYZE {sql}", args)
+                print(f"plan of the queue's total {label}:\n"
+                      + "\n".join(row[0] for row in cursor.fetchall()))
     connection.close()
     script = Path(tempfile.mkdtemp()) / "report.lua"
     script.write_text(LUA)

@@ -2,9 +2,11 @@
 count, committed with the writes themselves (monitor/counting.py): a list's total is
 counted again only when a count it depends on has moved.
 
-The counts are spread over 16 slots per table (by the writing backend's process id) so
-that concurrent writers, e.g. the engine's batches, rarely wait on the same row. SQLite
-has no such trigger; there every total is simply counted."""
+The counts are spread over 1,024 slots per table by the writing connection's process id:
+a slot's row stays locked until its writer commits, so two writers wait for each other
+only when their process ids share a slot (one pair in 1,024), never all behind one long
+transaction such as an import. SQLite has no such trigger; there every total is simply
+counted."""
 
 from django.db import migrations
 
@@ -20,7 +22,7 @@ CREATE TABLE alerts_changecount (
 CREATE FUNCTION alerts_count_change() RETURNS trigger AS $$
 BEGIN
     INSERT INTO alerts_changecount AS c (tbl, slot, n)
-    VALUES (TG_TABLE_NAME, pg_backend_pid() % 16, 1)
+    VALUES (TG_TABLE_NAME, pg_backend_pid() % 1024, 1)
     ON CONFLICT (tbl, slot) DO UPDATE SET n = c.n + 1;
     RETURN NULL;
 END;
