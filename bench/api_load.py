@@ -183,12 +183,12 @@ def main():
         scoped = alerts_visible_to(User.objects.get(username="bench_county")).open()
         inner, params = scoped.order_by().values("pk").query.sql_with_params()
         with connection.cursor() as cursor:
-            for label, sql, args in (
+            for label, sql, sql_params in (
                     ("when alerts or households were written since it was last counted",
                      f"SELECT COUNT(*) FROM ({inner}) AS scoped", params),
                     ("otherwise: the change counts (monitor/counting.py)", f"SELECT {CHANGES}",
                      None)):
-                cursor.execute(f"EXPLAIN ANALYZE {sql}", args)
+                cursor.execute(f"EXPLAIN ANALYZE {sql}", sql_params)
                 print(f"plan of the queue's total {label}:\n"
                       + "\n".join(row[0] for row in cursor.fetchall()))
     connection.close()
