@@ -24,7 +24,12 @@ from households.models import Place
 from .models import Role
 from .policy import Policy
 from .rules import RULES
-from .scope import alerts_visible_to, households_visible_to, tasks_visible_to
+from .scope import (
+    alerts_visible_to,
+    households_visible_to,
+    sees_everything,
+    tasks_visible_to,
+)
 
 CLASSES = [("stable", HouseholdClass.STABLE), ("consolidated", HouseholdClass.CONSOLIDATED),
            ("borderline", HouseholdClass.BORDERLINE)]
@@ -117,7 +122,9 @@ def dashboard_cached(user, place: Place | None, today: date) -> Dashboard:
 def _counting_scope(user) -> str:
     """Who counts what within a place they may see (monitor/scope.py): department staff
     their channel's work, everyone else all of it."""
-    return f"channel-{user.channel}" if user.role == Role.DEPARTMENT else "all"
+    if user.role == Role.DEPARTMENT and not sees_everything(user):
+        return f"channel-{user.channel}"
+    return "all"
 
 
 def dashboard_for(user, place: Place | None, today: date) -> Dashboard:

@@ -16,7 +16,7 @@ from monitor.dashboard import months_back
 from monitor.models import PolicySetting
 
 from .conftest import AIKOU, COUNTY
-from .factories import HouseholdFactory, place
+from .factories import HouseholdFactory, UserFactory, place
 
 CHANNELS = {"DROPOUT": "education", "HOUSING": "housing", "INCOME_NEAR_LINE": "labour",
             "WATER": "water", "NO_WORK": "labour"}
@@ -256,3 +256,11 @@ def test_a_town_and_the_county_share_a_places_figures(client, county, county_sup
     by_town = board(client, town_supervisor)
     assert by_town.computed_at == by_county.computed_at
     assert by_town.total.figures == by_county.total.figures
+
+
+def test_a_superuser_with_a_department_role_never_fills_the_channels_figures(
+        client, county, education_staff, cached_dashboard):
+    root = UserFactory(username="root", role="department", channel="education",
+                       place=education_staff.place, is_superuser=True)
+    assert board(client, root, place=COUNTY).total.figures["alerts_open"] == 3
+    assert board(client, education_staff).total.figures["alerts_open"] == 1
