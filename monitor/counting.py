@@ -28,8 +28,11 @@ TRACKED = {"alerts_alert", "households_household"}  # the tables with change cou
 TABLE = re.compile(r'(?:FROM|JOIN) "(\w+)"')
 # Their sum: it grows with every commit that writes alerts or households, and a
 # statement sees every commit made before it started and none after (PostgreSQL's
-# snapshots), so two statements that see the same sum see the same rows.
-CHANGES = "(SELECT coalesce(sum(n), 0) FROM alerts_changecount)"
+# snapshots), so two statements that see the same sum see the same rows. With the
+# table's own id: a restored backup (monitor/backup.py) recreates the table with older
+# sums, which must not meet totals remembered from before the restore.
+CHANGES = ("(SELECT 'alerts_changecount'::regclass::oid || ':' || coalesce(sum(n), 0) "
+           "FROM alerts_changecount)")
 
 _totals: dict[tuple, int] = {}
 

@@ -1,6 +1,7 @@
 """Lists' totals (monitor/counting.py): exactly what QuerySet.count() says, and on
 PostgreSQL asked again as soon as an alert or a household was written."""
 
+import importlib
 from datetime import date, timedelta
 
 import pytest
@@ -114,3 +115,24 @@ def test_the_queue_page_counts_a_move_on_the_next_request(transactional_db, clie
 
 def test_the_paginator_counts_a_list_as_django_does():
     assert CountingPaginator([1, 2, 3], 2).count == 3
+
+
+def test_a_restored_backup_is_counted_afresh(transactional_db, alerts, county_supervisor):
+    """A restore brings back older data with its older change counts; totals remembered
+    from before it must not be taken for the restored data's."""
+    on_postgresql()
+    migration = importlib.import_module("alerts.migrations.0009_change_counts")
+    queryset = alerts_visible_to(county_supervisor).open()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE saved AS SELECT * FROM alerts_changecount")
+    assert exact_count(queryset) == 3
+    water = Alert.objects.get(rule="WATER")
+    Alert.objects.filter(pk=water.pk).update(state="已销号")
+    assert exact_count(queryset) == 2  # remembered with the sum one higher
+    # The restore: the data of the backup, then the table recreated with its counts.
+    Alert.objects.filter(pk=water.pk).update(state="核实")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.DROP + migration.CREATE)
+        cursor.execute("INSERT INTO alerts_changecount SELECT * FROM saved")
+    alert(alerts["b"], rule="WATER2")  # the sum is again one higher than the backup's
+    assert exact_count(queryset) == queryset.count() == 4
