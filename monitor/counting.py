@@ -56,7 +56,7 @@ def exact_count(queryset) -> int:
                        params)
         changes, total = cursor.fetchone()
     if len(_totals) >= KEEP:
-        del _totals[next(iter(_totals))]
+        _totals.pop(next(iter(_totals), None), None)  # safe if another thread got there
     _totals[(*query, changes)] = total
     return total
 
