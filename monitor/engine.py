@@ -195,7 +195,9 @@ def save_alerts(new: list[Alert], changed: list[Alert], moves: list[AlertMove],
         alert.updated_at = now
     bulk_set(Alert, changed, ALERT_FIELDS)
     for move in moves:
-        move.alert_id = move.alert.pk
+        # Assigning the saved alert (not its id) keeps it cached on the move: setting
+        # alert_id alone drops the cache, and move_events would load every alert again.
+        move.alert = move.alert
     bulk_insert(AlertMove, moves)
     audit_bulk(move_events(moves, source=source))
 

@@ -179,3 +179,35 @@ def test_a_check_in_the_future_is_refused(household):
     with pytest.raises(ValidationError):
         check_record(household=household, recorded_by=None, visit_date=date(2999, 1, 1),
                      kind="日常走访")
+
+
+def households_with_findings(places, count):
+    """Households each with one saved, unevaluated check that fires several rules."""
+    from households.models import Check
+
+    from .engine_helpers import check, person
+    ids = []
+    for _ in range(count):
+        household = HouseholdFactory(village=places["village_a"])
+        finding = check(visit=date(2026, 3, 10), members=[person(insured=False)],
+                        per_capita=3000, housing="D", food_secure=False)
+        finding.household = household
+        finding.save()
+        ids.append(household.id)
+    assert Check.objects.filter(household_id__in=ids).count() == count
+    return ids
+
+
+def test_a_batch_costs_the_same_queries_whatever_its_alerts(places):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from monitor.engine import evaluate_households
+    queries = []
+    for count in (1, 6):
+        ids = households_with_findings(places, count)
+        with CaptureQueriesContext(connection) as captured:
+            result = evaluate_households(ids)
+        assert result.alerts_raised == count * 4  # food, uninsured, housing, income
+        queries.append(len(captured))
+    assert queries[0] == queries[1]
