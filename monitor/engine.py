@@ -24,7 +24,7 @@ from alerts.services import move_events
 from households.models import Check, Household, StatusChange
 
 from .audit import audit_bulk
-from .bulk import bulk_insert, bulk_set, insert_rows, update_rows
+from .bulk import bulk_insert, bulk_set, insert_rows, many, update_rows
 from .classification import classify, key_group
 from .models import AuditSource
 from .policy import Policy, Thresholds
@@ -192,12 +192,12 @@ def evaluate_households(household_ids, policy: Policy | None = None,
     instances: a county is 140,776 households and twice as many checks)."""
     policy, today, result = policy or Policy(), today or timezone.localdate(), Evaluated()
     households = {h.id: h for h in Household.objects.select_for_update().filter(
-        id__in=list(household_ids)).values_list(*HOUSEHOLD_FIELDS, named=True)}
+        id__in=many(household_ids)).values_list(*HOUSEHOLD_FIELDS, named=True)}
     checks, alerts = defaultdict(list), defaultdict(list)
-    for check in Check.objects.filter(household_id__in=households).order_by(
+    for check in Check.objects.filter(household_id__in=many(households)).order_by(
             "household_id", "visit_date", "id").values_list(*CHECK_FIELDS, named=True):
         checks[check.household_id].append(check)
-    for alert in Alert.objects.filter(household_id__in=households):
+    for alert in Alert.objects.filter(household_id__in=many(households)):
         alerts[alert.household_id].append(alert)
     books, replayed, changes, moved = [], [], [], []
     now = timezone.now()
@@ -257,7 +257,8 @@ def save_batch(books: list[AlertBook], replayed: list[int], changes: list[tuple]
     save_alerts(new, changed, moves, source=AuditSource.ENGINE)
     now = timezone.now()
     for start in range(0, len(replayed), 1000):
-        Check.objects.filter(id__in=replayed[start:start + 1000]).update(evaluated_at=now)
+        Check.objects.filter(id__in=many(replayed[start:start + 1000])).update(
+            evaluated_at=now)
     insert_rows(StatusChange, STATUS_CHANGE_FIELDS, changes)
     update_rows(Household, ["household_class", "key_group", "updated_at"], moved)
     result.checks += len(replayed)
