@@ -23,7 +23,7 @@ from alerts.models import Alert, AlertMove
 from alerts.services import move_events
 from households.models import Check, Household, StatusChange
 
-from .audit import audit_bulk
+from .audit import audit_bulk_rows
 from .bulk import bulk_insert, bulk_set, insert_rows, many, update_rows
 from .classification import classify, key_group
 from .models import AuditSource
@@ -228,21 +228,23 @@ def settled(household, changes: list[tuple[str, str, str, str]]) -> tuple[str, s
     return values[StatusChange.Kind.CLASS], values[StatusChange.Kind.KEY_GROUP]
 
 
+MOVE_FIELDS = ["alert_id", "actor_id", "at", "from_state", "to_state", "note"]
+
+
 def save_alerts(new: list[Alert], changed: list[Alert], moves: list[AlertMove],
                 source: str = "") -> None:
     """Write new and changed alerts and their moves, in the audit trail too (the engine's,
-    source 'engine', and a department list's, the source of the request or command)."""
+    source 'engine', and a department list's, the source of the request or command).
+    Moves and their events are written as rows: a county's campaign makes tens of
+    thousands of each."""
     bulk_insert(Alert, new)
     now = timezone.now()
     for alert in changed:
         alert.updated_at = now
     bulk_set(Alert, changed, ALERT_FIELDS)
-    for move in moves:
-        # Assigning the saved alert (not its id) keeps it cached on the move: setting
-        # alert_id alone drops the cache, and move_events would load every alert again.
-        move.alert = move.alert
-    bulk_insert(AlertMove, moves)
-    audit_bulk(move_events(moves, source=source))
+    insert_rows(AlertMove, MOVE_FIELDS, [(move.alert.pk, move.actor_id, now, move.from_state,
+                                          move.to_state, move.note) for move in moves])
+    audit_bulk_rows(move_events(moves, source=source, at=now))
 
 
 def save_batch(books: list[AlertBook], replayed: list[int], changes: list[tuple],
