@@ -37,10 +37,11 @@ def record_move(alert: Alert, *, to: str, actor=None, note: str = "") -> None:
                              and alert.state != to else "", to_state=to, note=note)
 
 
-def move_events(moves: list[AlertMove], source: str = "", at=None) -> list[tuple]:
+def move_events(moves: list, source: str = "", at=None) -> list[tuple]:
     """The audit rows (monitor.audit.audit_row) of alert moves written in bulk (the
     engine, a department list): a raise is 新增, a change of state 流转 (old → new), a
-    finding that leaves the state as it was 修改. Each move's alert must be saved."""
+    finding that leaves the state as it was 修改. A move is an AlertMove or a finding's
+    Move (alerts/findings.py); its alert must be saved."""
     at, rows = at or timezone.now(), []
     for move in moves:
         if not move.from_state:

@@ -18,7 +18,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from alerts.findings import finding_attach, finding_cleared, finding_raise
+from alerts.findings import Move, finding_attach, finding_cleared, finding_raise
 from alerts.models import Alert, AlertMove
 from alerts.services import move_events
 from households.models import Check, Household, StatusChange
@@ -79,7 +79,7 @@ class AlertBook:
         self.stale = {a.id for a in self.open.values() if a.last_check_id in replayed_ids}
         self.new: list[Alert] = []
         self.changed: dict[int, Alert] = {}
-        self.moves: list[AlertMove] = []
+        self.moves: list[Move] = []
 
     def is_newest(self, alert: Alert, check) -> bool:
         return alert.id in self.stale or (check.visit_date, check.id) >= (
@@ -94,7 +94,7 @@ class AlertBook:
         return any(a.rule == rule and a.raised_on <= check.visit_date <= a.last_seen_on
                    for a in self.finals)
 
-    def touched(self, alert: Alert, moves: list[AlertMove]) -> None:
+    def touched(self, alert: Alert, moves: list[Move]) -> None:
         self.moves += moves
         if alert.pk:
             self.changed[alert.pk] = alert
@@ -231,7 +231,7 @@ def settled(household, changes: list[tuple[str, str, str, str]]) -> tuple[str, s
 MOVE_FIELDS = ["alert_id", "actor_id", "at", "from_state", "to_state", "note"]
 
 
-def save_alerts(new: list[Alert], changed: list[Alert], moves: list[AlertMove],
+def save_alerts(new: list[Alert], changed: list[Alert], moves: list[Move | AlertMove],
                 source: str = "") -> None:
     """Write new and changed alerts and their moves, in the audit trail too (the engine's,
     source 'engine', and a department list's, the source of the request or command).
