@@ -18,21 +18,23 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--households", type=int, default=140776)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="batches evaluated at once, each on its own connection")
     parser.add_argument("--data", type=Path, default=Path("/tmp/shouwang-bench"))
     args = parser.parse_args()
     setup_django()
     from households.models import Household
-    from monitor.engine import Evaluated, evaluate_households
+    from monitor.engine import evaluate_in_batches
     from monitor.policy import Policy
 
     ensure_county(args.households, args.data)
     forget_evaluation()
     ids = list(Household.objects.order_by("id").values_list("id", flat=True))
-    results, total, policy = {}, Evaluated(), Policy()
-    cpu = time.process_time()
-    with timed(f"evaluate {len(ids)} households in batches of {args.batch}", results):
-        for start in range(0, len(ids), args.batch):
-            total.add(evaluate_households(ids[start:start + args.batch], policy))
+    results, cpu = {}, time.process_time()
+    with timed(f"evaluate {len(ids)} households in batches of {args.batch}, "
+               f"{args.workers} at once", results):
+        total = evaluate_in_batches(ids, Policy(), batch_size=args.batch,
+                                    workers=args.workers)
     print(f"checks {total.checks}, alerts raised {total.alerts_raised}, "
           f"ready to close {total.alerts_ready}; this process's CPU "
           f"{time.process_time() - cpu:.1f} s (the rest is the database's)")

@@ -10,12 +10,13 @@ whatever its size, so a county's 140,776 households are not 140,776 round trips.
 """
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from alerts.findings import Move, finding_attach, finding_cleared, finding_raise
@@ -24,7 +25,7 @@ from alerts.services import move_events
 from households.models import Check, Household, StatusChange
 
 from .audit import audit_bulk_rows
-from .bulk import bulk_insert, bulk_set, insert_rows, many, update_rows
+from .bulk import bulk_insert, bulk_set, insert_rows, many, on_postgresql, update_rows
 from .classification import classify, key_group
 from .models import AuditSource
 from .policy import Policy, Thresholds
@@ -294,6 +295,60 @@ def evaluate_pending(batch_size: int = BATCH,
         if progress:
             progress(start + len(batch), len(ids))
     return result
+
+
+def evaluate_in_batches(household_ids: list[int], policy: Policy | None = None, *,
+                        batch_size: int = BATCH, workers: int = 1,
+                        progress: Callable[[int, int], None] | None = None) -> Evaluated:
+    """Evaluate many households (a county's campaign), one transaction per batch.
+
+    With `workers` > 1 on PostgreSQL, that many batches run at once, each in a thread
+    with its own connection: a batch spends about half its time waiting for the
+    database, and another batch's rules run meanwhile (a quarter faster with two, on two
+    cores). Batches hold disjoint households, so they never wait for each other's locks.
+    Elsewhere (SQLite) the batches run one after another. The first error stops the
+    work once the running batches end, and is raised."""
+    policy = policy or Policy()
+    batches = iter([household_ids[start:start + batch_size]
+                    for start in range(0, len(household_ids), batch_size)])
+    total, done, lock, failures = Evaluated(), 0, threading.Lock(), []
+
+    def work() -> None:
+        nonlocal done
+        while not failures:
+            with lock:
+                batch = next(batches, None)
+            if batch is None:
+                return
+            try:
+                result = evaluate_households(batch, policy)
+            except Exception as exc:
+                failures.append(exc)
+                return
+            with lock:
+                total.add(result)
+                done += len(batch)
+                if progress:
+                    progress(done, len(household_ids))
+
+    if workers <= 1 or not on_postgresql():
+        work()
+    else:
+        def own_connection() -> None:
+            try:
+                work()
+            finally:
+                connection.close()  # this thread's own
+
+        threads = [threading.Thread(target=own_connection, name=f"evaluate-{n}")
+                   for n in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
+    return total
 
 
 def evaluate_household(household_id: int, policy: Policy | None = None) -> Evaluated:
