@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from households.choices import CheckKind
 from households.models import Household
-from monitor.audit import audit_bulk, audit_event, audit_record
+from monitor.audit import LABELS, audit_bulk, audit_event, audit_record, audit_row
 from monitor.models import AuditAction, Role
 from monitor.policy import Thresholds
 from monitor.scope import alerts_visible_to, tasks_visible_to
@@ -37,11 +37,12 @@ def record_move(alert: Alert, *, to: str, actor=None, note: str = "") -> None:
                              and alert.state != to else "", to_state=to, note=note)
 
 
-def move_events(moves: list[AlertMove], source: str = "") -> list:
-    """The audit events of alert moves written in bulk (the engine, a department list):
-    a raise is 新增, a change of state 流转 (old → new), a finding that leaves the state
-    as it was 修改. Each move's alert must be saved (have its id)."""
-    events = []
+def move_events(moves: list, source: str = "", at=None) -> list[tuple]:
+    """The audit rows (monitor.audit.audit_row) of alert moves written in bulk (the
+    engine, a department list): a raise is 新增, a change of state 流转 (old → new), a
+    finding that leaves the state as it was 修改. A move is an AlertMove or a finding's
+    Move (alerts/findings.py); its alert must be saved."""
+    at, rows = at or timezone.now(), []
     for move in moves:
         if not move.from_state:
             action, changes = AuditAction.CREATED, {"状态": [None, move.to_state]}
@@ -49,9 +50,12 @@ def move_events(moves: list[AlertMove], source: str = "") -> list:
             action, changes = AuditAction.MOVED, {"状态": [move.from_state, move.to_state]}
         else:
             action, changes = AuditAction.CHANGED, {}
-        events.append(audit_event(actor=move.actor, action=action, obj=move.alert,
-                                  changes=changes, note=move.note, source=source))
-    return events
+        alert = move.alert
+        rows.append(audit_row(at=at, actor_id=move.actor_id, action=action, kind="alert",
+                              object_id=alert.pk, label=LABELS["alert"](alert),
+                              household_id=alert.household_id, changes=changes,
+                              note=move.note, source=source))
+    return rows
 
 
 def deadlines(severity: str, raised: date, t: Thresholds) -> dict:

@@ -9,6 +9,7 @@ COPY of the same rows (issue 8). COPY streams the rows in PostgreSQL's own text 
 from operator import attrgetter
 
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 
 BATCH = 1000  # rows per statement where COPY is not available
 
@@ -104,3 +105,75 @@ def analyze(*models) -> None:
         with connection.cursor() as cursor:
             for model in models:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+# ── Rows without model instances ──────────────────────────────────────────────────────
+#
+# A county's evaluation writes hundreds of thousands of small rows (class changes, moves,
+# audit events); building a model instance for each costs more than writing it. These
+# take plain tuples, in the order of the field names given (attnames: "household_id").
+
+
+def _row_fields(model, field_names: list[str]) -> list:
+    return [model._meta.get_field(name) for name in field_names]
+
+
+def _prepared(rows, fields: list):
+    """Rows ready for COPY: only JSON needs adapting, as in _rows."""
+    json_columns = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
+    if not json_columns:
+        yield from rows
+        return
+    for row in rows:
+        row = list(row)
+        for i in json_columns:
+            row[i] = fields[i].get_db_prep_save(row[i], connection)
+        yield row
+
+
+def insert_rows(model, field_names: list[str], rows: list[tuple]) -> None:
+    """Insert rows given as tuples; the table's sequence numbers them. On PostgreSQL one
+    COPY; elsewhere bulk_create of instances built from them."""
+    if not rows:
+        return
+    if not on_postgresql():
+        model.objects.bulk_create([model(**dict(zip(field_names, row, strict=True)))
+                                   for row in rows], batch_size=BATCH)
+        return
+    fields = _row_fields(model, field_names)
+    _copy(model._meta.db_table, [f.column for f in fields], _prepared(rows, fields))
+
+
+def update_rows(model, field_names: list[str], rows: list[tuple]) -> None:
+    """Set `field_names` of existing rows given as (pk, *values) tuples: on PostgreSQL
+    COPY into a temporary table and one UPDATE … FROM it, as bulk_set does."""
+    if not rows:
+        return
+    if not on_postgresql():
+        model.objects.bulk_update(
+            [model(pk=row[0], **dict(zip(field_names, row[1:], strict=True))) for row in rows],
+            field_names, batch_size=BATCH)
+        return
+    meta, quote = model._meta, connection.ops.quote_name
+    fields = [meta.pk, *_row_fields(model, field_names)]
+    temp = f"update_rows_{meta.db_table}"
+    columns = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {quote(temp)} ({columns})")
+        _copy(temp, [f.column for f in fields], _prepared(rows, fields))
+        assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in fields[1:])
+        cursor.execute(f"UPDATE {quote(meta.db_table)} t SET {assignments} "
+                       f"FROM {quote(temp)} s WHERE t.{quote(meta.pk.column)} = "
+                       f"s.{quote(meta.pk.column)}")
+        cursor.execute(f"DROP TABLE {quote(temp)}")
+
+
+def many(ids) -> object:
+    """The right-hand side of an `__in` filter over a batch's ids: on PostgreSQL one array
+    parameter (`IN (SELECT unnest(%s))`), since Django writes a list as one placeholder
+    per id, which psycopg quotes one by one on the client, costing more than the query;
+    elsewhere the plain list."""
+    ids = list(ids)
+    if not on_postgresql():
+        return ids
+    return RawSQL("SELECT unnest(%s::bigint[])", (ids,))

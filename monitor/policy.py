@@ -52,6 +52,12 @@ class Thresholds:
     line: Decimal
     values: dict[str, Decimal]
 
+    def __post_init__(self):
+        # Each value as a plain attribute (t.near_line_factor): the rules read them for
+        # every check, and a lookup through __getattr__ costs several times more.
+        for key, amount in self.values.items():
+            object.__setattr__(self, key, amount)
+
     def __getattr__(self, key: str) -> Decimal:
         try:
             return self.values[key]

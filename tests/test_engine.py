@@ -179,3 +179,62 @@ def test_a_check_in_the_future_is_refused(household):
     with pytest.raises(ValidationError):
         check_record(household=household, recorded_by=None, visit_date=date(2999, 1, 1),
                      kind="日常走访")
+
+
+def households_with_findings(places, count):
+    """Households each with one saved, unevaluated check that fires several rules."""
+    from households.models import Check
+
+    from .engine_helpers import check, person
+    ids = []
+    for _ in range(count):
+        household = HouseholdFactory(village=places["village_a"])
+        finding = check(visit=date(2026, 3, 10), members=[person(insured=False)],
+                        per_capita=3000, housing="D", food_secure=False)
+        finding.household = household
+        finding.save()
+        ids.append(household.id)
+    assert Check.objects.filter(household_id__in=ids).count() == count
+    return ids
+
+
+def test_a_batch_costs_the_same_queries_whatever_its_alerts(places):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from monitor.engine import evaluate_households
+    queries = []
+    for count in (1, 6):
+        ids = households_with_findings(places, count)
+        with CaptureQueriesContext(connection) as captured:
+            result = evaluate_households(ids)
+        assert result.alerts_raised == count * 4  # food, uninsured, housing, income
+        queries.append(len(captured))
+    assert queries[0] == queries[1]
+
+
+@pytest.mark.django_db(transaction=True)  # on PostgreSQL the batches run on other connections
+def test_batches_evaluated_at_once_give_what_one_after_another_gives(places):
+    from monitor.engine import evaluate_in_batches
+    ids = households_with_findings(places, 7)
+    seen = []
+    result = evaluate_in_batches(ids, batch_size=2, workers=2,
+                                 progress=lambda done, total: seen.append((done, total)))
+    assert (result.households, result.alerts_raised) == (7, 28)
+    assert sorted(result.raised_ids) == sorted(Alert.objects.values_list("id", flat=True))
+    assert seen[-1] == (7, 7) and len(seen) == 4
+    assert AlertMove.objects.count() == 28 and StatusChange.objects.count() == 14
+    assert evaluate_in_batches(ids, batch_size=2, workers=2).households == 0  # idempotent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_batch_stops_the_work_and_is_raised(places, monkeypatch):
+    from monitor import engine
+    ids = households_with_findings(places, 4)
+
+    def fails(batch, policy):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(engine, "evaluate_households", fails)
+    with pytest.raises(RuntimeError, match="went away"):
+        engine.evaluate_in_batches(ids, batch_size=1, workers=2)

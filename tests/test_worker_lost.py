@@ -62,14 +62,14 @@ def test_an_evaluation_that_fails_midway_writes_nothing_and_a_rerun_raises_once(
 
     from monitor import engine
 
-    write = engine.bulk_insert
+    write = engine.insert_rows
 
-    def die(model, objects):  # after the alerts, moves and evaluated checks are written
+    def die(model, fields, rows):  # after the alerts, moves and evaluated checks are written
         if model is StatusChange:
             raise ConnectionError("the worker died")
-        write(model, objects)
+        write(model, fields, rows)
 
-    monkeypatch.setattr(engine, "bulk_insert", die)
+    monkeypatch.setattr(engine, "insert_rows", die)
     with pytest.raises(ConnectionError):
         evaluate_households(ids)
     assert_nothing_written()
