@@ -174,20 +174,23 @@ def check_label(check) -> str:
 
 # ── The five lists ────────────────────────────────────────────────────────────────────
 
+SEVERITY_LABELS, SOURCE_LABELS, LEVEL_LABELS = (dict(Severity.choices), dict(Source.choices),
+                                                dict(Level.choices))
+
+
 def problems(scope: ListScope) -> Iterator[list]:
     """问题清单: one row per alert found in the period."""
-    alerts = scope.problems().select_related("household__village__parent").only(
-        "household__number", "household__head_name", "household__village__name",
-        "household__village__parent__name", "rule", "risk_type", "severity", "raised_on",
-        "source", "evidence", "state", "level", "overdue").order_by(
-        "household__village_id", "household__number", "raised_on", "id")
-    for n, a in enumerate(alerts.iterator(chunk_size=CHUNK), start=1):
-        village = a.household.village
-        yield [n, a.household.number, village.code,
-               village.parent.name if village.parent else "", village.name,
-               a.household.head_name, a.rule, a.risk_type, Severity(a.severity).label,
-               day(a.raised_on), Source(a.source).label, a.evidence.get("text", ""), a.state,
-               Level(a.level).label, yes_no(a.overdue)]
+    alerts = scope.problems().order_by(
+        "household__village_id", "household__number", "raised_on", "id").values_list(
+        "household__number", "household__village_id", "household__village__parent__name",
+        "household__village__name", "household__head_name", "rule", "risk_type", "severity",
+        "raised_on", "source", "evidence__text", "state", "level", "overdue")
+    for n, (number, village_code, town, village, head, rule, risk_type, severity, raised_on,
+            source, evidence, state, level, overdue) in enumerate(
+                alerts.iterator(chunk_size=CHUNK), start=1):
+        yield [n, number, village_code, town or "", village, head, rule, risk_type,
+               SEVERITY_LABELS[severity], raised_on.isoformat(), SOURCE_LABELS[source],
+               evidence or "", state, LEVEL_LABELS[level], yes_no(overdue)]
 
 
 def rectification(scope: ListScope) -> Iterator[list]:

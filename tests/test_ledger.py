@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alerts.models import Alert
-from households.ledger import COLUMNS, ledger_rows
-from households.models import Household
+from households.ledger import COLUMNS, ledger_rows, ledger_values, ledger_values_postgresql
+from households.models import Check, Household
 
 from .factories import id_number
 from .survey_helpers import (
@@ -177,3 +177,20 @@ def test_every_cell_of_the_ledger_rows_is_as_pinned(county):
          "2026-05-20", "稳定", "", "", 0],
     ]
     assert [type(row[7]) for row in rows] == [Decimal, Decimal, str, Decimal]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own query")
+def test_postgresqls_query_gives_the_rows_the_chunked_reading_gives(county, tmp_path):
+    """Also for a page of households, a check of a household of none, a closed alert and
+    two checks on one day (the later recorded is the newer)."""
+    call_command("import_survey", str(write_csv_folder(
+        tmp_path / "more", [], [], [check_row("H004", "2026-05-20", 排查类型="回头看",
+                                              工资性收入="1")])))
+    assert Check.objects.filter(household__number="H004").count() == 2
+    Alert.objects.filter(rule="DROPOUT").update(state="已销号")
+    Check.objects.filter(household__number="H002").update(members=[])
+    everyone = Household.objects.in_place("500241")
+    page = Household.objects.filter(number__in=["H002", "H004"])
+    for households in (everyone, page):
+        assert list(ledger_values_postgresql(households)) == list(ledger_values(households))
+    assert len(list(ledger_values_postgresql(page))) == 2
