@@ -57,11 +57,12 @@ class RowWriter:
                        for col in range(columns)]
             strings = [f or column_formats[col] for col, f in enumerate(strings)]
             numbers = [number_format or column_formats[col] for col in range(columns)]
-        self.cells = [(xl_col_to_name(col), strings[col], numbers[col])
-                      for col in range(columns)]
+        self.letters = [xl_col_to_name(col) for col in range(columns)]
+        self.formats = (strings, numbers)
         # A format's index is given when a cell first uses it, in XlsxWriter as here, so
-        # styles.xml lists the formats in the same order.
-        self.styles = {id(None): ""}
+        # styles.xml lists the formats in the same order: each column's ` s="N"` attribute
+        # is worked out at its first string and its first number.
+        self.string_styles, self.number_styles = [None] * columns, [None] * columns
         # Flush the row XlsxWriter still holds (the header's last row), so ours follow it.
         sheet._write_single_row(first_row)
 
@@ -71,25 +72,36 @@ class RowWriter:
 
     def write(self, values, height: float | None = None) -> None:
         """Write the next row; `height` in points as `set_row` takes it."""
-        if len(values) > len(self.cells):
-            raise ValueError(f"一行有 {len(values)} 个值，多于 {len(self.cells)} 列")
+        if len(values) > len(self.letters):
+            raise ValueError(f"一行有 {len(values)} 个值，多于 {len(self.letters)} 列")
         r = self.next_row + 1  # Excel counts rows from 1
         cells, first, last = [], None, None
-        for col, ((letter, s_string, s_number), value) in enumerate(
-                zip(self.cells, values, strict=False)):
+        plain, string_styles, number_styles = self.plain, self.string_styles, self.number_styles
+        for col, value in enumerate(values):
             kind = value.__class__
-            if kind is str or (not self.plain and kind not in NUMBERS and kind is not bool):
+            if kind is str or (not plain and kind not in NUMBERS and kind is not bool):
                 text = value if kind is str else str(value)
-                if self.plain and not text:
+                if plain and not text:
                     continue
-                cells.append(_string_cell(letter, r, self.style(s_string), text))
+                style = string_styles[col]
+                if style is None:
+                    style = string_styles[col] = self.style(self.formats[0][col])
+                if SPECIAL.search(text) is None and len(text) <= MAX_STRING // 2:
+                    cells.append(f'<c r="{self.letters[col]}{r}"{style} t="inlineStr"><is><t>'
+                                 f'{text}</t></is></c>')
+                else:
+                    cells.append(_escaped_string_cell(self.letters[col], r, style, text))
             elif kind in NUMBERS:
-                cells.append(f'<c r="{letter}{r}"{self.style(s_number)}><v>{value:.16G}</v></c>')
-            elif value is None and self.plain:
+                style = number_styles[col]
+                if style is None:
+                    style = number_styles[col] = self.style(self.formats[1][col])
+                cells.append(f'<c r="{self.letters[col]}{r}"{style}><v>{value:.16G}</v></c>')
+            elif value is None and plain:
                 continue
             else:
                 raise TypeError(f"无法写入单元格的值类型：{kind.__name__}")
-            first = col if first is None else first
+            if first is None:
+                first = col
             last = col
         self.next_row += 1
         self.count += 1
@@ -102,12 +114,10 @@ class RowWriter:
         if self.first_written is None:
             self.first_written = r - 1
 
-    def style(self, cell_format) -> str:
+    @staticmethod
+    def style(cell_format) -> str:
         """The cell's ` s="N"` attribute for this format (none without one)."""
-        style = self.styles.get(id(cell_format))
-        if style is None:
-            style = self.styles[id(cell_format)] = f' s="{cell_format._get_xf_index()}"'
-        return style
+        return "" if cell_format is None else f' s="{cell_format._get_xf_index()}"'
 
     def _height(self, height: float | None) -> str:
         if height is None:
@@ -125,12 +135,6 @@ class RowWriter:
             sheet._check_dimensions(self.first_written, self.min_col)
             sheet._check_dimensions(self.last_row, self.max_col)
         sheet.previous_row = max(self.next_row - 1, sheet.previous_row)
-
-
-def _string_cell(letter: str, r: int, style: str, text: str) -> str:
-    if SPECIAL.search(text) is None and len(text) <= MAX_STRING // 2:
-        return f'<c r="{letter}{r}"{style} t="inlineStr"><is><t>{text}</t></is></c>'
-    return _escaped_string_cell(letter, r, style, text)
 
 
 def _escaped_string_cell(letter: str, r: int, style: str, text: str) -> str:
