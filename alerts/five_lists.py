@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from households.models import Place
@@ -184,7 +185,7 @@ def problems(scope: ListScope) -> Iterator[list]:
         "household__village_id", "household__number", "raised_on", "id").values_list(
         "household__number", "household__village_id", "household__village__parent__name",
         "household__village__name", "household__head_name", "rule", "risk_type", "severity",
-        "raised_on", "source", "evidence__text", "state", "level", "overdue")
+        "raised_on", "source", KT("evidence__text"), "state", "level", "overdue")
     for n, (number, village_code, town, village, head, rule, risk_type, severity, raised_on,
             source, evidence, state, level, overdue) in enumerate(
                 alerts.iterator(chunk_size=CHUNK), start=1):
