@@ -179,13 +179,18 @@ SEVERITY_LABELS, SOURCE_LABELS, LEVEL_LABELS = (dict(Severity.choices), dict(Sou
                                                 dict(Level.choices))
 
 
-def problems(scope: ListScope) -> Iterator[list]:
-    """问题清单: one row per alert found in the period."""
-    alerts = scope.problems().order_by(
+def problem_values(scope: ListScope):
+    """The problems' values, village by village, household by household."""
+    return scope.problems().order_by(
         "household__village_id", "household__number", "raised_on", "id").values_list(
         "household__number", "household__village_id", "household__village__parent__name",
         "household__village__name", "household__head_name", "rule", "risk_type", "severity",
         "raised_on", "source", KT("evidence__text"), "state", "level", "overdue")
+
+
+def problems(scope: ListScope) -> Iterator[list]:
+    """问题清单: one row per alert found in the period."""
+    alerts = problem_values(scope)
     for n, (number, village_code, town, village, head, rule, risk_type, severity, raised_on,
             source, evidence, state, level, overdue) in enumerate(
                 alerts.iterator(chunk_size=CHUNK), start=1):
@@ -357,19 +362,26 @@ def _moves(to_state: str):
     return AlertMove.objects.filter(alert=OuterRef("pk"), to_state=to_state)
 
 
-def reconcile(scope: ListScope) -> Reconciliation:
-    """Problems raised = closed + dismissed + still open, per village, where closed and
-    dismissed are counted from the recorded moves and open from the alerts' state; plus
-    the agreement of each alert's state with its history and of the lists with each other.
-    """
+def reconcile_values(scope: ListScope):
+    """Per problem: its village, household, rule and state, the state its last recorded
+    move went to, whether a close and a dismissal were recorded, whether a measure was
+    planned, and when it was closed."""
     last_move = AlertMove.objects.filter(alert=OuterRef("pk")).order_by("-id")
-    rows = scope.problems().order_by().annotate(
+    return scope.problems().order_by().annotate(
         last_to=Subquery(last_move.values("to_state")[:1]),
         close_move=Exists(_moves(State.CLOSED)), dismiss_move=Exists(_moves(State.DISMISSED)),
         planned=Exists(Measure.objects.filter(alert=OuterRef("pk"))),
     ).values_list("household__village_id", "household__village__name", "household__number",
                   "rule", "state", "last_to", "close_move", "dismiss_move", "planned",
                   "closed_at")
+
+
+def reconcile(scope: ListScope) -> Reconciliation:
+    """Problems raised = closed + dismissed + still open, per village, where closed and
+    dismissed are counted from the recorded moves and open from the alerts' state; plus
+    the agreement of each alert's state with its history and of the lists with each other.
+    """
+    rows = reconcile_values(scope)
     villages: dict[str, Tally] = {}
     found: list[str] = []
     for (code, name, number, rule, state, last_to, closed, dismissed, planned,

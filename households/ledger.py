@@ -80,21 +80,27 @@ ORDER BY h.number
 """
 
 
+def ledger_query(households) -> tuple[str, tuple]:
+    """LEDGER_SQL and its parameters for these households. Their own query (a place, a
+    reader's scope, a page) becomes the set every part of LEDGER_SQL is limited to, so a
+    page of 50 reads 50. It is repeated in each part rather than shared as a CTE:
+    PostgreSQL then estimates each part from the table's statistics (a CTE it takes for
+    200 rows, and probes an index per household instead of hashing). Raises
+    EmptyResultSet when Django knows there are none (filter(pk__in=[]))."""
+    chosen, params = households.order_by().values("id").query.sql_with_params()
+    final = [str(state) for state in FINAL_STATES]
+    return LEDGER_SQL.format(households=chosen), (*params, *params, final, *params, *params)
+
+
 def ledger_values_postgresql(households) -> Iterator[tuple]:
     """The ledger's values of these households in one query, streamed from a server-side
-    cursor. The households' own query (a place, a reader's scope, a page) becomes the
-    `chosen` set every part of the query is limited to, so a page of 50 reads 50."""
+    cursor."""
     try:
-        chosen, params = households.order_by().values("id").query.sql_with_params()
-    except EmptyResultSet:  # e.g. filter(pk__in=[]): Django knows there is nothing to read
+        sql, params = ledger_query(households)
+    except EmptyResultSet:
         return
-    # The households' query is repeated in each part rather than shared as a CTE: PostgreSQL
-    # then estimates each from the table's statistics (a CTE it takes for 200 rows, and
-    # probes an index per household instead of hashing).
-    final = [str(state) for state in FINAL_STATES]
     with connection.chunked_cursor() as cursor:
-        cursor.execute(LEDGER_SQL.format(households=chosen),
-                       (*params, *params, final, *params, *params))
+        cursor.execute(sql, params)
         while rows := cursor.fetchmany(CHUNK):
             yield from rows
 
