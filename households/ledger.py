@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
@@ -99,10 +99,16 @@ def ledger_values_postgresql(households) -> Iterator[tuple]:
         sql, params = ledger_query(households)
     except EmptyResultSet:
         return
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(CHUNK):
-            yield from rows
+    with transaction.atomic():
+        # Without parallel workers: each worker would pick the newest checks and count the
+        # members in full again (the parts are not shared between workers), three times the
+        # CPU for a slower answer (county: 2.6 s instead of 3.9 s on two busy cores).
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(CHUNK):
+                yield from rows
 
 
 # ── Elsewhere: a chunk of households at a time ────────────────────────────────────────
