@@ -71,6 +71,8 @@ def explain_main_queries(place: str) -> None:
     sql, params = ledger_query(Household.objects.in_place(place))
     with report_reads():
         with connection.cursor() as cursor:
+            # as households/ledger.py runs it: without parallel workers
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
             ledger_plan = "\n".join(line for line, in cursor.fetchall())
         plans = {"the ledger": ledger_plan,
