@@ -38,6 +38,10 @@ class RowWriter:
       `write_string(str(value), string_formats[col])` for the rest, empty included (as
       the five lists' bordered cells are).
 
+    Two quirks of XlsxWriter are not copied: its write_row drops the rest of a row after
+    a string it had to truncate, and a string "<r>…</r>" goes into the XML unescaped;
+    here every cell is written, escaped.
+
     Call `close()` after the last row, before writing anything else on the sheet.
     """
 
@@ -46,7 +50,7 @@ class RowWriter:
         if not sheet.constant_memory:
             raise ValueError("RowWriter needs a worksheet in constant_memory mode")
         self.sheet, self.next_row, self.plain = sheet, first_row, plain
-        self.first_row, self.min_col, self.max_col = first_row, None, None
+        self.min_col, self.max_col = None, None
         self.first_written, self.last_row = None, None
         self.count = 0  # rows written
         column_formats = [self._column_format(col) for col in range(columns)]
