@@ -103,3 +103,14 @@ def test_a_value_of_another_kind_is_refused(tmp_path):
     with pytest.raises(TypeError):
         rows.write([True])
     book.close()
+
+
+def test_a_string_that_looks_like_rich_text_is_escaped(tmp_path):
+    """XlsxWriter would put "<r>…</r>" into the XML as it is; a cell is only text."""
+    book = xlsxwriter.Workbook(str(tmp_path / "d.xlsx"), {"constant_memory": True})
+    rows = RowWriter(book.add_worksheet(), 0, 1, plain=True)
+    rows.write(["<r><t>x</t></r>"])
+    rows.close()
+    book.close()
+    sheet = sheet_files(tmp_path / "d.xlsx")["xl/worksheets/sheet1.xml"].decode()
+    assert "<t>&lt;r&gt;&lt;t&gt;x&lt;/t&gt;&lt;/r&gt;</t>" in sheet
