@@ -7,6 +7,7 @@ width, page numbers in the footer. Rows are streamed (constant memory).
 """
 
 import csv
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ import xlsxwriter
 from django.conf import settings
 from django.utils import timezone
 
+from households.xlsx_rows import RowWriter
 from monitor.audit import audit_export
 from monitor.models import AuditSource
 
@@ -27,6 +29,7 @@ HEADER_ROWS = 4  # title, place and period, group headers, column headers
 PROGRESS_EVERY = 500
 
 Progress = Callable[[int], None] | None
+WIDE = re.compile("[\u2e81-\U0010ffff]")  # characters that print two columns wide
 
 
 def write_xlsx(path: Path, scope: ListScope, progress: Progress = None) -> dict[str, int]:
@@ -50,24 +53,22 @@ def write_xlsx(path: Path, scope: ListScope, progress: Progress = None) -> dict[
                        f"期间：{scope.period}　　生成时间：{generated}", styles["meta"])
         _header(ws, sheet, styles["head"])
         wrap = {sheet.columns.index(name) for name in sheet.wrap}
-        n = 0
-        for n, row in enumerate(sheet.rows(scope), start=1):
+        rows = RowWriter(ws, HEADER_ROWS, len(sheet.columns), plain=False,
+                         number_format=styles["number"],
+                         string_formats=[styles["wrap"] if col in wrap else styles["cell"]
+                                         for col in range(len(sheet.columns))])
+        for row in sheet.rows(scope):
             lines = max((wrapped_lines(str(row[col]), sheet.widths[col]) for col in wrap),
                         default=1)
-            if lines > 1:  # LibreOffice keeps the default height of wrapped rows
-                ws.set_row(HEADER_ROWS + n - 1, 13 * lines + 2)
-            for col, value in enumerate(row):
-                cell = styles["wrap"] if col in wrap else styles["cell"]
-                if isinstance(value, int | float):
-                    ws.write_number(HEADER_ROWS + n - 1, col, value, styles["number"])
-                else:
-                    ws.write_string(HEADER_ROWS + n - 1, col, str(value), cell)
+            # LibreOffice keeps the default height of wrapped rows: set it.
+            rows.write(row, height=13 * lines + 2 if lines > 1 else None)
             written += 1
             if progress and written % PROGRESS_EVERY == 0:
                 progress(written)
-        if n == 0:  # a filed list says it is empty rather than looking cut off
+        rows.close()
+        if rows.count == 0:  # a filed list says it is empty rather than looking cut off
             ws.merge_range(HEADER_ROWS, 0, HEADER_ROWS, last, "本期无记录", styles["cell"])
-        counts[sheet.name] = n
+        counts[sheet.name] = rows.count
     book.close()
     if progress:
         progress(written)
@@ -77,7 +78,7 @@ def write_xlsx(path: Path, scope: ListScope, progress: Progress = None) -> dict[
 def wrapped_lines(text: str, width: float) -> int:
     """How many lines `text` takes in a column `width` characters wide (a Chinese
     character is two)."""
-    display = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    display = len(text) + len(WIDE.findall(text))
     return max(1, -(-display // max(1, int(width) - 1)))
 
 

@@ -18,12 +18,15 @@ lists agree with one another; where they do not, it says where.
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from itertools import islice
+from typing import NamedTuple
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from households.models import Place
+from households.models import Check, Place
 from monitor.models import Channel, User
 from monitor.rules import WATER_INDICATORS, money, per_capita_income, total_income
 from monitor.scope import alerts_visible_to, measures_visible_to, tasks_visible_to
@@ -106,8 +109,19 @@ def person_name(user) -> str:
     return user.get_full_name() or user.username
 
 
+def name_of(first_name: str | None, last_name: str | None, username: str | None) -> str:
+    """person_name from the user's values (all None without a user): the full name as
+    Django's get_full_name makes it, else the username."""
+    if username is None:
+        return ""
+    return f"{first_name} {last_name}".strip() or username
+
+
+CHANNEL_LABELS = dict(Channel.choices)
+
+
 def channel_label(value: str) -> str:
-    return Channel(value).label if value in Channel.values else value
+    return CHANNEL_LABELS.get(value, value)
 
 
 def values_text(values: dict) -> str:
@@ -159,10 +173,10 @@ def shown_by(rule: str, check, before: dict) -> dict:
     return {}
 
 
-def clearing_check(alert: Alert):
+def clearing_check_id(cleared_by_id: int | None, verification_check_id: int | None):
     """The check that cleared the alert: the newer check that no longer fired the rule
     (待销号), else the verification check it was closed with."""
-    return alert.cleared_by or alert.verification_check
+    return cleared_by_id if cleared_by_id is not None else verification_check_id
 
 
 def check_label(check) -> str:
@@ -174,45 +188,66 @@ def check_label(check) -> str:
 
 # ── The five lists ────────────────────────────────────────────────────────────────────
 
+SEVERITY_LABELS, SOURCE_LABELS, LEVEL_LABELS = (dict(Severity.choices), dict(Source.choices),
+                                                dict(Level.choices))
+
+
+def problem_values(scope: ListScope):
+    """The problems' values, village by village, household by household."""
+    return scope.problems().order_by(
+        "household__village_id", "household__number", "raised_on", "id").values_list(
+        "household__number", "household__village_id", "household__village__parent__name",
+        "household__village__name", "household__head_name", "rule", "risk_type", "severity",
+        "raised_on", "source", KT("evidence__text"), "state", "level", "overdue")
+
+
 def problems(scope: ListScope) -> Iterator[list]:
     """问题清单: one row per alert found in the period."""
-    alerts = scope.problems().select_related("household__village__parent").only(
-        "household__number", "household__head_name", "household__village__name",
-        "household__village__parent__name", "rule", "risk_type", "severity", "raised_on",
-        "source", "evidence", "state", "level", "overdue").order_by(
-        "household__village_id", "household__number", "raised_on", "id")
-    for n, a in enumerate(alerts.iterator(chunk_size=CHUNK), start=1):
-        village = a.household.village
-        yield [n, a.household.number, village.code,
-               village.parent.name if village.parent else "", village.name,
-               a.household.head_name, a.rule, a.risk_type, Severity(a.severity).label,
-               day(a.raised_on), Source(a.source).label, a.evidence.get("text", ""), a.state,
-               Level(a.level).label, yes_no(a.overdue)]
+    alerts = problem_values(scope)
+    for n, (number, village_code, town, village, head, rule, risk_type, severity, raised_on,
+            source, evidence, state, level, overdue) in enumerate(
+                alerts.iterator(chunk_size=CHUNK), start=1):
+        yield [n, number, village_code, town or "", village, head, rule, risk_type,
+               SEVERITY_LABELS[severity], raised_on.isoformat(), SOURCE_LABELS[source],
+               evidence or "", state, LEVEL_LABELS[level], yes_no(overdue)]
 
 
 def rectification(scope: ListScope) -> Iterator[list]:
     """整改清单: one row per measure planned for a problem of the list."""
-    measures = scope.list_measures().select_related("alert__household__village").annotate(
-        task_count=Count("tasks")).order_by(
+    measures = scope.list_measures().annotate(task_count=Count("tasks")).order_by(
         "alert__household__village_id", "alert__household__number", "alert__raised_on",
-        "alert_id", "id")
-    for n, m in enumerate(measures.iterator(chunk_size=CHUNK), start=1):
-        a = m.alert
-        yield [n, a.household.number, a.household.village.name, a.household.head_name,
-               a.rule, a.risk_type, day(a.raised_on), a.state, m.name, channel_label(m.channel),
-               day(m.deadline), m.state, m.task_count, day(m.created_at)]
+        "alert_id", "id").values_list(
+        "alert__household__number", "alert__household__village__name",
+        "alert__household__head_name", "alert__rule", "alert__risk_type", "alert__raised_on",
+        "alert__state", "name", "channel", "deadline", "state", "task_count", "created_at")
+    for n, (number, village, head, rule, risk_type, raised_on, alert_state, name, channel,
+            deadline, state, task_count, created_at) in enumerate(
+                measures.iterator(chunk_size=CHUNK), start=1):
+        yield [n, number, village, head, rule, risk_type, day(raised_on), alert_state, name,
+               channel_label(channel), day(deadline), state, task_count, day(created_at)]
+
+
+class TaskDates(NamedTuple):
+    """A task's dates, enough for Task.overdue_days, the rule of overdue days."""
+
+    due: date
+    done_at: datetime | None
 
 
 def tasks(scope: ListScope) -> Iterator[list]:
     """任务清单: one row per task of a measure of the list, with overdue days."""
-    rows = scope.list_tasks().select_related(
-        "household__village", "measure__alert", "person").order_by(
-        "household__village_id", "household__number", "due", "id")
-    for n, t in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
-        yield [n, t.household.number, t.household.village.name, t.household.head_name,
-               t.measure.alert.rule, t.measure.name, t.title, channel_label(t.channel), t.unit,
-               person_name(t.person), day(t.due), t.state, day(t.done_at),
-               t.overdue_days(scope.today)]
+    rows = scope.list_tasks().order_by(
+        "household__village_id", "household__number", "due", "id").values_list(
+        "household__number", "household__village__name", "household__head_name",
+        "measure__alert__rule", "measure__name", "title", "channel", "unit",
+        "person__first_name", "person__last_name", "person__username", "due", "state",
+        "done_at")
+    for n, (number, village, head, rule, measure, title, channel, unit, first_name,
+            last_name, username, due, state, done_at) in enumerate(
+                rows.iterator(chunk_size=CHUNK), start=1):
+        yield [n, number, village, head, rule, measure, title, channel_label(channel), unit,
+               name_of(first_name, last_name, username), day(due), state, day(done_at),
+               Task.overdue_days(TaskDates(due, done_at), scope.today)]
 
 
 def responsibility_tallies(scope: ListScope) -> list[dict]:
@@ -243,19 +278,35 @@ def closed_in_period(scope: ListScope):
 
 def effect(scope: ListScope) -> Iterator[list]:
     """效果清单: one row per alert closed in the period: when, by whom, the check that
-    cleared it, and the values before and after."""
-    alerts = closed_in_period(scope).select_related(
-        "household__village", "closed_by", "cleared_by", "verification_check").prefetch_related(
-        Prefetch("measures", queryset=Measure.objects.only("alert_id", "name"))).order_by(
-        "household__village_id", "household__number", "closed_at", "id")
-    for n, a in enumerate(alerts.iterator(chunk_size=CHUNK), start=1):
-        check = clearing_check(a)
-        before = a.evidence.get("values", {})
-        after = shown_by(a.rule, check, before) if check else a.cleared_evidence
-        yield [n, a.household.number, a.household.village.name, a.household.head_name,
-               a.rule, a.risk_type, day(a.raised_on), day(a.closed_at),
-               person_name(a.closed_by), check_label(check), values_text(before),
-               values_text(after), "、".join(m.name for m in a.measures.all())]
+    cleared it, and the values before and after. Read as values, a chunk at a time with
+    the chunk's clearing checks and measures."""
+    alerts = closed_in_period(scope).order_by(
+        "household__village_id", "household__number", "closed_at", "id").values_list(
+        "id", "household__number", "household__village__name", "household__head_name",
+        "rule", "risk_type", "raised_on", "closed_at", "closed_by__first_name",
+        "closed_by__last_name", "closed_by__username", "evidence", "cleared_evidence",
+        "cleared_by_id", "verification_check_id")
+    rows = alerts.iterator(chunk_size=CHUNK)
+    n = 0
+    while chunk := list(islice(rows, CHUNK)):
+        check_ids = {clearing_check_id(*a[-2:]) for a in chunk} - {None}
+        checks = Check.objects.order_by().in_bulk(check_ids)
+        measures: dict[int, list[str]] = {}
+        for alert_id, name in Measure.objects.filter(
+                alert_id__in=[a[0] for a in chunk]).order_by("deadline", "id").values_list(
+                "alert_id", "name"):
+            measures.setdefault(alert_id, []).append(name)
+        for (alert_id, number, village, head, rule, risk_type, raised_on, closed_at,
+             first_name, last_name, username, evidence, cleared_evidence, cleared_by,
+             verification) in chunk:
+            n += 1
+            check = checks.get(clearing_check_id(cleared_by, verification))
+            before = evidence.get("values", {})
+            after = shown_by(rule, check, before) if check else cleared_evidence
+            yield [n, number, village, head, rule, risk_type, day(raised_on), day(closed_at),
+                   name_of(first_name, last_name, username), check_label(check),
+                   values_text(before), values_text(after),
+                   "、".join(measures.get(alert_id, []))]
 
 
 # ── The sheets: columns, grouped for the merged header rows of the printed ledger ─────
@@ -353,19 +404,26 @@ def _moves(to_state: str):
     return AlertMove.objects.filter(alert=OuterRef("pk"), to_state=to_state)
 
 
-def reconcile(scope: ListScope) -> Reconciliation:
-    """Problems raised = closed + dismissed + still open, per village, where closed and
-    dismissed are counted from the recorded moves and open from the alerts' state; plus
-    the agreement of each alert's state with its history and of the lists with each other.
-    """
+def reconcile_values(scope: ListScope):
+    """Per problem: its village, household, rule and state, the state its last recorded
+    move went to, whether a close and a dismissal were recorded, whether a measure was
+    planned, and when it was closed."""
     last_move = AlertMove.objects.filter(alert=OuterRef("pk")).order_by("-id")
-    rows = scope.problems().order_by().annotate(
+    return scope.problems().order_by().annotate(
         last_to=Subquery(last_move.values("to_state")[:1]),
         close_move=Exists(_moves(State.CLOSED)), dismiss_move=Exists(_moves(State.DISMISSED)),
         planned=Exists(Measure.objects.filter(alert=OuterRef("pk"))),
     ).values_list("household__village_id", "household__village__name", "household__number",
                   "rule", "state", "last_to", "close_move", "dismiss_move", "planned",
                   "closed_at")
+
+
+def reconcile(scope: ListScope) -> Reconciliation:
+    """Problems raised = closed + dismissed + still open, per village, where closed and
+    dismissed are counted from the recorded moves and open from the alerts' state; plus
+    the agreement of each alert's state with its history and of the lists with each other.
+    """
+    rows = reconcile_values(scope)
     villages: dict[str, Tally] = {}
     found: list[str] = []
     for (code, name, number, rule, state, last_to, closed, dismissed, planned,

@@ -6,11 +6,17 @@ under 10 s each in xlsx).
 Works on the database as it is when it already holds the generated county (after
 bench/import_survey.py); otherwise loads it first. Each export runs as its own
 `manage.py` process, so its time and peak memory are its own.
+
+Then the writer's floor: as many ledger rows as the county has households (13 cells
+each), made up in memory and written as .xlsx with no database, by the exports' row
+writer (households/xlsx_rows.py) and by XlsxWriter's own write_row, which it replaces.
 """
 
 import argparse
 import os
 import tempfile
+import time
+from decimal import Decimal
 from pathlib import Path
 
 from common import ensure_county, manage, run_measured, setup_django
@@ -23,6 +29,7 @@ def main():
     parser.add_argument("--households", type=int, default=140776)
     parser.add_argument("--place", default="500241", help="the county's code")
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--no-floor", action="store_true", help="skip the writer's floor")
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{args.data / 'import.sqlite3'}")
     setup_django()
@@ -44,6 +51,69 @@ def main():
                      manage("ledger", "--place", args.place, "--out", str(out / f"台账.{fmt}")))
     for path in sorted(out.rglob("*.*")):
         print(f"  {path.relative_to(out)}: {path.stat().st_size / 1e6:.1f} MB")
+    if connection.vendor == "postgresql":
+        explain_main_queries(args.place)
+    if not args.no_floor:
+        writer_floor(args.households, out)
+
+
+def explain_main_queries(place: str) -> None:
+    """EXPLAIN ANALYZE of the main queries, run as the commands run them (in
+    households/tabular.py report_reads: one transaction, JIT off)."""
+    from django.db import connection
+
+    from alerts.five_lists import list_scope, problem_values, reconcile_values
+    from households.ledger import ledger_query
+    from households.models import Household, Place
+    from households.tabular import report_reads
+
+    scope = list_scope(place=Place.objects.get(code=place))
+    sql, params = ledger_query(Household.objects.in_place(place))
+    with report_reads():
+        with connection.cursor() as cursor:
+            # as households/ledger.py runs it: without parallel workers
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            ledger_plan = "\n".join(line for line, in cursor.fetchall())
+        plans = {"the ledger": ledger_plan,
+                 "the problems list": problem_values(scope).explain(analyze=True),
+                 "the reconciliation": reconcile_values(scope).explain(analyze=True)}
+    for label, plan in plans.items():
+        print(f"EXPLAIN ANALYZE, {label}:\n{plan}\n", flush=True)
+
+
+def ledger_like_rows(count: int):
+    for n in range(count):
+        yield [f"5002411012010{n:05d}", "隘口镇", "500241101201", "平所村", "一组", "杨明华", 3,
+               Decimal("4000.00") + n % 97, "2026-04-10", "临界", "临界户", "", n % 4]
+
+
+def writer_floor(households: int, out: Path) -> None:
+    """Seconds (and CPU seconds) to write the county's ledger-sized sheet with no database:
+    the exports' RowWriter through write_table, then XlsxWriter's write_row per row."""
+    import xlsxwriter
+
+    from households.ledger import COLUMNS
+    from households.tabular import write_table
+
+    def measured(label: str, write) -> None:
+        started, cpu = time.perf_counter(), time.process_time()
+        write()
+        print(f"writer floor, {label}, {households} rows x 13 cells: "
+              f"{time.perf_counter() - started:.2f} s (CPU {time.process_time() - cpu:.2f} s)",
+              flush=True)
+
+    def plain_xlsxwriter() -> None:
+        book = xlsxwriter.Workbook(str(out / "floor-xlsxwriter.xlsx"), {"constant_memory": True})
+        sheet = book.add_worksheet()
+        for n, row in enumerate(ledger_like_rows(households), start=1):
+            sheet.write_row(n, 0, row)
+        book.close()
+
+    measured("RowWriter (write_table)", lambda: write_table(
+        out / "floor-rowwriter.xlsx", COLUMNS, ledger_like_rows(households),
+        number_formats={"人均纯收入": "0.00"}))
+    measured("XlsxWriter write_row", plain_xlsxwriter)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from django.utils import timezone
 from alerts.exports import five_lists_exported, write_five_lists
 from alerts.five_lists import list_scope, reconcile
 from households.models import Place
+from households.tabular import report_reads
 from monitor.audit import command_note
 from monitor.models import AuditSource
 
@@ -45,14 +46,15 @@ class Command(BaseCommand):
         if start and start > end:
             raise CommandError(f"起始日期 {start} 晚于截止日期 {end}")
         scope = list_scope(place=where, start=start, end=end)
-        files, counts = write_five_lists(out, scope, fmt)
+        with report_reads():
+            files, counts = write_five_lists(out, scope, fmt)
+            result = reconcile(scope)
         five_lists_exported(scope=scope, fmt=fmt, counts=counts, actor=None,
                             source=AuditSource.COMMAND, note=command_note())
         self.stdout.write(f"{where.name}（{where.code}）{scope.period} 五张清单：" + "，".join(
             f"{name} {n} 条" for name, n in counts.items()))
         for path in files:
             self.stdout.write(f"  {path}")
-        result = reconcile(scope)
         t = result.total
         line = (f"对账：发现 {t.raised} 条 = 销号 {t.closed} + 排除 {t.dismissed} + "
                 f"未销号 {t.open}")

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from households.ledger import COLUMNS, MONEY_COLUMNS, ledger_rows
 from households.models import Household, Place
-from households.tabular import write_table
+from households.tabular import report_reads, write_table
 from monitor.audit import audit_export, command_note
 from monitor.models import AuditSource
 
@@ -28,8 +28,10 @@ class Command(BaseCommand):
         if out.suffix.lower() not in (".xlsx", ".csv"):
             raise CommandError("输出文件须以 .xlsx 或 .csv 结尾")
         out.parent.mkdir(parents=True, exist_ok=True)
-        count = write_table(out, COLUMNS, ledger_rows(Household.objects.in_place(place)),
-                            title="农户台账", number_formats=dict.fromkeys(MONEY_COLUMNS, "0.00"))
+        with report_reads():
+            count = write_table(out, COLUMNS, ledger_rows(Household.objects.in_place(place)),
+                                title="农户台账",
+                                number_formats=dict.fromkeys(MONEY_COLUMNS, "0.00"))
         audit_export(actor=None, what="农户台账", place=where, fmt=out.suffix.lower()[1:],
                      rows=count, source=AuditSource.COMMAND, note=command_note())
         self.stdout.write(f"已导出 {where.name} 农户台账 {count} 户：{out}")
