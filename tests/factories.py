@@ -14,8 +14,13 @@ _sequence = itertools.count(1)
 
 
 def id_number(birth: date = date(1980, 5, 1), male: bool = True, area: str = "500241") -> str:
-    """A valid, unique resident ID number for this birth date and sex."""
-    seq = (next(_sequence) % 499) * 2 + (1 if male else 0)
+    """A valid, unique resident ID number for this birth date and sex. Past 499 numbers
+    the area code moves on, so a long session never hands out a number twice (the
+    registry refuses a repeated ID number, and which test got the repeat depended on
+    the order the tests ran in)."""
+    n = next(_sequence)
+    seq = (n % 499) * 2 + (1 if male else 0)
+    area = f"{int(area) + n // 499:06d}"
     first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
     return first17 + check_character(first17)
 
