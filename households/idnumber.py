@@ -72,6 +72,13 @@ def parse_id_number(raw: str, *, today: date | None = None) -> ResidentId:
     return ResidentId(number=number, birth_date=birth, male=int(number[16]) % 2 == 1)
 
 
+def born_and_male(number: str) -> tuple[date, bool]:
+    """Birth date and sex of an ID number parse_id_number has already accepted, without
+    checking it again (the import's members, each validated when its row was read)."""
+    return date(int(number[6:10]), int(number[10:12]), int(number[12:14])), \
+        int(number[16]) % 2 == 1
+
+
 def validate_id_number(value: str) -> None:
     """Model-field validator."""
     parse_id_number(value)

@@ -9,6 +9,7 @@ COPY of the same rows (issue 8). COPY streams the rows in PostgreSQL's own text 
 from operator import attrgetter
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 BATCH = 1000  # rows per statement where COPY is not available
 
@@ -72,6 +73,42 @@ def bulk_insert(model, objects: list) -> None:
     _copy(model._meta.db_table, [f.column for f in fields], _rows(objects, fields))
     for obj in objects:
         obj._state.adding, obj._state.db = False, connection.alias
+
+
+def insert_rows(model, names: list[str], rows: list[tuple]) -> list[int]:
+    """Insert new rows given as tuples of the fields `names` (attnames, e.g.
+    "household_id"), without building a model instance per row; returns their primary
+    keys in order. Every other field takes its default, auto_now / auto_now_add fields
+    the time now, as bulk_create would give them. On PostgreSQL the tuples go straight
+    into COPY; elsewhere they become instances for bulk_create."""
+    if not rows:
+        return []
+    if not on_postgresql():
+        objects = [model(**dict(zip(names, row, strict=True))) for row in rows]
+        model.objects.bulk_create(objects, batch_size=BATCH)
+        return [obj.pk for obj in objects]
+    meta, now = model._meta, timezone.now()
+    named = {meta.get_field(name).attname: index for index, name in enumerate(names)}
+    rest = [f for f in meta.concrete_fields if f.attname not in named and not f.primary_key]
+    constants = tuple(
+        now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        else f.get_db_prep_save(f.get_default(), connection) for f in rest)
+    json_named = [index for index, name in enumerate(names)
+                  if meta.get_field(name).get_internal_type() == "JSONField"]
+    fields = [meta.get_field(name) for name in names]
+    ids = reserve_ids(model, len(rows))
+
+    def prepared():
+        for pk, row in zip(ids, rows, strict=True):
+            if json_named:
+                row = list(row)
+                for index in json_named:
+                    row[index] = fields[index].get_db_prep_save(row[index], connection)
+            yield (pk, *row, *constants)
+
+    _copy(meta.db_table, [meta.pk.column, *(f.column for f in fields), *(f.column for f in rest)],
+          prepared())
+    return ids
 
 
 def bulk_set(model, objects: list, field_names: list[str]) -> None:

@@ -42,6 +42,7 @@ class Sheet:
 
     name: str
     source: Callable[[], Iterable[list]]
+    text_cells: bool = False  # a CSV's cells are text already: only stripped, as cell_text does
 
     def open(self) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
         """The header, and (Excel row number, cells as text) for every non-empty row
@@ -49,7 +50,8 @@ class Sheet:
         above it is common in county files), else the first non-empty row."""
         # Empty rows are dropped before their cells are looked at: a sheet whose range
         # reaches row 1,000,000 is mostly rows of "" and must not take minutes.
-        rows = ((number, [cell_text(v) for v in row])
+        as_text = strip_cells if self.text_cells else typed_cells
+        rows = ((number, as_text(row))
                 for number, row in enumerate(self.source(), start=1)
                 if row.count("") != len(row))
         top = list(islice(rows, HEADER_SEARCH))
@@ -81,6 +83,15 @@ def records(header: list[str], rows) -> Iterator[tuple[int, dict[str, str]]]:
             if column:
                 record.setdefault(column, text)
         yield number, record
+
+
+def typed_cells(row: list) -> list[str]:
+    return [cell_text(value) for value in row]
+
+
+def strip_cells(row: list[str]) -> list[str]:
+    """cell_text of cells that are text already (a CSV's), without its type tests."""
+    return list(map(str.strip, row))
 
 
 def cell_text(value) -> str:
@@ -214,7 +225,7 @@ def read_csv_folder(folder: Path) -> dict[str, Sheet]:
     missing = [f"{name}.csv" for name in SHEET_NAMES if not (folder / f"{name}.csv").is_file()]
     if missing:
         raise UnreadableFile(f"文件夹 {folder.name} 中缺少：{'、'.join(missing)}")
-    return {name: Sheet(name, partial(csv_rows, folder / f"{name}.csv"))
+    return {name: Sheet(name, partial(csv_rows, folder / f"{name}.csv"), text_cells=True)
             for name in SHEET_NAMES}
 
 
