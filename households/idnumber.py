@@ -5,6 +5,7 @@ check character from the weighted sum mod 11.
 """
 
 import re
+from operator import mul
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,7 +42,7 @@ def local_today() -> date:
 
 
 def check_character(first17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, first17), WEIGHTS))  # 17 digits: SHAPE or the caller saw to it
     return CHECK_MAP[total % 11]
 
 

@@ -186,18 +186,15 @@ class ColumnRule:
     index: int
     clean: object
     limit: int
-    seen: dict | None
+    seen: dict
+    remember: bool
 
-    def value(self, text: str):
-        """The cleaned value; raises cells.CellError as the cleaner does."""
-        seen = self.seen
-        if seen is not None:
-            value = seen.get(text, MISSING)
-            if value is not MISSING:
-                return value
+    def first_time(self, text: str):
+        """The cleaned value of a text not seen yet; raises cells.CellError as the
+        cleaner does."""
         value = self.clean(cells.fits(text, self.limit))
-        if seen is not None and len(seen) < REMEMBERED:
-            seen[text] = value
+        if self.remember and len(self.seen) < REMEMBERED:
+            self.seen[text] = value
         return value
 
 
@@ -207,7 +204,7 @@ def column_rules(header: list[str], clean: dict) -> list[ColumnRule]:
     for index, column in enumerate(header):
         first.setdefault(column, index)
     return [ColumnRule(column, first[column], cleaner, LIMITS.get(column, cells.EXCEL_CELL_MAX),
-                       None if column in UNREMEMBERED else {})
+                       {}, column not in UNREMEMBERED)
             for column, cleaner in clean.items() if column in first]
 
 
@@ -226,18 +223,24 @@ def clean_sheet(sheet: Sheet, villages: set[str], today: date) -> CleanSheet:
     columns, reason, result.warnings = header_problems(sheet.name, header)
     if reason:
         return refuse_sheet(result, records(header, rows), "、".join(columns), reason)
-    rules = column_rules(header, cleaners(sheet.name, villages, today))
+    rules = [(rule.column, rule.index, rule.seen, rule)
+             for rule in column_rules(header, cleaners(sheet.name, villages, today))]
     row_key, households = ROW_KEYS[sheet.name], sheet.name == "农户"
     kept, width = result.rows, len(header)
     for number, row in rows:
         if len(row) < width:
             row = row + [""] * (width - len(row))
         cleaned, problems = {}, []
-        for rule in rules:
-            try:
-                cleaned[rule.column] = rule.value(row[rule.index])
-            except cells.CellError as problem:
-                problems.append((rule.column, str(problem)))
+        for column, index, seen, rule in rules:
+            text = row[index]
+            value = seen.get(text, MISSING)
+            if value is MISSING:
+                try:
+                    value = rule.first_time(text)
+                except cells.CellError as problem:
+                    problems.append((column, str(problem)))
+                    continue
+            cleaned[column] = value
         if households and not problems:
             problems = household_consistency(cleaned)
         if not problems:
