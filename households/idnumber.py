@@ -5,9 +5,9 @@ check character from the weighted sum mod 11.
 """
 
 import re
-from operator import mul
 from dataclasses import dataclass
 from datetime import date
+from operator import mul
 
 from django.core.exceptions import ValidationError
 

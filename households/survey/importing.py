@@ -323,18 +323,21 @@ class CheckWrites:
             return
         values = {name: cleaned[c] for c, name in CHECK_FIELDS.items() if c in cleaned}
         changed = {name: v for name, v in values.items() if getattr(known, name) != v}
+        retaken = known.id in stored and stored[known.id] != snapshot
+        if not changed and not retaken:
+            if known.evaluated_at is None:
+                result.evaluate.add(household_id)  # stored earlier, never evaluated
+            return
         self.fields.update(changed)
         check = Check(id=known.id, household_id=household_id, evaluated_at=None,
                       **merged(known, CHECK_FIELDS.values(), changed))
-        if known.id in stored and stored[known.id] != snapshot:
+        if retaken:
             check.members = snapshot
             self.with_members.append(check)
             self.changes.append((check, known, {**changed, "members": "成员情况已更新"}))
-        elif changed:
+        else:
             self.plain.append(check)
             self.changes.append((check, known, changed))
-        elif known.evaluated_at is None:
-            result.evaluate.add(household_id)  # stored earlier, never evaluated
 
     def save(self, result: ImportResult, trail: ImportTrail, created: set[int]) -> None:
         """Write the chunk and its trail (the checks of households new in this import go

@@ -6,20 +6,29 @@ what comparing a county file of 140,000 households against the registry needs.
 """
 
 import sys
+from collections import namedtuple
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, F
 
 from alerts.models import AlertMove
 from households.models import Check, Household, Member
+from monitor.bulk import AnyOf, on_postgresql
 
 from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS
 
 CHUNK = 2000  # keys per IN (...) list: well inside SQLite's and PostgreSQL's limits
+# PostgreSQL takes far longer lists; each query may scan a joined table whole (members
+# with their household, moves with their alert), so a county's keys go in a few queries.
+CHUNK_POSTGRESQL = 25_000
+
+
+def keys_per_query() -> int:
+    return CHUNK_POSTGRESQL if on_postgresql() else CHUNK
 
 
 def chunks(items: Iterable, size: int = CHUNK):
@@ -48,8 +57,9 @@ class Registry:
 
     def rows(self, queryset, fields: list[str]) -> Iterator[Row]:
         """The queryset's rows as named tuples, each word interned, each amount shared."""
-        for row in queryset.values_list(*fields, named=True):
-            yield row._make(self.compact(value) for value in row)
+        row_type, make, compact = namedtuple("Row", fields), tuple.__new__, self.compact
+        for row in queryset.values_list(*fields):
+            yield make(row_type, map(compact, row))
 
     def compact(self, value):
         if isinstance(value, str):
@@ -67,16 +77,17 @@ def registry_load(*, numbers: set[str], id_numbers: set[str],
     (domain.md §4: such checks are never edited)."""
     registry = Registry()
     fields = ["id", "number", *HOUSEHOLD_FIELDS.values()]
-    for part in chunks(numbers):
-        for row in registry.rows(Household.objects.filter(number__in=part), fields):
+    size = keys_per_query()
+    for part in chunks(numbers, size):
+        for row in registry.rows(Household.objects.filter(AnyOf(F("number"), part)), fields):
             registry.households[row.number] = row
     fields = ["id", "id_number", "household_id", "household__number", *MEMBER_FIELDS.values()]
-    for part in chunks(id_numbers):
-        for row in registry.rows(Member.objects.filter(id_number__in=part), fields):
+    for part in chunks(id_numbers, size):
+        for row in registry.rows(Member.objects.filter(AnyOf(F("id_number"), part)), fields):
             registry.members[row.id_number] = row
     wanted = {(registry.household_id(n), day, kind) for n, day, kind in check_keys
               if n in registry.households}
-    for part in chunks({household_id for household_id, _, _ in wanted}):
+    for part in chunks({household_id for household_id, _, _ in wanted}, size):
         load_checks(registry, part, wanted)
     return registry
 
@@ -85,7 +96,7 @@ def load_checks(registry: Registry, household_ids: list[int], wanted: set[CheckK
     """Only the checks the file names are kept whole; the rest give the newest visit."""
     fields = ["id", "household_id", "visit_date", "kind", "evaluated_at",
               *CHECK_FIELDS.values()]
-    for row in registry.rows(Check.objects.filter(household_id__in=household_ids), fields):
+    for row in registry.rows(Check.objects.filter(AnyOf(F("household_id"), household_ids)), fields):
         household_id, day = row.household_id, row.visit_date
         key = (household_id, day, row.kind)
         registry.newest_visit[household_id] = max(day, registry.newest_visit.get(
@@ -93,8 +104,9 @@ def load_checks(registry: Registry, household_ids: list[int], wanted: set[CheckK
         if key in wanted:
             registry.checks[key] = row
     registry.member_counts.update(
-        Member.objects.filter(household_id__in=household_ids).order_by()
+        Member.objects.filter(AnyOf(F("household_id"), household_ids)).order_by()
         .values_list("household_id").annotate(n=Count("id")))
     registry.worked.update(
-        AlertMove.objects.filter(alert__household_id__in=household_ids, actor__isnull=False)
+        AlertMove.objects.filter(AnyOf(F("alert__household_id"), household_ids),
+                                 actor__isnull=False)
         .values_list("alert__household_id", flat=True).distinct())
