@@ -5,13 +5,10 @@ of plain values (not model instances), with repeated words and amounts shared, w
 what comparing a county file of 140,000 households against the registry needs.
 """
 
-import sys
 from collections import namedtuple
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
-from typing import Any
 
 from django.db.models import Count, F
 
@@ -49,24 +46,24 @@ class Registry:
     checks: dict[CheckKey, Row] = field(default_factory=dict)
     newest_visit: dict[int, date] = field(default_factory=dict)  # household id → date
     worked: set[int] = field(default_factory=set)  # households whose alerts a person moved
-    shared: dict[Any, Any] = field(default_factory=dict)  # one object per amount
+    shared: dict[str, dict] = field(default_factory=dict)  # field → {value: that value}
 
     def household_id(self, number: str) -> int | None:
         found = self.households.get(number)
         return found.id if found else None
 
     def rows(self, queryset, fields: list[str]) -> Iterator[Row]:
-        """The queryset's rows as named tuples, each word interned, each amount shared."""
-        row_type, make, compact = namedtuple("Row", fields), tuple.__new__, self.compact
+        """The queryset's rows as named tuples; in each column but the unique ones
+        (UNSHARED), equal values are one object (a word, an amount, a date)."""
+        row_type, make = namedtuple("Row", fields), tuple.__new__
+        share = [None if name in UNSHARED else self.shared.setdefault(name, {}).setdefault
+                 for name in fields]
         for row in queryset.values_list(*fields):
-            yield make(row_type, map(compact, row))
+            yield make(row_type, [value if same is None else same(value, value)
+                                  for same, value in zip(share, row, strict=True)])
 
-    def compact(self, value):
-        if isinstance(value, str):
-            return sys.intern(value)
-        if isinstance(value, Decimal):
-            return self.shared.setdefault(value, value)
-        return value
+
+UNSHARED = {"id", "number", "id_number", "head_id_number", "phone", "name", "head_name"}
 
 
 def registry_load(*, numbers: set[str], id_numbers: set[str],
