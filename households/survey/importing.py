@@ -196,7 +196,7 @@ class MemberChanges:
     created: set[int] = field(default_factory=set)  # households new in this import
     # Their members are the rows just written, so their checks' snapshots need not read
     # them back; and their members and checks go into the trail with the household.
-    fresh: dict[int, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    fresh: dict[int, list[NewMember]] = field(default_factory=lambda: defaultdict(list))
     # What the file's rows say a member was at visits older than the registry's newest
     # (id number → field → value): recorded on those checks, not on the member.
     as_seen: dict[str, dict] = field(default_factory=dict)
@@ -239,7 +239,7 @@ def write_members(survey: Survey, registry: Registry, ids: dict[str, int],
     changes.created = {pk for number, pk in ids.items() if number not in registry.households}
     for member in new:  # in the order written, which is the order of their ids
         if member.household_id in changes.created:
-            changes.fresh[member.household_id].append(member_snapshot(member))
+            changes.fresh[member.household_id].append(member)
     trail.created("member", [(pk, m.name, m.household_id)
                              for pk, m in zip(new_ids, new, strict=True)
                              if m.household_id not in changes.created])
@@ -284,12 +284,13 @@ def write_checks(survey: Survey, registry: Registry, ids: dict[str, int],
 
 
 def member_snapshots(household_ids: set[int], as_seen: dict[str, dict],
-                     fresh: dict[int, list[dict]]) -> dict[int, list[dict]]:
+                     fresh: dict[int, list[NewMember]]) -> dict[int, list[dict]]:
     """The households' members as this file's checks saw them: the members after this
-    import's rows, with what the rows say where the member kept a newer visit's state."""
+    import's rows, with what the rows say where the member kept a newer visit's state.
+    (Made a chunk at a time: a county's 478,000 snapshots at once would take 170 MB.)"""
     snapshots = defaultdict(list)
     for household_id in household_ids & fresh.keys():
-        snapshots[household_id] = fresh[household_id]
+        snapshots[household_id] = [member_snapshot(m) for m in fresh[household_id]]
     for member in Member.objects.filter(household_id__in=household_ids - fresh.keys()
                                         ).order_by("household_id", "id"):
         for name, value in as_seen.get(member.id_number, {}).items():
