@@ -109,7 +109,7 @@ def survey_read(path: Path, today: date) -> tuple[Survey, Registry]:
     registry = registry_load(
         numbers={c["户编号"] for sheet in rows.values() for c in sheet},
         id_numbers=set(survey.members.rows) | {c["户主身份证号"] for c in rows["农户"]},
-        check_keys={(c["户编号"], c["排查日期"], c["排查类型"]) for c in rows["排查"]})
+        check_rows=survey.checks.rows_by_key())
     survey_validate(survey, registry)
     return survey, registry
 

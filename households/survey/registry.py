@@ -6,7 +6,7 @@ what comparing a county file of 140,000 households against the registry needs.
 """
 
 from collections import namedtuple
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -63,11 +63,14 @@ class Registry:
                                   for same, value in zip(share, row, strict=True)])
 
 
-UNSHARED = {"id", "number", "id_number", "head_id_number", "phone", "name", "head_name"}
+UNSHARED = {"id", "number", "id_number", "head_id_number", "phone", "name", "head_name",
+            # amounts are nearly all distinct: a memo of them would only add to them
+            "income_wages", "income_business", "income_property", "income_transfers",
+            "medical_spending", "education_spending", "sudden_loss"}
 
 
 def registry_load(*, numbers: set[str], id_numbers: set[str],
-                  check_keys: set[tuple[str, date, str]]) -> Registry:
+                  check_rows: Mapping[tuple[str, date, str], Mapping]) -> Registry:
     """The registry's households by 户编号 and members by 身份证号; for the households
     that have check rows, the checks with the file's keys (户编号, 排查日期, 排查类型),
     member counts, newest visit, and whether a person has worked on their alerts
@@ -82,14 +85,15 @@ def registry_load(*, numbers: set[str], id_numbers: set[str],
     for part in chunks(id_numbers, size):
         for row in registry.rows(Member.objects.filter(AnyOf(F("id_number"), part)), fields):
             registry.members[row.id_number] = row
-    wanted = {(registry.household_id(n), day, kind) for n, day, kind in check_keys
-              if n in registry.households}
+    wanted = {(registry.household_id(n), day, kind): cleaned
+              for (n, day, kind), cleaned in check_rows.items() if n in registry.households}
     for part in chunks({household_id for household_id, _, _ in wanted}, size):
         load_checks(registry, part, wanted)
     return registry
 
 
-def load_checks(registry: Registry, household_ids: list[int], wanted: set[CheckKey]) -> None:
+def load_checks(registry: Registry, household_ids: list[int],
+                wanted: dict[CheckKey, Mapping]) -> None:
     """Only the checks the file names are kept whole; the rest give the newest visit."""
     fields = ["id", "household_id", "visit_date", "kind", "evaluated_at",
               *CHECK_FIELDS.values()]
@@ -99,7 +103,7 @@ def load_checks(registry: Registry, household_ids: list[int], wanted: set[CheckK
         registry.newest_visit[household_id] = max(day, registry.newest_visit.get(
             household_id, day))
         if key in wanted:
-            registry.checks[key] = row
+            registry.checks[key] = with_file_values(row, wanted[key])
     registry.member_counts.update(
         Member.objects.filter(AnyOf(F("household_id"), household_ids)).order_by()
         .values_list("household_id").annotate(n=Count("id")))
@@ -107,3 +111,14 @@ def load_checks(registry: Registry, household_ids: list[int], wanted: set[CheckK
         AlertMove.objects.filter(AnyOf(F("alert__household_id"), household_ids),
                                  actor__isnull=False)
         .values_list("alert__household_id", flat=True).distinct())
+
+
+CHECK_COLUMNS = list(CHECK_FIELDS.items())
+
+
+def with_file_values(row: Row, cleaned: Mapping) -> Row:
+    """The stored check, holding the file's own objects where the values are equal: a
+    county's re-import would otherwise hold each of its 2.4 million amounts twice."""
+    same = {name: cleaned[column] for column, name in CHECK_COLUMNS
+            if column in cleaned and cleaned[column] == getattr(row, name)}
+    return row._replace(**same) if same else row
