@@ -67,7 +67,8 @@ def run_split(label: str, args: list[str]) -> tuple[float, float]:
             other.append(line)
     _, status, usage = os.wait4(process.pid, 0)
     seconds, peak = time.perf_counter() - started, usage.ru_maxrss / 1024
-    print(f"{label}: {seconds:.2f} s (peak RSS {peak:.0f} MB, exit "
+    cpu = usage.ru_utime + usage.ru_stime  # the command's own, not PostgreSQL's
+    print(f"{label}: {seconds:.2f} s (CPU {cpu:.1f} s, peak RSS {peak:.0f} MB, exit "
           f"{os.waitstatus_to_exitcode(status)})", flush=True)
     if first_progress:
         print(f"  reading, validation, writing: {first_progress:.2f} s; evaluation (from its "
