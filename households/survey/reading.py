@@ -8,7 +8,6 @@ never all held as Python lists at once.
 """
 
 import csv
-import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -230,28 +229,49 @@ def read_csv_folder(folder: Path) -> dict[str, Sheet]:
 
 
 def csv_rows(path: Path) -> Iterator[list]:
+    """The file is decoded whole once, for the refusals of `decode` (UTF-16, NUL, neither
+    UTF-8 nor GB18030), then parsed as a stream in the encoding that read it: a county's
+    成员.csv held as text while its rows are cleaned would take some 180 MB more."""
     try:
-        text = decode(path.read_bytes())
+        data = path.read_bytes()
+        text = decode(data)
     except OSError as exc:
         raise UnreadableFile(f"无法读取文件 {path.name}：{exc.strerror}") from exc
     except UnreadableFile as exc:
         raise UnreadableFile(f"{path.name}：{exc}") from exc
-    return parsed_csv(path.name, text)
-
-
-def parsed_csv(name: str, text: str) -> Iterator[list[str]]:
-    """The rows of a CSV file's text, with the apostrophe our error report puts before a
-    formula-like cell taken off again; a file the csv module cannot parse (a cell over
-    its 131,072-character limit, a stray carriage return) is UnreadableFile, saying where."""
-    reader = csv.reader(io.StringIO(text, newline=""))
     quoted = "'" in text  # a county file rarely has one: then no cell needs looking at
+    del text
+    return parsed_csv(path, "utf-8-sig" if is_utf8(data) else "gb18030", quoted)
+
+
+def is_utf8(data: bytes) -> bool:
+    """Whether `decode` read the file as UTF-8 (it tries UTF-8 first)."""
     try:
-        for row in reader:
-            yield [live(cell) for cell in row] if quoted else row
-    except csv.Error as exc:
-        problem = ("有单元格超过 131072 个字符" if "field limit" in str(exc)
-                   else f"不是有效的 CSV（{exc}）")
-        raise UnreadableFile(f"{name} 第{reader.line_num}行{problem}：请检查该文件") from exc
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def parsed_csv(path: Path, encoding: str, quoted: bool) -> Iterator[list[str]]:
+    """The rows of a CSV file, with the apostrophe our error report puts before a
+    formula-like cell taken off again (when the file has an apostrophe at all); a file the
+    csv module cannot parse (a cell over its 131,072-character limit, a stray carriage
+    return) is UnreadableFile, saying where."""
+    try:
+        stream = path.open(encoding=encoding, newline="")
+    except OSError as exc:
+        raise UnreadableFile(f"无法读取文件 {path.name}：{exc.strerror}") from exc
+    with stream:
+        reader = csv.reader(stream)
+        try:
+            for row in reader:
+                yield [live(cell) for cell in row] if quoted else row
+        except csv.Error as exc:
+            problem = ("有单元格超过 131072 个字符" if "field limit" in str(exc)
+                       else f"不是有效的 CSV（{exc}）")
+            raise UnreadableFile(f"{path.name} 第{reader.line_num}行{problem}：请检查该文件"
+                                 ) from exc
 
 
 def read_workbook(path: Path) -> dict[str, Sheet]:
