@@ -109,7 +109,8 @@ def survey_read(path: Path, today: date) -> tuple[Survey, Registry]:
     registry = registry_load(
         numbers={c["户编号"] for sheet in rows.values() for c in sheet},
         id_numbers=set(survey.members.rows) | {c["户主身份证号"] for c in rows["农户"]},
-        check_rows=survey.checks.rows_by_key())
+        check_rows=survey.checks.rows_by_key(), household_rows=survey.households.rows_by_key(),
+        member_rows=survey.members.rows_by_key())
     survey_validate(survey, registry)
     return survey, registry
 

@@ -70,20 +70,27 @@ UNSHARED = {"id", "number", "id_number", "head_id_number", "phone", "name", "hea
 
 
 def registry_load(*, numbers: set[str], id_numbers: set[str],
-                  check_rows: Mapping[tuple[str, date, str], Mapping]) -> Registry:
+                  check_rows: Mapping[tuple[str, date, str], Mapping],
+                  household_rows: Mapping[str, Mapping] | None = None,
+                  member_rows: Mapping[str, Mapping] | None = None) -> Registry:
     """The registry's households by 户编号 and members by 身份证号; for the households
     that have check rows, the checks with the file's keys (户编号, 排查日期, 排查类型),
     member counts, newest visit, and whether a person has worked on their alerts
-    (domain.md §4: such checks are never edited)."""
-    registry = Registry()
+    (domain.md §4: such checks are never edited). The file's rows (by key) let the
+    stored rows hold the file's own objects where the values are equal."""
+    registry, household_rows, member_rows = Registry(), household_rows or {}, member_rows or {}
     fields = ["id", "number", *HOUSEHOLD_FIELDS.values()]
     size = keys_per_query()
     for part in chunks(numbers, size):
         for row in registry.rows(Household.objects.filter(AnyOf(F("number"), part)), fields):
+            if row.number in household_rows:
+                row = with_file_values(row, household_rows[row.number], HOUSEHOLD_COLUMNS)
             registry.households[row.number] = row
     fields = ["id", "id_number", "household_id", "household__number", *MEMBER_FIELDS.values()]
     for part in chunks(id_numbers, size):
         for row in registry.rows(Member.objects.filter(AnyOf(F("id_number"), part)), fields):
+            if row.id_number in member_rows:
+                row = with_file_values(row, member_rows[row.id_number], MEMBER_COLUMNS)
             registry.members[row.id_number] = row
     wanted = {(registry.household_id(n), day, kind): cleaned
               for (n, day, kind), cleaned in check_rows.items() if n in registry.households}
@@ -103,7 +110,7 @@ def load_checks(registry: Registry, household_ids: list[int],
         registry.newest_visit[household_id] = max(day, registry.newest_visit.get(
             household_id, day))
         if key in wanted:
-            registry.checks[key] = with_file_values(row, wanted[key])
+            registry.checks[key] = with_file_values(row, wanted[key], CHECK_COLUMNS)
     registry.member_counts.update(
         Member.objects.filter(AnyOf(F("household_id"), household_ids)).order_by()
         .values_list("household_id").annotate(n=Count("id")))
@@ -113,12 +120,17 @@ def load_checks(registry: Registry, household_ids: list[int],
         .values_list("alert__household_id", flat=True).distinct())
 
 
+# (column, field) of what a file's row and a stored row both hold.
+HOUSEHOLD_COLUMNS = [("户编号", "number"), *HOUSEHOLD_FIELDS.items()]
+MEMBER_COLUMNS = [("身份证号", "id_number"), ("户编号", "household__number"),
+                  *MEMBER_FIELDS.items()]
 CHECK_COLUMNS = list(CHECK_FIELDS.items())
 
 
-def with_file_values(row: Row, cleaned: Mapping) -> Row:
-    """The stored check, holding the file's own objects where the values are equal: a
-    county's re-import would otherwise hold each of its 2.4 million amounts twice."""
-    same = {name: cleaned[column] for column, name in CHECK_COLUMNS
+def with_file_values(row: Row, cleaned: Mapping, columns: list[tuple[str, str]]) -> Row:
+    """The stored row, holding the file's own objects where the values are equal: a
+    county's re-import would otherwise hold its 2.4 million amounts, 620,000 ID numbers
+    and names twice."""
+    same = {name: cleaned[column] for column, name in columns
             if column in cleaned and cleaned[column] == getattr(row, name)}
     return row._replace(**same) if same else row
