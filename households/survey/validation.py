@@ -350,6 +350,8 @@ def drop_orphans(survey: Survey, registry: Registry) -> None:
 
 
 def reject_members_registered_elsewhere(survey: Survey, registry: Registry) -> None:
+    if not registry.members:
+        return  # a new county's file: nobody is registered anywhere yet
     for id_number, (_, cleaned) in list(survey.members.rows.items()):
         known = registry.members.get(id_number)
         if known and known.household__number != cleaned["户编号"]:
@@ -382,6 +384,8 @@ NEW_CHECK = "如需更正，请新增一次排查（如“核实”）"
 def reject_worked_check_changes(survey: Survey, registry: Registry) -> None:
     """A check is never edited after the alerts of its household were worked on by a
     person (domain.md §4): a correction is a new check."""
+    if not registry.worked:
+        return
     for key, (_, cleaned) in list(survey.checks.rows.items()):
         known = stored_check(cleaned, registry)
         if known is None or known.household_id not in registry.worked:
@@ -412,7 +416,9 @@ def frozen_households(survey: Survey, registry: Registry) -> set[str]:
 
 
 def reject_frozen_member_changes(survey: Survey, registry: Registry) -> None:
-    frozen = frozen_households(survey, registry)
+    frozen = frozen_households(survey, registry) if registry.worked else set()
+    if not frozen:
+        return
     for id_number, (_, cleaned) in list(survey.members.rows.items()):
         if cleaned["户编号"] not in frozen:
             continue
@@ -430,6 +436,8 @@ def reject_checks_of_rejected_members(survey: Survey, registry: Registry) -> Non
     """A new or changed check of a household with a rejected member row waits for it:
     the per-capita income and the rules read every member."""
     bad = survey.members.rejected_numbers
+    if not bad:
+        return
     for key, (_, cleaned) in list(survey.checks.rows.items()):
         if cleaned["户编号"] not in bad:
             continue
