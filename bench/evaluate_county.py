@@ -18,8 +18,6 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--households", type=int, default=140776)
     parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--workers", type=int, default=1,
-                        help="batches evaluated at once, each on its own connection")
     parser.add_argument("--data", type=Path, default=Path("/tmp/shouwang-bench"))
     args = parser.parse_args()
     setup_django()
@@ -31,10 +29,8 @@ def main():
     forget_evaluation()
     ids = list(Household.objects.order_by("id").values_list("id", flat=True))
     results, cpu = {}, time.process_time()
-    with timed(f"evaluate {len(ids)} households in batches of {args.batch}, "
-               f"{args.workers} at once", results):
-        total = evaluate_in_batches(ids, Policy(), batch_size=args.batch,
-                                    workers=args.workers)
+    with timed(f"evaluate {len(ids)} households in batches of {args.batch}", results):
+        total = evaluate_in_batches(ids, Policy(), batch_size=args.batch)
     print(f"checks {total.checks}, alerts raised {total.alerts_raised}, "
           f"ready to close {total.alerts_ready}; this process's CPU "
           f"{time.process_time() - cpu:.1f} s (the rest is the database's)")

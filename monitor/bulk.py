@@ -9,13 +9,35 @@ COPY of the same rows (issue 8). COPY streams the rows in PostgreSQL's own text 
 from operator import attrgetter
 
 from django.db import connection, transaction
-from django.db.models.expressions import RawSQL
+from django.db.models import Field, ForeignObject, Lookup
+from django.utils import timezone
 
 BATCH = 1000  # rows per statement where COPY is not available
 
 
 def on_postgresql() -> bool:
     return connection.vendor == "postgresql"
+
+
+@ForeignObject.register_lookup  # a foreign key keeps its own list of lookups
+@Field.register_lookup
+class AnyOf(Lookup):
+    """`field__any_of=keys`, i.e. `field = ANY(keys)`: a filter on many keys (a county's
+    478,000 ID numbers, a batch's household ids) as one array parameter on PostgreSQL,
+    where `__in` costs Django and psycopg a placeholder each, quoted one by one on the
+    client, which is most of the query's time; IN (...) elsewhere."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        keys = list(self.rhs)
+        if not keys:
+            return "1 = 0", ()
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", (*lhs_params, keys)
+        return f"{lhs} IN ({', '.join(['%s'] * len(keys))})", (*lhs_params, *keys)
 
 
 def reserve_ids(model, count: int) -> list[int]:
@@ -29,18 +51,9 @@ def reserve_ids(model, count: int) -> list[int]:
 
 
 def _rows(objects: list, fields: list):
-    """Each object's column values in `fields` order (two or more: the key and what is
-    written), ready for COPY."""
-    getter = attrgetter(*[f.attname for f in fields])
-    # Only JSON needs adapting (psycopg's Jsonb); every other type COPY takes as it is.
-    json_columns = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
-    for obj in objects:
-        row = getter(obj)
-        if json_columns:
-            row = list(row)
-            for i in json_columns:
-                row[i] = fields[i].get_db_prep_save(row[i], connection)
-        yield row
+    """Each object's column values in `fields` order, ready for COPY."""
+    getters = [attrgetter(f.attname) for f in fields]
+    return _prepared((tuple(get(obj) for get in getters) for obj in objects), fields)
 
 
 def _copy(table: str, columns: list[str], rows) -> None:
@@ -75,51 +88,9 @@ def bulk_insert(model, objects: list) -> None:
         obj._state.adding, obj._state.db = False, connection.alias
 
 
-def bulk_set(model, objects: list, field_names: list[str]) -> None:
-    """Write `field_names` of existing rows in bulk (bulk_update's job): on PostgreSQL
-    COPY into a temporary table, then one UPDATE … FROM it."""
-    if not objects or not field_names:
-        return
-    if not on_postgresql():
-        model.objects.bulk_update(objects, field_names, batch_size=BATCH)
-        return
-    meta, quote = model._meta, connection.ops.quote_name
-    fields = [meta.pk, *(meta.get_field(name) for name in field_names)]
-    temp = f"bulk_set_{meta.db_table}"
-    columns = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {quote(temp)} ({columns})")
-        _copy(temp, [f.column for f in fields], _rows(objects, fields))
-        assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in fields[1:])
-        cursor.execute(f"UPDATE {quote(meta.db_table)} t SET {assignments} "
-                       f"FROM {quote(temp)} s WHERE t.{quote(meta.pk.column)} = "
-                       f"s.{quote(meta.pk.column)}")
-        cursor.execute(f"DROP TABLE {quote(temp)}")
-
-
-def analyze(*models) -> None:
-    """Refresh PostgreSQL's statistics of tables a bulk write has just grown, so the next
-    queries (the ledger, the queue) are planned for the rows that are there now rather
-    than waiting for autovacuum. Nothing to do elsewhere."""
-    if on_postgresql():
-        with connection.cursor() as cursor:
-            for model in models:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-
-
-# ── Rows without model instances ──────────────────────────────────────────────────────
-#
-# A county's evaluation writes hundreds of thousands of small rows (class changes, moves,
-# audit events); building a model instance for each costs more than writing it. These
-# take plain tuples, in the order of the field names given (attnames: "household_id").
-
-
-def _row_fields(model, field_names: list[str]) -> list:
-    return [model._meta.get_field(name) for name in field_names]
-
-
 def _prepared(rows, fields: list):
-    """Rows ready for COPY: only JSON needs adapting, as in _rows."""
+    """Rows ready for COPY: only JSON needs adapting (psycopg's Jsonb); every other type
+    COPY takes as it is."""
     json_columns = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
     if not json_columns:
         yield from rows
@@ -131,23 +102,40 @@ def _prepared(rows, fields: list):
         yield row
 
 
-def insert_rows(model, field_names: list[str], rows: list[tuple]) -> None:
-    """Insert rows given as tuples; the table's sequence numbers them. On PostgreSQL one
-    COPY; elsewhere bulk_create of instances built from them."""
+# Rows without model instances: a county's import and evaluation write hundreds of
+# thousands of records (members, checks, class changes, moves, audit events); building
+# a model instance for each costs more than writing it. These take plain tuples, in the
+# order of the field names given (attnames such as "household_id" or names).
+
+
+def insert_rows(model, names: list[str], rows: list[tuple]) -> list[int]:
+    """Insert new rows given as tuples of the fields `names`; returns their primary keys
+    in order. Every other field takes its default, auto_now / auto_now_add fields the
+    time now, as bulk_create would give them. On PostgreSQL the tuples go straight into
+    COPY; elsewhere they become instances for bulk_create."""
     if not rows:
-        return
+        return []
     if not on_postgresql():
-        model.objects.bulk_create([model(**dict(zip(field_names, row, strict=True)))
-                                   for row in rows], batch_size=BATCH)
-        return
-    fields = _row_fields(model, field_names)
-    _copy(model._meta.db_table, [f.column for f in fields], _prepared(rows, fields))
+        objects = [model(**dict(zip(names, row, strict=True))) for row in rows]
+        model.objects.bulk_create(objects, batch_size=BATCH)
+        return [obj.pk for obj in objects]
+    meta, now = model._meta, timezone.now()
+    fields = [meta.get_field(name) for name in names]
+    named = {f.attname for f in fields}
+    rest = [f for f in meta.concrete_fields if f.attname not in named and not f.primary_key]
+    constants = tuple(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                      else f.get_default() for f in rest)
+    ids = reserve_ids(model, len(rows))
+    numbered = ((pk, *row, *constants) for pk, row in zip(ids, rows, strict=True))
+    _copy(meta.db_table, [meta.pk.column, *(f.column for f in fields + rest)],
+          _prepared(numbered, [meta.pk, *fields, *rest]))
+    return ids
 
 
 def update_rows(model, field_names: list[str], rows: list[tuple]) -> None:
-    """Set `field_names` of existing rows given as (pk, *values) tuples: on PostgreSQL
-    COPY into a temporary table and one UPDATE … FROM it, as bulk_set does."""
-    if not rows:
+    """Set `field_names` of existing rows given as (pk, *values) tuples (bulk_update's
+    job): on PostgreSQL COPY into a temporary table, then one UPDATE … FROM it."""
+    if not rows or not field_names:
         return
     if not on_postgresql():
         model.objects.bulk_update(
@@ -155,7 +143,7 @@ def update_rows(model, field_names: list[str], rows: list[tuple]) -> None:
             field_names, batch_size=BATCH)
         return
     meta, quote = model._meta, connection.ops.quote_name
-    fields = [meta.pk, *_row_fields(model, field_names)]
+    fields = [meta.pk, *(meta.get_field(name) for name in field_names)]
     temp = f"update_rows_{meta.db_table}"
     columns = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -168,12 +156,24 @@ def update_rows(model, field_names: list[str], rows: list[tuple]) -> None:
         cursor.execute(f"DROP TABLE {quote(temp)}")
 
 
-def many(ids) -> object:
-    """The right-hand side of an `__in` filter over a batch's ids: on PostgreSQL one array
-    parameter (`IN (SELECT unnest(%s))`), since Django writes a list as one placeholder
-    per id, which psycopg quotes one by one on the client, costing more than the query;
-    elsewhere the plain list."""
-    ids = list(ids)
+def bulk_set(model, objects: list, field_names: list[str]) -> None:
+    """Write `field_names` of existing model instances in bulk (update_rows of their
+    values; bulk_update elsewhere)."""
+    if not objects or not field_names:
+        return
     if not on_postgresql():
-        return ids
-    return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+        model.objects.bulk_update(objects, field_names, batch_size=BATCH)
+        return
+    getters = [attrgetter(model._meta.get_field(name).attname) for name in field_names]
+    update_rows(model, field_names, [(obj.pk, *(get(obj) for get in getters))
+                                     for obj in objects])
+
+
+def analyze(*models) -> None:
+    """Refresh PostgreSQL's statistics of tables a bulk write has just grown, so the next
+    queries (the ledger, the queue) are planned for the rows that are there now rather
+    than waiting for autovacuum. Nothing to do elsewhere."""
+    if on_postgresql():
+        with connection.cursor() as cursor:
+            for model in models:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

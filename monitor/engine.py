@@ -10,13 +10,12 @@ whatever its size, so a county's 140,776 households are not 140,776 round trips.
 """
 
 import logging
-import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from alerts.findings import Move, finding_attach, finding_cleared, finding_raise
@@ -25,7 +24,7 @@ from alerts.services import move_events
 from households.models import Check, Household, StatusChange
 
 from .audit import audit_bulk_rows
-from .bulk import bulk_insert, bulk_set, insert_rows, many, on_postgresql, update_rows
+from .bulk import bulk_insert, bulk_set, insert_rows, update_rows
 from .classification import classify, key_group
 from .models import AuditSource
 from .policy import Policy, Thresholds
@@ -193,12 +192,12 @@ def evaluate_households(household_ids, policy: Policy | None = None,
     instances: a county is 140,776 households and twice as many checks)."""
     policy, today, result = policy or Policy(), today or timezone.localdate(), Evaluated()
     households = {h.id: h for h in Household.objects.select_for_update().filter(
-        id__in=many(household_ids)).values_list(*HOUSEHOLD_FIELDS, named=True)}
+        id__any_of=household_ids).values_list(*HOUSEHOLD_FIELDS, named=True)}
     checks, alerts = defaultdict(list), defaultdict(list)
-    for check in Check.objects.filter(household_id__in=many(households)).order_by(
+    for check in Check.objects.filter(household_id__any_of=households).order_by(
             "household_id", "visit_date", "id").values_list(*CHECK_FIELDS, named=True):
         checks[check.household_id].append(check)
-    for alert in Alert.objects.filter(household_id__in=many(households)):
+    for alert in Alert.objects.filter(household_id__any_of=households):
         alerts[alert.household_id].append(alert)
     books, replayed, changes, moved = [], [], [], []
     now = timezone.now()
@@ -260,7 +259,7 @@ def save_batch(books: list[AlertBook], replayed: list[int], changes: list[tuple]
     save_alerts(new, changed, moves, source=AuditSource.ENGINE)
     now = timezone.now()
     for start in range(0, len(replayed), 1000):
-        Check.objects.filter(id__in=many(replayed[start:start + 1000])).update(
+        Check.objects.filter(id__any_of=replayed[start:start + 1000]).update(
             evaluated_at=now)
     insert_rows(StatusChange, STATUS_CHANGE_FIELDS, changes)
     update_rows(Household, ["household_class", "key_group", "updated_at"], moved)
@@ -298,56 +297,17 @@ def evaluate_pending(batch_size: int = BATCH,
 
 
 def evaluate_in_batches(household_ids: list[int], policy: Policy | None = None, *,
-                        batch_size: int = BATCH, workers: int = 1,
+                        batch_size: int = BATCH,
                         progress: Callable[[int, int], None] | None = None) -> Evaluated:
-    """Evaluate many households (a county's campaign), one transaction per batch.
-
-    With `workers` > 1 on PostgreSQL, that many batches run at once, each in a thread
-    with its own connection: a batch spends about half its time waiting for the
-    database, and another batch's rules run meanwhile (a county: 87 s → 75 s with two,
-    on two cores; docs/scaling.md). Batches hold disjoint households, so they never
-    wait for each other's locks. Elsewhere (SQLite) the batches run one after another.
-    The first error stops the work once the running batches end, and is raised."""
-    policy = policy or Policy()
-    batches = iter([household_ids[start:start + batch_size]
-                    for start in range(0, len(household_ids), batch_size)])
-    total, done, lock, failures = Evaluated(), 0, threading.Lock(), []
-
-    def work() -> None:
-        nonlocal done
-        while not failures:
-            with lock:
-                batch = next(batches, None)
-            if batch is None:
-                return
-            try:
-                result = evaluate_households(batch, policy)
-            except Exception as exc:
-                failures.append(exc)
-                return
-            with lock:
-                total.add(result)
-                done += len(batch)
-                if progress:
-                    progress(done, len(household_ids))
-
-    if workers <= 1 or not on_postgresql():
-        work()
-    else:
-        def own_connection() -> None:
-            try:
-                work()
-            finally:
-                connection.close()  # this thread's own
-
-        threads = [threading.Thread(target=own_connection, name=f"evaluate-{n}")
-                   for n in range(workers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    if failures:
-        raise failures[0]
+    """Evaluate many households (a county's campaign), one transaction per batch, saying
+    how far it got after each. Parallel work belongs to Celery workers, one batch a task
+    (docs/scaling.md), not to this loop."""
+    policy, total = policy or Policy(), Evaluated()
+    for start in range(0, len(household_ids), batch_size):
+        batch = household_ids[start:start + batch_size]
+        total.add(evaluate_households(batch, policy))
+        if progress:
+            progress(start + len(batch), len(household_ids))
     return total
 
 

@@ -679,3 +679,24 @@ def test_importing_the_same_file_again_records_only_the_file(tmp_path, places):
     survey_import(path=folder)
     assert trail().exclude(action="imported").count() == before
     assert trail(action="imported").count() == 2
+
+
+def test_records_created_in_a_known_household_are_in_the_trail_as_audit_event_labels_them(
+        tmp_path, places):
+    from monitor.audit import audit_event
+
+    survey_import(path=write_csv_folder(tmp_path / "a", *family()))
+    households, members, checks = family()
+    members.append(member_row(name="杨新", id_number=id_number(date(1990, 1, 1)),
+                              relation="配偶"))
+    checks.append(check_row(visit="2026-05-10"))
+    survey_import(path=write_csv_folder(tmp_path / "b", households, members, checks))
+    member = Member.objects.get(name="杨新")
+    check = Check.objects.get(visit_date=date(2026, 5, 10))
+    for obj in (member, check):
+        [event] = trail(action="created", object_id=str(obj.pk), object_kind=audit_event(
+            actor=None, action="created", obj=obj).object_kind)
+        expected = audit_event(actor=None, action="created", obj=obj)
+        assert (event.object_label, event.household_id) == (expected.object_label,
+                                                            obj.household_id)
+        assert event.note.startswith("导入 b；") and event.changes == {}

@@ -9,7 +9,7 @@ The whole workbook is validated first (validation.py), then the good rows are wr
 bulk, and the touched households are evaluated in batches (survey_evaluate).
 """
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,12 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts.models import Alert, AlertMove
-from households.idnumber import parse_id_number
+from households.idnumber import born_and_male
 from households.models import Check, Household, Member, Place, StatusChange
 from households.services import member_snapshot
-from monitor.audit import audit_bulk, audit_event, audit_record, command_note, plain
-from monitor.bulk import analyze, bulk_insert, bulk_set
-from monitor.engine import BATCH, evaluate_households, refresh_status
+from monitor.audit import LABEL_LENGTH, audit_bulk, audit_event, audit_record, command_note, plain
+from monitor.bulk import analyze, bulk_set, insert_rows
+from monitor.engine import BATCH, evaluate_in_batches, refresh_status
 from monitor.models import AuditAction, AuditEvent, AuditSource
 from monitor.policy import Policy
 
@@ -60,6 +60,10 @@ class ImportResult:
         return len({(r.sheet, r.row) for r in self.rejected})
 
 
+TRAIL_FIELDS = ["at", "action", "object_kind", "object_id", "object_label", "household_id",
+                "note", "source"]
+
+
 @dataclass
 class ImportTrail:
     """The audit trail of one import (issue 9): the file itself, each household it
@@ -68,9 +72,13 @@ class ImportTrail:
 
     note: str
 
-    def created(self, objects: list) -> None:
-        audit_bulk(audit_event(actor=None, action=AuditAction.CREATED, obj=obj,
-                               source=AuditSource.IMPORT, note=self.note) for obj in objects)
+    def created(self, kind: str, records: list[tuple[int, str, int]]) -> None:
+        """An event per created record of `kind`, from (id, label, household id): the
+        labels audit_event would give (LABELS), written straight from the import's rows."""
+        at, created, source = timezone.now(), AuditAction.CREATED, AuditSource.IMPORT
+        insert_rows(AuditEvent, TRAIL_FIELDS, [
+            (at, created, kind, str(pk), label[:LABEL_LENGTH], household_id, self.note, source)
+            for pk, label, household_id in records])
 
     def changed(self, model, changes: list[tuple[object, Row, dict]]) -> None:
         """(the record as written, the stored row it replaced, {field: new value})."""
@@ -101,7 +109,8 @@ def survey_read(path: Path, today: date) -> tuple[Survey, Registry]:
     registry = registry_load(
         numbers={c["户编号"] for sheet in rows.values() for c in sheet},
         id_numbers=set(survey.members.rows) | {c["户主身份证号"] for c in rows["农户"]},
-        check_keys={(c["户编号"], c["排查日期"], c["排查类型"]) for c in rows["排查"]})
+        check_rows=survey.checks.rows_by_key(), household_rows=survey.households.rows_by_key(),
+        member_rows=survey.members.rows_by_key())
     survey_validate(survey, registry)
     return survey, registry
 
@@ -137,17 +146,25 @@ def merged(known: Row, names, changed: dict) -> dict:
     return {name: changed.get(name, getattr(known, name)) for name in names}
 
 
+def filled(fields: dict[str, str], model) -> list[tuple[str, str, object]]:
+    """(column, field, the field's default) for each column → field: a new record takes
+    the default for an optional column the file does not have, as the model would."""
+    meta = model._meta
+    return [(column, name, meta.get_field(name).get_default()) for column, name in fields.items()]
+
+
 def write_households(survey: Survey, registry: Registry, result: ImportResult,
                      trail: ImportTrail) -> dict[str, int]:
     """Create and update households; returns 户编号 → id for every household named."""
     ids = {number: row.id for number, row in registry.households.items()}
+    columns = filled(HOUSEHOLD_FIELDS, Household)
     new, updated, fields, now = [], [], set(), timezone.now()
     for number, (_, cleaned) in survey.households.rows.items():
-        values = {name: cleaned[c] for c, name in HOUSEHOLD_FIELDS.items() if c in cleaned}
         known = registry.households.get(number)
         if known is None:
-            new.append(Household(number=number, **values))
+            new.append((number, *[cleaned.get(c, default) for c, _, default in columns]))
             continue
+        values = {name: cleaned[c] for c, name in HOUSEHOLD_FIELDS.items() if c in cleaned}
         changed = {name: v for name, v in values.items() if getattr(known, name) != v}
         if changed:
             fields.update(changed)
@@ -156,14 +173,22 @@ def write_households(survey: Survey, registry: Registry, result: ImportResult,
                             known, changed))
             if STATUS_FIELDS & changed.keys():
                 result.refresh.add(known.id)
-    bulk_insert(Household, new)
+    names = ["number", *(name for _, name, _ in columns)]
+    new_ids = insert_rows(Household, names, new)
     bulk_set(Household, [h for h, _, _ in updated], [*fields, "updated_at"])
-    trail.created(new)
+    head, registered = names.index("head_name"), names.index("registered")
+    trail.created("household", [(pk, f"{row[0]} {row[head]}", pk)
+                                for pk, row in zip(new_ids, new, strict=True)])
     trail.changed(Household, updated)
-    ids.update((h.number, h.id) for h in new)
-    result.refresh.update(h.id for h in new if h.registered)
+    ids.update((row[0], pk) for pk, row in zip(new_ids, new, strict=True))
+    result.refresh.update(pk for pk, row in zip(new_ids, new, strict=True) if row[registered])
     result.households_created, result.households_updated = len(new), len(updated)
     return ids
+
+
+# A member new in this import, as written (and as its household's checks see it).
+NewMember = namedtuple("NewMember", ["household_id", "id_number", "birth_date", "male",
+                                     *MEMBER_FIELDS.values()])
 
 
 @dataclass
@@ -172,7 +197,7 @@ class MemberChanges:
     created: set[int] = field(default_factory=set)  # households new in this import
     # Their members are the rows just written, so their checks' snapshots need not read
     # them back; and their members and checks go into the trail with the household.
-    fresh: dict[int, list[Member]] = field(default_factory=lambda: defaultdict(list))
+    fresh: dict[int, list[NewMember]] = field(default_factory=lambda: defaultdict(list))
     # What the file's rows say a member was at visits older than the registry's newest
     # (id number → field → value): recorded on those checks, not on the member.
     as_seen: dict[str, dict] = field(default_factory=dict)
@@ -187,16 +212,16 @@ def write_members(survey: Survey, registry: Registry, ids: dict[str, int],
     health, labour, work, insurance) stays on the member and the row's values go only to
     this file's checks (a late check is judged on what it saw, domain.md §5)."""
     newest = newest_in_file(survey.checks)
+    columns = filled(MEMBER_FIELDS, Member)
     new, updated, fields, changes = [], [], set(), MemberChanges()
     for id_number, (_, cleaned) in survey.members.rows.items():
         number = cleaned["户编号"]
-        values = {name: cleaned[c] for c, name in MEMBER_FIELDS.items() if c in cleaned}
         known = registry.members.get(id_number)
         if known is None:
-            parsed = parse_id_number(id_number)
-            new.append(Member(household_id=ids[number], id_number=id_number,
-                              birth_date=parsed.birth_date, male=parsed.male, **values))
+            new.append(NewMember(ids[number], id_number, *born_and_male(id_number),
+                                 *[cleaned.get(c, default) for c, _, default in columns]))
             continue
+        values = {name: cleaned[c] for c, name in MEMBER_FIELDS.items() if c in cleaned}
         changed = {name: v for name, v in values.items() if getattr(known, name) != v}
         in_registry = registry.newest_visit.get(ids[number])
         seen = {name: v for name, v in changed.items() if name in OBSERVED_FIELDS}
@@ -210,13 +235,15 @@ def write_members(survey: Survey, registry: Registry, ids: dict[str, int],
             updated.append((Member(id=known.id, household_id=ids[number], id_number=id_number,
                                    **merged(known, MEMBER_FIELDS.values(), changed)),
                             known, changed))
-    bulk_insert(Member, new)
+    new_ids = insert_rows(Member, NewMember._fields, new)
     bulk_set(Member, [m for m, _, _ in updated], list(fields))
     changes.created = {pk for number, pk in ids.items() if number not in registry.households}
-    for member in new:
+    for member in new:  # in the order written, which is the order of their ids
         if member.household_id in changes.created:
             changes.fresh[member.household_id].append(member)
-    trail.created([m for m in new if m.household_id not in changes.created])
+    trail.created("member", [(pk, m.name, m.household_id)
+                             for pk, m in zip(new_ids, new, strict=True)
+                             if m.household_id not in changes.created])
     trail.changed(Member, updated)
     result.members_created, result.members_updated = len(new), len(updated)
     changes.households.update(m.household_id for m in new)
@@ -254,19 +281,17 @@ def write_checks(survey: Survey, registry: Registry, ids: dict[str, int],
         writes = CheckWrites()
         for household_id, cleaned, known in rows:
             writes.add(household_id, cleaned, known, snapshots[household_id], stored, result)
-        writes.save(result)
-        trail.created([c for c in writes.new if c.household_id not in members.created])
-        trail.changed(Check, writes.changes)
+        writes.save(result, trail, members.created)
 
 
 def member_snapshots(household_ids: set[int], as_seen: dict[str, dict],
-                     fresh: dict[int, list[Member]]) -> dict[int, list[dict]]:
+                     fresh: dict[int, list[NewMember]]) -> dict[int, list[dict]]:
     """The households' members as this file's checks saw them: the members after this
-    import's rows, with what the rows say where the member kept a newer visit's state."""
+    import's rows, with what the rows say where the member kept a newer visit's state.
+    (Made a chunk at a time: a county's 478,000 snapshots at once would take 170 MB.)"""
     snapshots = defaultdict(list)
     for household_id in household_ids & fresh.keys():
-        snapshots[household_id] = [member_snapshot(m) for m in
-                                   sorted(fresh[household_id], key=lambda m: m.pk)]
+        snapshots[household_id] = [member_snapshot(m) for m in fresh[household_id]]
     for member in Member.objects.filter(household_id__in=household_ids - fresh.keys()
                                         ).order_by("household_id", "id"):
         for name, value in as_seen.get(member.id_number, {}).items():
@@ -275,12 +300,18 @@ def member_snapshots(household_ids: set[int], as_seen: dict[str, dict],
     return snapshots
 
 
+NEW_CHECK = filled(CHECK_FIELDS, Check)
+NEW_CHECK_FIELDS = ["household_id", "visit_date", "kind", "members",
+                    *(name for _, name, _ in NEW_CHECK)]
+
+
 @dataclass
 class CheckWrites:
-    """One chunk's new checks and corrections. Corrections whose member snapshot changed
-    are written apart, so no other check's snapshot is overwritten."""
+    """One chunk's new checks (as rows of NEW_CHECK_FIELDS) and corrections. Corrections
+    whose member snapshot changed are written apart, so no other check's snapshot is
+    overwritten."""
 
-    new: list[Check] = field(default_factory=list)
+    new: list[tuple] = field(default_factory=list)
     plain: list[Check] = field(default_factory=list)
     with_members: list[Check] = field(default_factory=list)
     fields: set[str] = field(default_factory=set)
@@ -288,34 +319,43 @@ class CheckWrites:
 
     def add(self, household_id: int, cleaned: dict, known: Row | None, snapshot: list,
             stored: dict[int, list], result: ImportResult) -> None:
-        values = {name: cleaned[c] for c, name in CHECK_FIELDS.items() if c in cleaned}
         if known is None:
-            self.new.append(Check(household_id=household_id, visit_date=cleaned["排查日期"],
-                                  kind=cleaned["排查类型"], members=snapshot, **values))
+            self.new.append((household_id, cleaned["排查日期"], cleaned["排查类型"], snapshot,
+                             *[cleaned.get(c, default) for c, _, default in NEW_CHECK]))
             return
+        values = {name: cleaned[c] for c, name in CHECK_FIELDS.items() if c in cleaned}
         changed = {name: v for name, v in values.items() if getattr(known, name) != v}
+        retaken = known.id in stored and stored[known.id] != snapshot
+        if not changed and not retaken:
+            if known.evaluated_at is None:
+                result.evaluate.add(household_id)  # stored earlier, never evaluated
+            return
         self.fields.update(changed)
         check = Check(id=known.id, household_id=household_id, evaluated_at=None,
                       **merged(known, CHECK_FIELDS.values(), changed))
-        if known.id in stored and stored[known.id] != snapshot:
+        if retaken:
             check.members = snapshot
             self.with_members.append(check)
             self.changes.append((check, known, {**changed, "members": "成员情况已更新"}))
-        elif changed:
+        else:
             self.plain.append(check)
             self.changes.append((check, known, changed))
-        elif known.evaluated_at is None:
-            result.evaluate.add(household_id)  # stored earlier, never evaluated
 
-    def save(self, result: ImportResult) -> None:
-        """Write the chunk; a changed check is evaluated again (evaluated_at cleared)."""
-        bulk_insert(Check, self.new)
+    def save(self, result: ImportResult, trail: ImportTrail, created: set[int]) -> None:
+        """Write the chunk and its trail (the checks of households new in this import go
+        in with their household); a changed check is evaluated again (evaluated_at
+        cleared)."""
+        new_ids = insert_rows(Check, NEW_CHECK_FIELDS, self.new)
         bulk_set(Check, self.plain, [*self.fields, "evaluated_at"])
         bulk_set(Check, self.with_members, [*self.fields, "members", "evaluated_at"])
         result.checks_created += len(self.new)
         result.checks_updated += len(self.plain) + len(self.with_members)
-        result.evaluate.update(c.household_id for c in self.new + self.plain
-                               + self.with_members)
+        result.evaluate.update(row[0] for row in self.new)
+        result.evaluate.update(c.household_id for c in self.plain + self.with_members)
+        trail.created("check", [(pk, f"{row[1]} {row[2]}", row[0])
+                                for pk, row in zip(new_ids, self.new, strict=True)
+                                if row[0] not in created])
+        trail.changed(Check, self.changes)
 
 
 def survey_evaluate(result: ImportResult,
@@ -326,11 +366,10 @@ def survey_evaluate(result: ImportResult,
     ids, policy = sorted(result.evaluate), Policy()
     only_status = sorted(result.refresh - result.evaluate)
     total = len(ids) + len(only_status)
-    for start in range(0, len(ids), EVALUATION_BATCH):
-        batch = ids[start:start + EVALUATION_BATCH]
-        result.alerts_raised += evaluate_households(batch, policy).alerts_raised
-        if progress:
-            progress(start + len(batch), total)
+    # The progress counts the households whose groups alone are refreshed below too.
+    in_total = (lambda done, _: progress(done, total)) if progress else None
+    result.alerts_raised += evaluate_in_batches(ids, policy, batch_size=EVALUATION_BATCH,
+                                                progress=in_total).alerts_raised
     for done, household_id in enumerate(only_status, start=len(ids) + 1):
         refresh_status(household_id)  # the engine replays nothing without a changed check
         if progress and (done % EVALUATION_BATCH == 0 or done == total):

@@ -8,7 +8,6 @@ never all held as Python lists at once.
 """
 
 import csv
-import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -42,6 +41,7 @@ class Sheet:
 
     name: str
     source: Callable[[], Iterable[list]]
+    text_cells: bool = False  # a CSV's cells are text already: only stripped, as cell_text does
 
     def open(self) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
         """The header, and (Excel row number, cells as text) for every non-empty row
@@ -49,7 +49,8 @@ class Sheet:
         above it is common in county files), else the first non-empty row."""
         # Empty rows are dropped before their cells are looked at: a sheet whose range
         # reaches row 1,000,000 is mostly rows of "" and must not take minutes.
-        rows = ((number, [cell_text(v) for v in row])
+        as_text = strip_cells if self.text_cells else typed_cells
+        rows = ((number, as_text(row))
                 for number, row in enumerate(self.source(), start=1)
                 if row.count("") != len(row))
         top = list(islice(rows, HEADER_SEARCH))
@@ -81,6 +82,15 @@ def records(header: list[str], rows) -> Iterator[tuple[int, dict[str, str]]]:
             if column:
                 record.setdefault(column, text)
         yield number, record
+
+
+def typed_cells(row: list) -> list[str]:
+    return [cell_text(value) for value in row]
+
+
+def strip_cells(row: list[str]) -> list[str]:
+    """cell_text of cells that are text already (a CSV's), without its type tests."""
+    return list(map(str.strip, row))
 
 
 def cell_text(value) -> str:
@@ -214,33 +224,54 @@ def read_csv_folder(folder: Path) -> dict[str, Sheet]:
     missing = [f"{name}.csv" for name in SHEET_NAMES if not (folder / f"{name}.csv").is_file()]
     if missing:
         raise UnreadableFile(f"文件夹 {folder.name} 中缺少：{'、'.join(missing)}")
-    return {name: Sheet(name, partial(csv_rows, folder / f"{name}.csv"))
+    return {name: Sheet(name, partial(csv_rows, folder / f"{name}.csv"), text_cells=True)
             for name in SHEET_NAMES}
 
 
 def csv_rows(path: Path) -> Iterator[list]:
+    """The file is decoded whole once, for the refusals of `decode` (UTF-16, NUL, neither
+    UTF-8 nor GB18030), then parsed as a stream in the encoding that read it: a county's
+    成员.csv held as text while its rows are cleaned would take some 180 MB more."""
     try:
-        text = decode(path.read_bytes())
+        data = path.read_bytes()
+        text = decode(data)
     except OSError as exc:
         raise UnreadableFile(f"无法读取文件 {path.name}：{exc.strerror}") from exc
     except UnreadableFile as exc:
         raise UnreadableFile(f"{path.name}：{exc}") from exc
-    return parsed_csv(path.name, text)
-
-
-def parsed_csv(name: str, text: str) -> Iterator[list[str]]:
-    """The rows of a CSV file's text, with the apostrophe our error report puts before a
-    formula-like cell taken off again; a file the csv module cannot parse (a cell over
-    its 131,072-character limit, a stray carriage return) is UnreadableFile, saying where."""
-    reader = csv.reader(io.StringIO(text, newline=""))
     quoted = "'" in text  # a county file rarely has one: then no cell needs looking at
+    del text
+    return parsed_csv(path, "utf-8-sig" if is_utf8(data) else "gb18030", quoted)
+
+
+def is_utf8(data: bytes) -> bool:
+    """Whether `decode` read the file as UTF-8 (it tries UTF-8 first)."""
     try:
-        for row in reader:
-            yield [live(cell) for cell in row] if quoted else row
-    except csv.Error as exc:
-        problem = ("有单元格超过 131072 个字符" if "field limit" in str(exc)
-                   else f"不是有效的 CSV（{exc}）")
-        raise UnreadableFile(f"{name} 第{reader.line_num}行{problem}：请检查该文件") from exc
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def parsed_csv(path: Path, encoding: str, quoted: bool) -> Iterator[list[str]]:
+    """The rows of a CSV file, with the apostrophe our error report puts before a
+    formula-like cell taken off again (when the file has an apostrophe at all); a file the
+    csv module cannot parse (a cell over its 131,072-character limit, a stray carriage
+    return) is UnreadableFile, saying where."""
+    try:
+        stream = path.open(encoding=encoding, newline="")
+    except OSError as exc:
+        raise UnreadableFile(f"无法读取文件 {path.name}：{exc.strerror}") from exc
+    with stream:
+        reader = csv.reader(stream)
+        try:
+            for row in reader:
+                yield [live(cell) for cell in row] if quoted else row
+        except csv.Error as exc:
+            problem = ("有单元格超过 131072 个字符" if "field limit" in str(exc)
+                       else f"不是有效的 CSV（{exc}）")
+            raise UnreadableFile(f"{path.name} 第{reader.line_num}行{problem}：请检查该文件"
+                                 ) from exc
 
 
 def read_workbook(path: Path) -> dict[str, Sheet]:
