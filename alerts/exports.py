@@ -16,6 +16,7 @@ import xlsxwriter
 from django.conf import settings
 from django.utils import timezone
 
+from households.tabular import inert
 from households.xlsx_rows import RowWriter
 from monitor.audit import audit_export
 from monitor.models import AuditSource
@@ -140,7 +141,7 @@ def write_csvs(folder: Path, scope: ListScope, progress: Progress = None) -> dic
             writer.writerow(sheet.columns)
             counts[sheet.name] = 0
             for row in sheet.rows(scope):
-                writer.writerow(row)
+                writer.writerow([inert(cell) for cell in row])  # a typed "=…" stays text
                 counts[sheet.name] += 1
                 written += 1
                 if progress and written % PROGRESS_EVERY == 0:

@@ -94,7 +94,7 @@ def write_table(path: Path, columns: list[str], rows, title: str = "",
             writer = csv.writer(handle)
             writer.writerow(columns)
             for row in rows:
-                writer.writerow(row)
+                writer.writerow([inert(cell) for cell in row])  # typed text stays text
                 count += 1
         return count
     from .xlsx_rows import RowWriter

@@ -372,3 +372,12 @@ def test_the_problems_rows_are_the_same_as_the_command_writes(scenario, places, 
         written = [row for row in csv.reader(handle)][1:]
     scope = list_scope(place=places["county"], start=START, end=END)
     assert written == [[str(cell) for cell in row] for row in problems(scope)]
+
+
+def test_a_unit_typed_like_a_formula_stays_text_in_the_csv(scenario, tmp_path):
+    from alerts.models import Task
+    Task.objects.filter(unit="县水利局").update(unit="=HYPERLINK(\"http://x\",\"县水利局\")")
+    run(tmp_path, "--format", "csv")
+    with (tmp_path / "任务清单.csv").open(encoding="utf-8-sig") as handle:
+        units = [row["责任单位"] for row in csv.DictReader(handle)]
+    assert units == ["县住建委", "'=HYPERLINK(\"http://x\",\"县水利局\")"]
