@@ -40,8 +40,8 @@ def record_move(alert: Alert, *, to: str, actor=None, note: str = "") -> None:
 def move_events(moves: list, source: str = "", at=None) -> list[tuple]:
     """The audit rows (monitor.audit.audit_row) of alert moves written in bulk (the
     engine, a department list): a raise is 新增, a change of state 流转 (old → new), a
-    finding that leaves the state as it was 修改. A move is an AlertMove or a finding's
-    Move (alerts/findings.py); its alert must be saved."""
+    finding that leaves the state as it was 修改. Each is a finding's Move
+    (alerts/findings.py) whose alert is saved."""
     at, rows = at or timezone.now(), []
     for move in moves:
         if not move.from_state:

@@ -52,7 +52,8 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from alerts.models import Alert, AlertMove, MeasureState, Source, State
+from alerts.findings import Move
+from alerts.models import Alert, MeasureState, Source, State
 from alerts.services import deadlines
 from monitor.audit import audit_record, command_note
 from monitor.bulk import bulk_insert, bulk_set
@@ -423,7 +424,7 @@ def department_evidence(ctx: Context, comparison: DepartmentComparison, rule: st
     }
 
 
-def attach_finding(alert: Alert, evidence: dict, on: date, actor) -> AlertMove:
+def attach_finding(alert: Alert, evidence: dict, on: date, actor) -> Move:
     """An open alert of the rule takes the department's finding (never a second alert):
     its evidence gains the list's values, last seen moves to the comparison date, and an
     alert ready to close whose clearing check is not newer than the list returns to the
@@ -438,25 +439,26 @@ def attach_finding(alert: Alert, evidence: dict, on: date, actor) -> AlertMove:
     cleared_on = alert.cleared_by.visit_date if alert.cleared_by_id else None
     if alert.state == State.READY_TO_CLOSE and (cleared_on is None or on >= cleared_on):
         back = alert.state_before_ready or State.RAISED
-        move = AlertMove(alert=alert, actor=actor, from_state=alert.state, to_state=back,
-                         note=note)
+        move = Move(alert, alert.state, back, note, actor_id=_actor_id(actor))
         alert.state, alert.state_before_ready = back, ""
         alert.cleared_by, alert.cleared_evidence = None, {}
         return move
-    return AlertMove(alert=alert, actor=actor, from_state=alert.state, to_state=alert.state,
-                     note=note)
+    return Move(alert, alert.state, alert.state, note, actor_id=_actor_id(actor))
+
+
+def _actor_id(actor) -> int | None:
+    return actor.pk if actor is not None else None  # a command acts for no one
 
 
 def new_alert(household: Household, rule_code: str, evidence: dict, on: date, today: date,
-              policy: Policy, actor) -> tuple[Alert, AlertMove]:
+              policy: Policy, actor) -> tuple[Alert, Move]:
     rule = RULES_BY_CODE[rule_code]
     t = policy.thresholds(household.village_id[:2], today)
     alert = Alert(household=household, rule=rule.code, risk_type=rule.risk_type,
                   severity=rule.severity, channel=rule.channel, source=Source.DEPARTMENT,
                   state=State.RAISED, raised_on=on, last_seen_on=on, evidence=evidence,
                   **deadlines(rule.severity, today, t))
-    return alert, AlertMove(alert=alert, actor=actor, to_state=State.RAISED,
-                            note=evidence["text"])
+    return alert, Move(alert, "", State.RAISED, evidence["text"], actor_id=_actor_id(actor))
 
 
 def raise_alerts(ctx: Context, comparison: DepartmentComparison, hits: dict, actor,

@@ -231,7 +231,7 @@ def settled(household, changes: list[tuple[str, str, str, str]]) -> tuple[str, s
 MOVE_FIELDS = ["alert_id", "actor_id", "at", "from_state", "to_state", "note"]
 
 
-def save_alerts(new: list[Alert], changed: list[Alert], moves: list[Move | AlertMove],
+def save_alerts(new: list[Alert], changed: list[Alert], moves: list[Move],
                 source: str = "") -> None:
     """Write new and changed alerts and their moves, in the audit trail too (the engine's,
     source 'engine', and a department list's, the source of the request or command).

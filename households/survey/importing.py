@@ -22,7 +22,15 @@ from alerts.models import Alert, AlertMove
 from households.idnumber import born_and_male
 from households.models import Check, Household, Member, Place, StatusChange
 from households.services import member_snapshot
-from monitor.audit import LABEL_LENGTH, audit_bulk, audit_event, audit_record, command_note, plain
+from monitor.audit import (
+    audit_bulk,
+    audit_bulk_rows,
+    audit_event,
+    audit_record,
+    audit_row,
+    command_note,
+    plain,
+)
 from monitor.bulk import analyze, bulk_set, insert_rows
 from monitor.engine import BATCH, evaluate_in_batches, refresh_status
 from monitor.models import AuditAction, AuditEvent, AuditSource
@@ -60,10 +68,6 @@ class ImportResult:
         return len({(r.sheet, r.row) for r in self.rejected})
 
 
-TRAIL_FIELDS = ["at", "action", "object_kind", "object_id", "object_label", "household_id",
-                "note", "source"]
-
-
 @dataclass
 class ImportTrail:
     """The audit trail of one import (issue 9): the file itself, each household it
@@ -75,10 +79,11 @@ class ImportTrail:
     def created(self, kind: str, records: list[tuple[int, str, int]]) -> None:
         """An event per created record of `kind`, from (id, label, household id): the
         labels audit_event would give (LABELS), written straight from the import's rows."""
-        at, created, source = timezone.now(), AuditAction.CREATED, AuditSource.IMPORT
-        insert_rows(AuditEvent, TRAIL_FIELDS, [
-            (at, created, kind, str(pk), label[:LABEL_LENGTH], household_id, self.note, source)
-            for pk, label, household_id in records])
+        at = timezone.now()
+        audit_bulk_rows([audit_row(at=at, actor_id=None, action=AuditAction.CREATED, kind=kind,
+                                   object_id=pk, label=label, household_id=household_id,
+                                   changes={}, note=self.note, source=AuditSource.IMPORT)
+                         for pk, label, household_id in records])
 
     def changed(self, model, changes: list[tuple[object, Row, dict]]) -> None:
         """(the record as written, the stored row it replaced, {field: new value})."""
