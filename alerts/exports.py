@@ -189,9 +189,8 @@ def export_request(*, user, place, start, end, fmt: str) -> ExportJob:
     job = ExportJob.objects.create(user=user, place=place, start=start, end=end, format=fmt)
 
     def broker_down() -> None:  # no sweep restarts exports: say so rather than wait forever
-        ExportJob.objects.filter(pk=job.pk, state=ExportState.QUEUED).update(
-            state=ExportState.FAILED, error="后台任务队列暂时不可用，导出未能开始，请稍后重新申请",
-            finished=timezone.now())
+        export_failed(ExportJob.objects.filter(pk=job.pk, state=ExportState.QUEUED),
+                      "后台任务队列暂时不可用，导出未能开始，请稍后重新申请")
 
     run_after_commit(run_export, job.pk, on_broker_down=broker_down)
     return job
@@ -216,14 +215,18 @@ def export_run(job_id: int) -> None:
         files, counts = write_five_lists(folder, scope, job.format, progress)
         target = files[0] if job.format == "xlsx" else zip_csvs(folder)
     except Exception as exc:
-        ExportJob.objects.filter(pk=job_id).update(
-            state=ExportState.FAILED, error=str(exc)[:2000], finished=timezone.now())
+        export_failed(ExportJob.objects.filter(pk=job_id), str(exc))
         raise
     ExportJob.objects.filter(pk=job_id).update(
         state=ExportState.DONE, file=str(target), finished=timezone.now(), rows_done=total)
     # Requested on the five-lists page; the worker has no request of its own.
     five_lists_exported(scope=scope, fmt=job.format, counts=counts, actor=job.user,
                         source=AuditSource.PAGE, note=f"后台导出任务 {job.pk}")
+
+
+def export_failed(jobs, error: str) -> None:
+    """Mark the jobs failed with the reason the download page shows."""
+    jobs.update(state=ExportState.FAILED, error=error[:2000], finished=timezone.now())
 
 
 def _count(name: str, scope: ListScope) -> int:

@@ -18,9 +18,8 @@ lists agree with one another; where they do not, it says where.
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from itertools import islice
-from typing import NamedTuple
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.fields.json import KT
@@ -42,6 +41,7 @@ from .models import (
     State,
     Task,
     TaskState,
+    overdue_days,
 )
 
 CHUNK = 2000
@@ -106,7 +106,7 @@ def day(value) -> str:
 def person_name(user) -> str:
     if user is None:
         return ""
-    return user.get_full_name() or user.username
+    return name_of(user.first_name, user.last_name, user.username)
 
 
 def name_of(first_name: str | None, last_name: str | None, username: str | None) -> str:
@@ -227,13 +227,6 @@ def rectification(scope: ListScope) -> Iterator[list]:
                channel_label(channel), day(deadline), state, task_count, day(created_at)]
 
 
-class TaskDates(NamedTuple):
-    """A task's dates, enough for Task.overdue_days, the rule of overdue days."""
-
-    due: date
-    done_at: datetime | None
-
-
 def tasks(scope: ListScope) -> Iterator[list]:
     """任务清单: one row per task of a measure of the list, with overdue days."""
     rows = scope.list_tasks().order_by(
@@ -247,7 +240,7 @@ def tasks(scope: ListScope) -> Iterator[list]:
                 rows.iterator(chunk_size=CHUNK), start=1):
         yield [n, number, village, head, rule, measure, title, channel_label(channel), unit,
                name_of(first_name, last_name, username), day(due), state, day(done_at),
-               Task.overdue_days(TaskDates(due, done_at), scope.today)]
+               overdue_days(due, done_at, scope.today)]
 
 
 def responsibility_tallies(scope: ListScope) -> list[dict]:

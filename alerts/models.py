@@ -343,12 +343,16 @@ class Task(models.Model):
         return self.title
 
     def overdue_days(self, today) -> int:
-        """Days past the due date: for an open task until today, for a done one until it
-        was done (0 when on time)."""
-        from django.utils import timezone
+        return overdue_days(self.due, self.done_at, today)
 
-        end = timezone.localdate(self.done_at) if self.done_at else today
-        return max(0, (end - self.due).days)
+
+def overdue_days(due, done_at, today) -> int:
+    """A task's days past its due date: open, until today; done, until it was done (0 when
+    on time)."""
+    from django.utils import timezone
+
+    end = timezone.localdate(done_at) if done_at else today
+    return max(0, (end - due).days)
 
 
 class TaskUpdate(StateMove):

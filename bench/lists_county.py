@@ -63,7 +63,7 @@ def explain_main_queries(place: str) -> None:
     from django.db import connection
 
     from alerts.five_lists import list_scope, problem_values, reconcile_values
-    from households.ledger import ledger_query
+    from households.ledger import SERIAL, ledger_query
     from households.models import Household, Place
     from households.tabular import report_reads
 
@@ -71,8 +71,7 @@ def explain_main_queries(place: str) -> None:
     sql, params = ledger_query(Household.objects.in_place(place))
     with report_reads():
         with connection.cursor() as cursor:
-            # as households/ledger.py runs it: without parallel workers
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            cursor.execute(SERIAL)  # as households/ledger.py runs it
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
             ledger_plan = "\n".join(line for line, in cursor.fetchall())
         plans = {"the ledger": ledger_plan,

@@ -19,6 +19,7 @@ import re
 from decimal import Decimal
 
 from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
+from xlsxwriter.xmlwriter import XMLwriter
 
 # Anything in a string that XlsxWriter escapes or marks: XML's special characters (its
 # test includes " and a newline), control characters and their _xHHHH_ escapes, the two
@@ -145,8 +146,6 @@ def _escaped_string_cell(letter: str, r: int, style: str, text: str) -> str:
     """A string XlsxWriter changes on the way, changed in its own order and by its own
     helpers: truncated to Excel's limit, control characters escaped, whitespace kept,
     XML's special characters escaped."""
-    from xlsxwriter.xmlwriter import XMLwriter
-
     if len(text) > MAX_STRING // 2 and _utf16_len(text) > MAX_STRING:
         text = _utf16_truncate(text, MAX_STRING)
     text = XMLwriter._escape_control_characters(text)

@@ -37,8 +37,12 @@ def total_income(check) -> Decimal:
 
 
 def per_capita_income(check) -> Decimal:
+    return per_capita(total_income(check), len(check.members))
+
+
+def per_capita(total: Decimal, members: int) -> Decimal:
     """Sum of the four income sources / number of members (a household of none: the sum)."""
-    return total_income(check) / (len(check.members) or 1)
+    return total / (members or 1)
 
 
 def age_on(member: dict, day: date) -> int:
