@@ -19,6 +19,7 @@ simply asked for.
 
 import re
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -34,7 +35,7 @@ TABLE = re.compile(r'(?:FROM|JOIN) "(\w+)"')
 CHANGES = ("(SELECT 'alerts_changecount'::regclass::oid || ':' || coalesce(sum(n), 0) "
            "FROM alerts_changecount)")
 
-_totals: dict[tuple, int] = {}
+_totals: dict[tuple, tuple[str, int]] = {}  # a list's query → (change counts, total)
 
 
 def exact_count(queryset) -> int:
@@ -42,22 +43,26 @@ def exact_count(queryset) -> int:
     connection = connections[queryset.db]
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return queryset.count()
-    inner, params = queryset.order_by().values("pk").query.sql_with_params()
+    try:
+        inner, params = queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # Django knows there is nothing (a user without a place)
+        return 0
     if not set(TABLE.findall(inner)) <= TRACKED:
         return queryset.count()
     query = (connection.settings_dict["NAME"], inner, repr(params))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {CHANGES}")
-        total = _totals.get((*query, cursor.fetchone()[0]))
-        if total is not None:
-            return total
+        changes = cursor.fetchone()[0]
+        remembered = _totals.get(query)
+        if remembered is not None and remembered[0] == changes:
+            return remembered[1]
         # The change counts and the total from one statement, so from one snapshot.
         cursor.execute(f"SELECT {CHANGES}, (SELECT COUNT(*) FROM ({inner}) AS scoped)",
                        params)
         changes, total = cursor.fetchone()
-    if len(_totals) >= KEEP:
+    if query not in _totals and len(_totals) >= KEEP:
         _totals.pop(next(iter(_totals), None), None)  # safe if another thread got there
-    _totals[(*query, changes)] = total
+    _totals[query] = (changes, total)
     return total
 
 
