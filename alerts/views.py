@@ -75,9 +75,6 @@ def alert_queue(request):
     page = CountingPaginator(alerts, 50).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     return render(request, "alerts/queue.html", {
-        # An alert's page is queue_url + id + "/" (alerts/urls.py): one reverse() a page,
-        # not one a row.
-        "queue_url": reverse("alerts:queue"),
         "page": page, "filters": filters, "query": query, "states": State.values,
         "severities": Severity.choices, "rules": [r.code for r in RULES],
         "today": timezone.localdate(),

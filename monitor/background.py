@@ -34,13 +34,11 @@ def run_after_commit(task, *args, on_broker_down: Callable[[], None] | None = No
         transaction.on_commit(lambda: task(*args))
 
 
-def enqueue(task, *args, on_broker_down: Callable[[], None] | None = None) -> bool:
-    """Send the task to the broker; False (logged, not raised) when it cannot be reached."""
+def enqueue(task, *args, on_broker_down: Callable[[], None] | None = None) -> None:
+    """Send the task to the broker; when it cannot be reached, logged, not raised."""
     try:
         task.delay(*args)
     except BROKER_DOWN as exc:
         log.warning("消息队列不可用，任务 %s 未能排队：%s", task.name, exc)
         if on_broker_down is not None:
             on_broker_down()
-        return False
-    return True

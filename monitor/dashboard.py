@@ -21,13 +21,12 @@ from households.choices import HouseholdClass, KeyGroup, PlaceLevel
 from households.groups import group_key
 from households.models import Place
 
-from .models import Role
 from .policy import Policy
 from .rules import RULES
 from .scope import (
     alerts_visible_to,
+    counting_scope,
     households_visible_to,
-    sees_everything,
     tasks_visible_to,
 )
 
@@ -111,20 +110,8 @@ def dashboard_cached(user, place: Place | None, today: date) -> Dashboard:
     seconds = settings.DASHBOARD_CACHE_SECONDS
     if seconds <= 0:
         return dashboard_for(user, place, today)
-    key = f"dashboard:{_counting_scope(user)}:{place.code if place else '*'}:{today}"
-    board = cache.get(key)
-    if board is None:
-        board = dashboard_for(user, place, today)
-        cache.set(key, board, seconds)
-    return board
-
-
-def _counting_scope(user) -> str:
-    """Who counts what within a place they may see (monitor/scope.py): department staff
-    their channel's work, everyone else all of it."""
-    if user.role == Role.DEPARTMENT and not sees_everything(user):
-        return f"channel-{user.channel}"
-    return "all"
+    key = f"dashboard:{counting_scope(user)}:{place.code if place else '*'}:{today}"
+    return cache.get_or_set(key, lambda: dashboard_for(user, place, today), seconds)
 
 
 def dashboard_for(user, place: Place | None, today: date) -> Dashboard:
