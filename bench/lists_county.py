@@ -59,13 +59,13 @@ def main():
 
 def explain_main_queries(place: str) -> None:
     """EXPLAIN ANALYZE of the main queries, run as the commands run them (in
-    households/tabular.py report_reads: one transaction, JIT off)."""
+    monitor/bulk.py report_reads: one transaction, JIT off)."""
     from django.db import connection
 
     from alerts.five_lists import list_scope, problem_values, reconcile_values
     from households.ledger import SERIAL, ledger_query
     from households.models import Household, Place
-    from households.tabular import report_reads
+    from monitor.bulk import report_reads
 
     scope = list_scope(place=Place.objects.get(code=place))
     sql, params = ledger_query(Household.objects.in_place(place))

@@ -55,7 +55,7 @@ def parse_id_number(raw: str, *, today: date | None = None) -> ResidentId:
             code="id_shape",
         )
     try:
-        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        birth, male = born_and_male(number)
     except ValueError:
         raise ValidationError(
             f"身份证号“{number}”中的出生日期{number[6:14]}不存在", code="id_birth_date"
@@ -70,12 +70,13 @@ def parse_id_number(raw: str, *, today: date | None = None) -> ResidentId:
             f"身份证号“{number}”校验码错误：最后一位应为{expected}，而不是{number[17]}",
             code="id_check",
         )
-    return ResidentId(number=number, birth_date=birth, male=int(number[16]) % 2 == 1)
+    return ResidentId(number=number, birth_date=birth, male=male)
 
 
 def born_and_male(number: str) -> tuple[date, bool]:
-    """Birth date and sex of an ID number parse_id_number has already accepted, without
-    checking it again (the import's members, each validated when its row was read)."""
+    """Birth date and sex read off an ID number, unchecked (parse_id_number checks; the
+    import's members were each checked when their row was read). ValueError for a date
+    that does not exist."""
     return date(int(number[6:10]), int(number[10:12]), int(number[12:14])), \
         int(number[16]) % 2 == 1
 

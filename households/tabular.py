@@ -4,10 +4,7 @@ Chinese Windows saves them."""
 import csv
 import io
 import re
-from contextlib import contextmanager
 from pathlib import Path
-
-from django.db import connection, transaction
 
 
 class UnreadableFile(Exception):
@@ -115,24 +112,3 @@ def write_table(path: Path, columns: list[str], rows, title: str = "",
     writer.close()
     book.close()
     return writer.count
-
-
-@contextmanager
-def report_reads():
-    """One transaction for the reads of a report (the ledger, the five lists and their
-    reconciliation), planned on PostgreSQL for reading every row:
-
-    - without JIT compilation: the correlated subqueries of these reads make the planner's
-      estimates high enough to compile them, which took 1.4 s of a county's 2.9 s
-      reconciliation and is never won back by a second of reading;
-    - cursor_tuple_fraction 1: a server-side cursor is otherwise planned for its first
-      tenth (nested loops that start fast), while a report reads it to the end; the task
-      list of a county a year on took twice as long.
-
-    Inside a transaction the server-side cursors also stream without being held."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
-                cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
-        yield

@@ -700,3 +700,13 @@ def test_records_created_in_a_known_household_are_in_the_trail_as_audit_event_la
         assert (event.object_label, event.household_id) == (expected.object_label,
                                                             obj.household_id)
         assert event.note.startswith("导入 b；") and event.changes == {}
+
+
+def test_a_created_household_is_in_the_trail_as_audit_event_labels_it(tmp_path, places):
+    from monitor.audit import audit_event
+
+    survey_import(path=write_csv_folder(tmp_path / "a", *family()))
+    household = Household.objects.get()
+    [event] = trail(action="created", object_kind="household", object_id=str(household.pk))
+    expected = audit_event(actor=None, action="created", obj=household)
+    assert (event.object_label, event.household_id) == (expected.object_label, household.pk)

@@ -137,19 +137,6 @@ def header_problems(name: str, header: list[str]) -> tuple[list[str], str, list[
     return [], "", warnings
 
 
-def clean_row(record: dict, clean: dict) -> tuple[dict, list[tuple[str, str]]]:
-    """Each known column's cleaned value, and (column, reason) for the bad ones."""
-    cleaned, problems = {}, []
-    for column, cleaner in clean.items():
-        if column in record:
-            try:
-                cleaned[column] = cleaner(cells.fits(record[column],
-                                                     LIMITS.get(column, cells.EXCEL_CELL_MAX)))
-            except cells.CellError as problem:
-                problems.append((column, str(problem)))
-    return cleaned, problems
-
-
 def household_consistency(cleaned: dict) -> list[tuple[str, str]]:
     """Registration, poverty status and exit year must tell one story."""
     status, registered = cleaned.get("脱贫状态"), cleaned.get("是否建档立卡")
@@ -248,9 +235,8 @@ def record_of(header: list[str], row: list[str]) -> dict[str, str]:
 
 
 def clean_sheet(sheet: Sheet, villages: set[str], today: date) -> CleanSheet:
-    """Every row of one sheet cleaned on its own; bad and repeated rows rejected.
-    (What clean_row does, a rule per column instead of a dict per row: this is the loop
-    a county's 10 million cells go through.)"""
+    """Every row of one sheet cleaned on its own, a rule per column; bad and repeated rows
+    rejected. This is the loop a county's 10 million cells go through."""
     header, rows = sheet.open()
     result = CleanSheet(sheet.name, header=header)
     columns, reason, result.warnings = header_problems(sheet.name, header)
@@ -407,6 +393,8 @@ def newest_in_file(checks: CleanSheet) -> dict[str, date]:
 def frozen_households(survey: Survey, registry: Registry) -> set[str]:
     """Worked households whose newest check in this file is already stored: their member
     rows describe that check, which may not change."""
+    if not registry.worked:
+        return set()
     newest = newest_in_file(survey.checks)
     has_new = {cleaned["户编号"] for _, cleaned in survey.checks.rows.values()
                if cleaned["排查日期"] == newest[cleaned["户编号"]]
@@ -416,7 +404,7 @@ def frozen_households(survey: Survey, registry: Registry) -> set[str]:
 
 
 def reject_frozen_member_changes(survey: Survey, registry: Registry) -> None:
-    frozen = frozen_households(survey, registry) if registry.worked else set()
+    frozen = frozen_households(survey, registry)
     if not frozen:
         return
     for id_number, (_, cleaned) in list(survey.members.rows.items()):

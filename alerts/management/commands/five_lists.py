@@ -9,8 +9,8 @@ from django.utils import timezone
 from alerts.exports import five_lists_exported, write_five_lists
 from alerts.five_lists import list_scope, reconcile
 from households.models import Place
-from households.tabular import report_reads
 from monitor.audit import command_note
+from monitor.bulk import report_reads
 from monitor.models import AuditSource
 
 

@@ -6,8 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from households.ledger import COLUMNS, MONEY_COLUMNS, ledger_rows
 from households.models import Household, Place
-from households.tabular import report_reads, write_table
+from households.tabular import write_table
 from monitor.audit import audit_export, command_note
+from monitor.bulk import report_reads
 from monitor.models import AuditSource
 
 
