@@ -27,8 +27,9 @@ def postgresql():
                     "PostgreSQL")
 
 
-def at_once(request, alert, extra: dict) -> list[tuple[int, dict]]:
-    """Both supervisors post their move of `alert` together; (status, body) of each."""
+def at_once(request, alert, extra: dict) -> tuple[list[threading.Thread], list[tuple[int, dict]]]:
+    """Both supervisors post their move of `alert` together: the threads, and (status,
+    body) of each as they answer."""
     clients = [(client_for(request.getfixturevalue(role)), {**body, **extra})
                for role, body in MOVES]
     start, answers = threading.Barrier(len(clients)), []

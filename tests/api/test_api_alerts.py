@@ -407,8 +407,7 @@ def test_the_catalogue_lists_a_rules_measures(db, as_role):
     assert {"劝返复学", "送教上门"} <= names
 
 
-def test_the_alerts_written_out_are_exactly_what_drf_would_write(county, as_role,
-                                                                 town_supervisor,
+def test_the_alerts_written_out_are_exactly_what_drf_would_write(county, town_supervisor,
                                                                  village_officer):
     from django.utils import timezone
     from rest_framework import serializers
