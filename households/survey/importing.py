@@ -109,13 +109,12 @@ def survey_read(path: Path, today: date) -> tuple[Survey, Registry]:
     sheets = read_workbook(path)
     villages = set(Place.objects.villages().values_list("code", flat=True))
     survey = Survey(*(clean_sheet(sheets[name], villages, today) for name in SHEET_NAMES))
-    rows = {sheet.name: [cleaned for _, cleaned in sheet.rows.values()]
-            for sheet in survey.sheets()}
     registry = registry_load(
-        numbers={c["户编号"] for sheet in rows.values() for c in sheet},
-        id_numbers=set(survey.members.rows) | {c["户主身份证号"] for c in rows["农户"]},
-        check_rows=survey.checks.rows_by_key(), household_rows=survey.households.rows_by_key(),
-        member_rows=survey.members.rows_by_key())
+        numbers={c["户编号"] for sheet in survey.sheets() for _, c in sheet.rows.values()},
+        id_numbers=set(survey.members.rows) | {
+            c["户主身份证号"] for _, c in survey.households.rows.values()},
+        check_rows=survey.checks.rows, household_rows=survey.households.rows,
+        member_rows=survey.members.rows)
     survey_validate(survey, registry)
     return survey, registry
 

@@ -34,6 +34,7 @@ def chunks(items: Iterable, size: int = CHUNK):
         yield items[start:start + size]
 
 
+FileRow = tuple[int, Mapping]  # a file's good row: (row number, cleaned values)
 CheckKey = tuple[int, date, str]  # (household id, visit date, kind)
 Row = tuple  # a stored row, named (values_list(named=True)): .id and the fields it writes
 
@@ -70,30 +71,32 @@ UNSHARED = {"id", "number", "id_number", "head_id_number", "phone", "name", "hea
 
 
 def registry_load(*, numbers: set[str], id_numbers: set[str],
-                  check_rows: Mapping[tuple[str, date, str], Mapping],
-                  household_rows: Mapping[str, Mapping] | None = None,
-                  member_rows: Mapping[str, Mapping] | None = None) -> Registry:
+                  check_rows: Mapping[tuple[str, date, str], FileRow],
+                  household_rows: Mapping[str, FileRow] | None = None,
+                  member_rows: Mapping[str, FileRow] | None = None) -> Registry:
     """The registry's households by 户编号 and members by 身份证号; for the households
     that have check rows, the checks with the file's keys (户编号, 排查日期, 排查类型),
     member counts, newest visit, and whether a person has worked on their alerts
-    (domain.md §4: such checks are never edited). The file's rows (by key) let the
-    stored rows hold the file's own objects where the values are equal."""
+    (domain.md §4: such checks are never edited). The file's good rows (by key, as
+    (row number, cleaned values)) let the stored rows hold the file's own objects where
+    the values are equal."""
     registry, household_rows, member_rows = Registry(), household_rows or {}, member_rows or {}
     fields = ["id", "number", *HOUSEHOLD_FIELDS.values()]
     size = keys_per_query()
     for part in chunks(numbers, size):
         for row in registry.rows(Household.objects.filter(number__any_of=part), fields):
             if row.number in household_rows:
-                row = with_file_values(row, household_rows[row.number], HOUSEHOLD_COLUMNS)
+                row = with_file_values(row, household_rows[row.number][1], HOUSEHOLD_COLUMNS)
             registry.households[row.number] = row
     fields = ["id", "id_number", "household_id", "household__number", *MEMBER_FIELDS.values()]
     for part in chunks(id_numbers, size):
         for row in registry.rows(Member.objects.filter(id_number__any_of=part), fields):
             if row.id_number in member_rows:
-                row = with_file_values(row, member_rows[row.id_number], MEMBER_COLUMNS)
+                row = with_file_values(row, member_rows[row.id_number][1], MEMBER_COLUMNS)
             registry.members[row.id_number] = row
     wanted = {(registry.household_id(n), day, kind): cleaned
-              for (n, day, kind), cleaned in check_rows.items() if n in registry.households}
+              for (n, day, kind), (_, cleaned) in check_rows.items()
+              if n in registry.households}
     for part in chunks({household_id for household_id, _, _ in wanted}, size):
         load_checks(registry, part, wanted)
     return registry

@@ -65,10 +65,6 @@ class CleanSheet:
         if record.get("户编号"):
             self.rejected_numbers.setdefault(record["户编号"], number)
 
-    def rows_by_key(self) -> dict:
-        """key → cleaned values of the good rows."""
-        return {key: cleaned for key, (_, cleaned) in self.rows.items()}
-
     def reject(self, key, column: str, reason: str) -> None:
         """Take out a row that passed its own checks, for a reason found elsewhere."""
         number, cleaned = self.rows.pop(key)
