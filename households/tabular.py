@@ -16,9 +16,15 @@ RESAVE = "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”，或 GB180
 
 
 def decode(data: bytes) -> str:
-    """The text of a CSV file in UTF-8 (BOM or not) or GB18030. UTF-16 (Excel's "Unicode
-    text") and binary files are refused by name: GB18030 would decode many of them into
-    nonsense, and a NUL character cannot be stored."""
+    """The text of a CSV file in UTF-8 (BOM or not) or GB18030 (see decoded)."""
+    return decoded(data)[0]
+
+
+def decoded(data: bytes) -> tuple[str, str]:
+    """The text of a CSV file and the encoding that read it: UTF-8 (BOM or not) or
+    GB18030. UTF-16 (Excel's "Unicode text") and binary files are refused by name:
+    GB18030 would decode many of them into nonsense, and a NUL character cannot be
+    stored."""
     if data.startswith(UTF16_BOMS) and is_utf16_table(data):
         raise UnreadableFile(f"文件是 UTF-16 编码（Excel 的“Unicode 文本”）：{RESAVE}")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -29,7 +35,7 @@ def decode(data: bytes) -> str:
         if "\x00" in text:
             raise UnreadableFile("文件中有空字符（NUL），不是文本格式的 CSV（可能是 UTF-16 或"
                                  f"二进制文件）：{RESAVE}")
-        return text
+        return text, encoding
     hint = "（其中有空字符，可能是 UTF-16 编码）" if b"\x00" in data else ""
     raise UnreadableFile(f"文件编码无法识别{hint}：请另存为 UTF-8 或 GB18030 编码的 CSV")
 

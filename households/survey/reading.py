@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from households.tabular import UnreadableFile, decode, live
+from households.tabular import UnreadableFile, decoded, live
 
 SHEET_NAMES = ("农户", "成员", "排查")
 XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")  # python-calamine reads them all
@@ -229,28 +229,18 @@ def read_csv_folder(folder: Path) -> dict[str, Sheet]:
 
 
 def csv_rows(path: Path) -> Iterator[list]:
-    """The file is decoded whole once, for the refusals of `decode` (UTF-16, NUL, neither
+    """The file is decoded whole once, for the refusals of `decoded` (UTF-16, NUL, neither
     UTF-8 nor GB18030), then parsed as a stream in the encoding that read it: a county's
     成员.csv held as text while its rows are cleaned would take some 180 MB more."""
     try:
-        data = path.read_bytes()
-        text = decode(data)
+        text, encoding = decoded(path.read_bytes())
     except OSError as exc:
         raise UnreadableFile(f"无法读取文件 {path.name}：{exc.strerror}") from exc
     except UnreadableFile as exc:
         raise UnreadableFile(f"{path.name}：{exc}") from exc
     quoted = "'" in text  # a county file rarely has one: then no cell needs looking at
     del text
-    return parsed_csv(path, "utf-8-sig" if is_utf8(data) else "gb18030", quoted)
-
-
-def is_utf8(data: bytes) -> bool:
-    """Whether `decode` read the file as UTF-8 (it tries UTF-8 first)."""
-    try:
-        data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return False
-    return True
+    return parsed_csv(path, encoding, quoted)
 
 
 def parsed_csv(path: Path, encoding: str, quoted: bool) -> Iterator[list[str]]:
