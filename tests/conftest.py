@@ -2,8 +2,10 @@
 villages, and a user of each role."""
 
 import os
+import sys
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from monitor.models import Channel, Role
 
@@ -116,3 +118,22 @@ def household_b(places):
 @pytest.fixture
 def household_other_town(places):
     return HouseholdFactory(village=places["other_town_village"], number="HZ001")
+
+
+@pytest.fixture
+def run(capsys):
+    """import_survey as county IT runs it: (exit code, stdout, stderr), never a traceback.
+    (Not through run_from_argv: it closes the database connection the test runs in; the
+    exit code is CommandError's returncode, which run_from_argv passes to sys.exit.)"""
+    def run(path, *args):
+        capsys.readouterr()
+        try:
+            call_command("import_survey", str(path), *args)
+            code = 0
+        except CommandError as error:
+            code = error.returncode
+            sys.stderr.write(f"CommandError: {error}\n")
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        return code, out, err
+    return run

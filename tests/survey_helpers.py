@@ -184,3 +184,13 @@ def raw_sheets(households, members, checks) -> dict[str, list[tuple[int, list]]]
         sheets[name] = [(1, header)] + [(n, [row.get(c, "") for c in header])
                                         for n, row in enumerate(rows, start=2)]
     return sheets
+
+
+def family():
+    """H001: a head who works and a girl of 12 who dropped out of school; 2025's check
+    shows 46,000 a year (23,000 a head), 2026's 8,000 (4,000 a head)."""
+    return ([household_row()],
+            [member_row(), member_row(name="杨小", id_number=CHILD, relation="子女",
+                                      在校情况="失学辍学", 劳动能力="无劳动力", 务工状况="未务工")],
+            [check_row(visit="2025-04-10"), check_row(visit="2026-04-10", 工资性收入="6000",
+                                                     经营性收入="0", 转移性收入="2000")])

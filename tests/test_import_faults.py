@@ -81,8 +81,7 @@ def test_a_connection_lost_while_evaluating_keeps_the_import_and_the_sweep_finis
     from django.core.management import CommandError
     from django.db import OperationalError
 
-    from .survey_helpers import write_xlsx
-    from .test_import_survey import family
+    from .survey_helpers import family, write_xlsx
 
     def lost(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly\nThis probably…")

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -42,23 +41,6 @@ from .survey_helpers import (
 )
 
 QUICK = 10  # seconds, on a slow shared machine
-
-
-@pytest.fixture
-def run(capsys):
-    """(exit code, stdout, stderr) of import_survey, as in test_import_survey."""
-    def run(path):
-        capsys.readouterr()
-        try:
-            call_command("import_survey", str(path))
-            code = 0
-        except CommandError as error:
-            code = error.returncode
-            sys.stderr.write(f"CommandError: {error}\n")
-        out, err = capsys.readouterr()
-        assert "Traceback" not in out + err
-        return code, out, err
-    return run
 
 
 def two_households(**h002):

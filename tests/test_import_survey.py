@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -21,6 +20,7 @@ from .survey_helpers import (
     CHILD,
     HEAD,
     check_row,
+    family,
     household_row,
     member_row,
     read_csv,
@@ -30,39 +30,11 @@ from .survey_helpers import (
 )
 
 
-def family():
-    """H001: a head who works and a girl of 12 who dropped out of school; 2025's check
-    shows 46,000 a year (23,000 a head), 2026's 8,000 (4,000 a head)."""
-    return ([household_row()],
-            [member_row(), member_row(name="杨小", id_number=CHILD, relation="子女",
-                                      在校情况="失学辍学", 劳动能力="无劳动力", 务工状况="未务工")],
-            [check_row(visit="2025-04-10"), check_row(visit="2026-04-10", 工资性收入="6000",
-                                                     经营性收入="0", 转移性收入="2000")])
-
-
 def two_households():
     """H001 and H002, one member and one check each: the good rows a bad one sits among."""
     return ([household_row(), household_row("H002", 户主身份证号=id_number())],
             [member_row(), member_row("H002", "田二", id_number())],
             [check_row(), check_row("H002")])
-
-
-@pytest.fixture
-def run(capsys):
-    """(exit code, stdout, stderr) as county IT would see them in a shell. (Not through
-    run_from_argv: it closes the database connection the test runs in; the exit code is
-    CommandError's returncode, which run_from_argv passes to sys.exit.)"""
-    def run(path, *args):
-        capsys.readouterr()
-        try:
-            call_command("import_survey", str(path), *args)
-            code = 0
-        except CommandError as error:
-            code = error.returncode
-            sys.stderr.write(f"CommandError: {error}\n")
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
 
 
 def rules_of(number="H001") -> set[str]:
