@@ -59,7 +59,7 @@ from .choices import (
 from .forms import EARLIEST_VISIT
 from .ledger import COLUMNS as LEDGER_COLUMNS
 from .ledger import ledger_rows
-from .models import Check, Household, Member, Place
+from .models import NOTES_MAX, Check, Household, Member, Place
 from .services import check_record
 from .views import can_record_checks
 
@@ -423,7 +423,7 @@ class CheckInput(serializers.Serializer):
     education_spending = money_input("教育支出")
     sudden_event = serializers.ChoiceField(SuddenEvent.choices, default=SuddenEvent.NONE)
     sudden_loss = money_input("突发损失", default=0)
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX)
     members = CheckMemberInput(many=True, required=False)
 
     def validate_visit_date(self, value):

@@ -168,6 +168,9 @@ class CheckQuerySet(models.QuerySet):
         return self.filter(evaluated_at__isnull=True)
 
 
+NOTES_MAX = 2000  # characters of a check's 备注 the import and the API take
+
+
 class Check(models.Model):
     """One visit by one officer to one household on one date (domain.md §4).
 
@@ -202,7 +205,7 @@ class Check(models.Model):
     sudden_event = models.CharField("突发情况", max_length=8, choices=SuddenEvent.choices,
                                     default=SuddenEvent.NONE)
     sudden_loss = models.DecimalField("突发损失", **MONEY)
-    notes = models.TextField("备注", blank=True)
+    notes = models.TextField("备注", blank=True)  # at most NOTES_MAX where typed in bulk
     members = models.JSONField("成员情况", default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     evaluated_at = models.DateTimeField("已评估于", null=True, blank=True)

@@ -11,7 +11,7 @@ from households.choices import (
     SuddenEvent,
     Work,
 )
-from households.models import Check, Household, Member
+from households.models import NOTES_MAX, Check, Household, Member
 
 from . import cells
 
@@ -79,5 +79,5 @@ LIMITS = {
     "户主姓名": _max_length(Household, "head_name"), "联系电话": _max_length(Household, "phone"),
     "户主身份证号": ID_TEXT, "身份证号": ID_TEXT, "村代码": ID_TEXT,
     "姓名": _max_length(Member, "name"), "与户主关系": _max_length(Member, "relation"),
-    "排查人": _max_length(Check, "officer_name"), "备注": 2000,
+    "排查人": _max_length(Check, "officer_name"), "备注": NOTES_MAX,
 }
