@@ -23,6 +23,7 @@ from households.choices import CheckKind
 from households.models import Check
 from monitor.counting import CountingPaginator
 from monitor.models import Channel, Role, User
+from monitor.remembered import remembered
 from monitor.rules import RULES
 from monitor.scope import (
     alerts_visible_to,
@@ -48,6 +49,7 @@ PREVIEW_ROWS = 100
 
 # ── The alert queue and one alert ─────────────────────────────────────────────────────
 
+@remembered
 @login_required
 def alert_queue(request):
     """Alerts in scope, filtered by state, severity, rule and overdue, due first."""

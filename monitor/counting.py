@@ -11,7 +11,7 @@ later statement that reads the same change counts; any commit that writes an ale
 household (a move, an assignment, a check's evaluation, a household moved to another
 village) moves them, and the next request counts again. The list is never stale.
 
-Only lists that read nothing but alerts and households are remembered; the totals are
+Only lists that read nothing but tracked tables are remembered; the totals are
 kept per worker process, a few hundred at most. On SQLite, and inside a transaction (its
 own uncommitted writes would be remembered as if they were everyone's), the count is
 simply asked for.
@@ -25,9 +25,13 @@ from django.db import connections
 from django.utils.functional import cached_property
 
 KEEP = 512  # totals remembered per process; the oldest is forgotten first
-TRACKED = {"alerts_alert", "households_household"}  # the tables with change counts
+# The tables with change counts (alerts/migrations/0010): what the alert queue, its
+# API and the dashboard read, logging in included (monitor/remembered.py).
+TRACKED = {"alerts_alert", "households_household", "households_place", "monitor_user",
+           "alerts_alertmove", "alerts_task", "monitor_monitoringline",
+           "monitor_policysetting", "django_session", "authtoken_token"}
 TABLE = re.compile(r'(?:FROM|JOIN) "(\w+)"')
-# Their sum: it grows with every commit that writes alerts or households, and a
+# Their sum: it grows with every commit that writes a tracked table, and a
 # statement sees every commit made before it started and none after (PostgreSQL's
 # snapshots), so two statements that see the same sum see the same rows. With the
 # table's own id: a restored backup (monitor/backup.py) recreates the table with older

@@ -1,7 +1,7 @@
 """Building households whose checks raise alerts through the real engine, for the tests
 of alerts at work (moves, plans and tasks, escalation, the five lists)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from alerts.models import Alert
@@ -33,6 +33,15 @@ def record(household, visit: date, kind: str = "日常走访", child: str = "在
     if evaluate:
         evaluate_household(household.id)
     return check
+
+
+def alert_row(household, rule="HOUSING", state="预警") -> Alert:
+    """An alert stored as it is, without a check or the engine."""
+    day = date(2026, 3, 1)
+    return Alert.objects.create(household=household, rule=rule, risk_type="住房安全",
+                                severity="high", channel="housing", state=state,
+                                raised_on=day, last_seen_on=day,
+                                verify_by=day + timedelta(days=3))
 
 
 def alert_of(household, rule: str) -> Alert:

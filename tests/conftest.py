@@ -8,7 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from monitor.models import Channel, Role
+from monitor.remembered import forget_all
 
+from .alert_helpers import alert_row
 from .factories import HouseholdFactory, UserFactory, place
 from .fault_helpers import point_broker_at
 
@@ -42,6 +44,12 @@ def dashboard_counted_live(settings):
     """The dashboard counts on every visit here, so each test sees the data it made;
     tests/test_pages_dashboard.py tests the figures kept for DASHBOARD_CACHE_SECONDS."""
     settings.DASHBOARD_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def nothing_remembered():
+    """Each test starts with no response remembered from another (monitor/remembered.py)."""
+    forget_all()
 
 
 @pytest.fixture
@@ -118,6 +126,14 @@ def household_b(places):
 @pytest.fixture
 def household_other_town(places):
     return HouseholdFactory(village=places["other_town_village"], number="HZ001")
+
+
+@pytest.fixture
+def four_alerts(places):
+    """Village A: HOUSING 预警 and WATER 核实; the other town: HOUSING 预警 and FOOD 已销号."""
+    a, b = (HouseholdFactory(village=places[v]) for v in ("village_a", "other_town_village"))
+    alert_row(a), alert_row(a, "WATER", "核实"), alert_row(b), alert_row(b, "FOOD", "已销号")
+    return {"a": a, "b": b}
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 PostgreSQL asked again as soon as an alert or a household was written."""
 
 import importlib
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.db import connection, transaction
@@ -14,22 +14,7 @@ from alerts.models import Alert
 from monitor.counting import CountingPaginator, exact_count
 from monitor.scope import alerts_visible_to, households_visible_to
 
-from .factories import HouseholdFactory
-
-
-def alert(household, rule="HOUSING", state="预警") -> Alert:
-    day = date(2026, 3, 1)
-    return Alert.objects.create(household=household, rule=rule, risk_type="住房安全",
-                                severity="high", channel="housing", state=state,
-                                raised_on=day, last_seen_on=day,
-                                verify_by=day + timedelta(days=3))
-
-
-@pytest.fixture
-def alerts(places):
-    a, b = (HouseholdFactory(village=places[v]) for v in ("village_a", "other_town_village"))
-    alert(a), alert(a, rule="WATER", state="核实"), alert(b), alert(b, "FOOD", "已销号")
-    return {"a": a, "b": b}
+from .alert_helpers import alert_row
 
 
 def on_postgresql():
@@ -44,7 +29,7 @@ def querysets(user):
             scoped.select_related("household").order_by(F("raised_on").desc())]
 
 
-def test_a_supervisor_without_a_place_sees_an_empty_queue(transactional_db, client, alerts,
+def test_a_supervisor_without_a_place_sees_an_empty_queue(transactional_db, client, four_alerts,
                                                           town_supervisor):
     """Django knows such a list is empty before asking the database; it counts 0, not 500."""
     town_supervisor.place = None
@@ -55,7 +40,7 @@ def test_a_supervisor_without_a_place_sees_an_empty_queue(transactional_db, clie
     assert exact_count(alerts_visible_to(town_supervisor)) == 0
 
 
-def test_it_counts_what_count_counts_outside_a_transaction(transactional_db, alerts,
+def test_it_counts_what_count_counts_outside_a_transaction(transactional_db, four_alerts,
                                                            town_supervisor,
                                                            county_supervisor):
     on_postgresql()
@@ -64,7 +49,7 @@ def test_it_counts_what_count_counts_outside_a_transaction(transactional_db, ale
             assert exact_count(queryset) == exact_count(queryset) == queryset.count()
 
 
-def test_nothing_written_means_one_small_query(transactional_db, alerts, county_supervisor):
+def test_nothing_written_means_one_small_query(transactional_db, four_alerts, county_supervisor):
     on_postgresql()
     queryset = alerts_visible_to(county_supervisor).open()
     exact_count(queryset)
@@ -74,7 +59,7 @@ def test_nothing_written_means_one_small_query(transactional_db, alerts, county_
     assert "COUNT" not in query["sql"] and "alerts_changecount" in query["sql"]
 
 
-def test_a_list_reading_other_tables_is_counted_each_time(transactional_db, alerts,
+def test_a_list_reading_other_tables_is_counted_each_time(transactional_db, four_alerts,
                                                           county_supervisor):
     on_postgresql()
     queryset = alerts_visible_to(county_supervisor).filter(household__members__isnull=True)
@@ -84,37 +69,37 @@ def test_a_list_reading_other_tables_is_counted_each_time(transactional_db, aler
         assert "COUNT" in asked[0]["sql"]
 
 
-def test_inside_a_transaction_it_counts_each_time(transactional_db, alerts,
+def test_inside_a_transaction_it_counts_each_time(transactional_db, four_alerts,
                                                   county_supervisor):
     on_postgresql()
     queryset = alerts_visible_to(county_supervisor)
     with transaction.atomic():
-        alert(alerts["a"], rule="FOOD")
+        alert_row(four_alerts["a"], rule="FOOD")
         assert exact_count(queryset) == 5
         transaction.set_rollback(True)
     assert exact_count(queryset) == exact_count(queryset) == 4
 
 
-def test_a_commit_is_counted_at_once(transactional_db, alerts, places, town_supervisor):
+def test_a_commit_is_counted_at_once(transactional_db, four_alerts, places, town_supervisor):
     on_postgresql()
     queryset = alerts_visible_to(town_supervisor).open()
     assert exact_count(queryset) == 2
-    alert(alerts["a"], rule="FOOD")
+    alert_row(four_alerts["a"], rule="FOOD")
     assert exact_count(queryset) == 3
-    Alert.objects.filter(household=alerts["a"], rule="FOOD").update(state="已排除")
+    Alert.objects.filter(household=four_alerts["a"], rule="FOOD").update(state="已排除")
     assert exact_count(queryset) == 2
     # A household moved out of the town takes its alerts out of the town's count.
-    type(alerts["a"]).objects.filter(pk=alerts["a"].pk).update(
+    type(four_alerts["a"]).objects.filter(pk=four_alerts["a"].pk).update(
         village=places["other_town_village"])
     assert exact_count(queryset) == 0
 
 
-def test_the_queue_page_counts_a_move_on_the_next_request(transactional_db, client, alerts,
+def test_the_queue_page_counts_a_move_on_the_next_request(transactional_db, client, four_alerts,
                                                           town_supervisor):
     on_postgresql()
     client.force_login(town_supervisor)
     assert client.get(reverse("alerts:queue")).context["page"].paginator.count == 2
-    Alert.objects.filter(household=alerts["a"], rule="WATER").update(state="已销号")
+    Alert.objects.filter(household=four_alerts["a"], rule="WATER").update(state="已销号")
     assert client.get(reverse("alerts:queue")).context["page"].paginator.count == 1
 
 
@@ -122,11 +107,11 @@ def test_the_paginator_counts_a_list_as_django_does():
     assert CountingPaginator([1, 2, 3], 2).count == 3
 
 
-def test_a_restored_backup_is_counted_afresh(transactional_db, alerts, county_supervisor):
+def test_a_restored_backup_is_counted_afresh(transactional_db, four_alerts, county_supervisor):
     """A restore brings back older data with its older change counts; totals remembered
     from before it must not be taken for the restored data's."""
     on_postgresql()
-    migration = importlib.import_module("alerts.migrations.0009_change_counts")
+    migration = importlib.import_module("alerts.migrations.0010_more_change_counts")
     queryset = alerts_visible_to(county_supervisor).open()
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE saved AS SELECT * FROM alerts_changecount")
@@ -139,5 +124,5 @@ def test_a_restored_backup_is_counted_afresh(transactional_db, alerts, county_su
     with connection.cursor() as cursor:
         cursor.execute(migration.DROP + migration.CREATE)
         cursor.execute("INSERT INTO alerts_changecount SELECT * FROM saved")
-    alert(alerts["b"], rule="WATER2")  # the sum is again one higher than the backup's
+    alert_row(four_alerts["b"], rule="WATER2")  # the sum is again one higher than the backup's
     assert exact_count(queryset) == queryset.count() == 4
