@@ -8,7 +8,9 @@ Loads the generated county if the database does not hold it (bench/import_survey
 adds closed and dismissed alerts until there are --history historical alerts (default
 1,000,000), serves the project with gunicorn (production settings, DJANGO_DEBUG=0) and
 drives each URL with wrk for --seconds at --connections, a county supervisor logged in:
-the bare view /healthz, the alert queue API, the queue page, the dashboard. Prints
+the bare view /healthz, the alert queue API, the queue page, the dashboard, and the
+queue API and page again while an officer writes an alert every --write-every seconds
+(each write makes every worker make the queue afresh, monitor/remembered.py). Prints
 requests per second, p50 / p95 / p99 latency, the ratio to the bare view, the web
 workers' peak memory, and PostgreSQL's plan for the queue's query.
 """
@@ -21,8 +23,10 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
+from contextlib import contextmanager, nullcontext
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -70,7 +74,10 @@ def add_history(total: int, seed: int = 8) -> int:
 
 
 def credentials() -> tuple[str, str]:
-    """A county supervisor's API token and session cookie."""
+    """A county supervisor's API token and cookies: the session's and, as a browser has
+    after its first page, the CSRF secret's."""
+    from django.http import HttpRequest
+    from django.middleware.csrf import get_token
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
@@ -83,7 +90,10 @@ def credentials() -> tuple[str, str]:
     token, _ = Token.objects.get_or_create(user=user)
     client = Client()
     client.force_login(user)
-    return token.key, client.cookies["sessionid"].value
+    request = HttpRequest()
+    get_token(request)
+    return token.key, (f"sessionid={client.cookies['sessionid'].value}; "
+                       f"csrftoken={request.META['CSRF_COOKIE']}")
 
 
 def serve(port: int, workers: int) -> subprocess.Popen:
@@ -133,6 +143,34 @@ def writes_so_far() -> int:
     return int(count)
 
 
+@contextmanager
+def writing(every: float):
+    """While the block runs, an officer's write every `every` seconds: one open alert's
+    updated_at, a statement that moves the change counts, so every worker makes the
+    queue afresh on its next request (as while checks are being entered)."""
+    from django.db import connection
+
+    stop = threading.Event()
+
+    def write():
+        from django.utils import timezone
+
+        from alerts.models import Alert
+
+        alert_id = Alert.objects.open().values_list("id", flat=True).first()
+        while not stop.wait(every):
+            Alert.objects.filter(id=alert_id).update(updated_at=timezone.now())
+        connection.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        writer.join()
+
+
 def workers_peak_mb(server: subprocess.Popen) -> float:
     """Peak resident memory (VmHWM) of gunicorn's master and workers, added up."""
     pids = [server.pid] + [int(p) for p in subprocess.run(
@@ -155,6 +193,8 @@ def main():
                         help="seconds of load before each measurement: every worker counts "
                              "the dashboard once (DJANGO_DASHBOARD_CACHE_SECONDS) and opens "
                              "its database connection")
+    parser.add_argument("--write-every", type=float, default=1.0,
+                        help="seconds between an officer's writes in the runs with writes")
     parser.add_argument("--port", type=int, default=8931)
     parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args()
@@ -172,10 +212,14 @@ def main():
 
     ensure_county(args.households, args.data)
     add_history(args.history)
-    token, session = credentials()
+    token, cookies = credentials()
     print(f"alerts in the registry: {Alert.objects.count()}", flush=True)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # A server that has run for months has written from every slot: the change
+            # counts summed before each request are then 1,024 rows (zeros move no sum).
+            cursor.execute("INSERT INTO alerts_changecount (slot, n) SELECT s, 0 FROM "
+                           "generate_series(0, 1023) AS s ON CONFLICT DO NOTHING")
             cursor.execute("ANALYZE")
         queue = alerts_visible_to(User.objects.get(username="bench_county")).open(
         ).with_due().order_by(F("due").asc(nulls_last=True), "id")[:50]
@@ -195,19 +239,25 @@ def main():
     script = Path(tempfile.mkdtemp()) / "report.lua"
     script.write_text(LUA)
     base = f"http://127.0.0.1:{args.port}"
+    api, page = ("/api/alerts/?open=true", [f"Authorization: Token {token}"]), \
+        ("/alerts/", [f"Cookie: {cookies}"])
     targets = [
-        ("bare view /healthz", "/healthz", []),
-        ("alert queue API", "/api/alerts/?open=true", [f"Authorization: Token {token}"]),
-        ("alert queue page", "/alerts/", [f"Cookie: sessionid={session}"]),
-        ("dashboard", "/", [f"Cookie: sessionid={session}"]),
+        ("bare view /healthz", "/healthz", [], None),
+        ("alert queue API", *api, None),
+        ("alert queue page", *page, None),
+        ("dashboard", "/", [f"Cookie: {cookies}"], None),
+        (f"queue API, a write/{args.write_every:g} s", *api, args.write_every),
+        (f"queue page, a write/{args.write_every:g} s", *page, args.write_every),
     ]
     server = serve(args.port, args.workers)
     try:
         results = {}
-        for label, path, headers in targets:
+        for label, path, headers, every in targets:
             load(base + path, headers, args.warmup, args.connections, script)
             before = writes_so_far()
-            results[label] = load(base + path, headers, args.seconds, args.connections, script)
+            with writing(every) if every else nullcontext():
+                results[label] = load(base + path, headers, args.seconds, args.connections,
+                                      script)
             results[label]["writes"] = (writes_so_far() - before) / args.seconds
         peak = workers_peak_mb(server)
     finally:
@@ -216,10 +266,10 @@ def main():
     bare = results["bare view /healthz"]["rps"]
     print(f"\n{args.connections} connections, {args.seconds} s each, gunicorn -w "
           f"{args.workers}")
-    print(f"{'':22} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'of bare':>8}"
+    print(f"{'':30} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'of bare':>8}"
           f" {'errors':>7} {'writes/s':>8}")
     for label, r in results.items():
-        print(f"{label:22} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f}"
+        print(f"{label:30} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f}"
               f" {r['rps'] / bare:8.0%} {r['errors']:7} {r['writes']:8.1f}")
     print("writes/s: statements writing alerts or households during the run; after each, every"
           " worker counts the queue's total again (monitor/counting.py)")
