@@ -207,7 +207,7 @@ class AlertFilter(filters.FilterSet):
                   "due_from", "due_to"]
 
     def filter_place(self, queryset, name, value):
-        return place_prefix(queryset, "household__village__code", value)
+        return queryset.in_place(value)
 
     def filter_open(self, queryset, name, value):
         return queryset.open() if value else queryset.filter(state__in=FINAL_STATES)
