@@ -129,9 +129,9 @@ def load(url: str, headers: list[str], seconds: int, connections: int, script: P
 
 
 def writes_so_far() -> int:
-    """How many statements have written alerts or households on PostgreSQL (the change
-    counts of monitor/counting.py; 0 elsewhere): each one makes every worker count the
-    queue's total again."""
+    """How many statements have written the tracked tables on PostgreSQL (the change
+    counts of monitor/counting.py; 0 elsewhere): after each one every worker makes the
+    queue and the dashboard afresh (monitor/remembered.py)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -273,8 +273,8 @@ def main():
     for label, r in results.items():
         print(f"{label:30} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f}"
               f" {r['rps'] / bare:8.0%} {r['errors']:7} {r['writes']:8.1f}")
-    print("writes/s: statements writing alerts or households during the run; after each, every"
-          " worker counts the queue's total again (monitor/counting.py)")
+    print("writes/s: statements writing the tracked tables during the run; after each, every"
+          " worker makes the page afresh (monitor/remembered.py)")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
     print(f"web workers' peak memory (master + {args.workers} workers): {peak:.0f} MB")
 
