@@ -184,6 +184,19 @@ def test_importing_the_same_workbook_twice_changes_nothing(places, tmp_path, run
     assert registry_state() == before
 
 
+def test_the_registry_read_a_key_per_query_finds_what_one_query_finds(places, tmp_path,
+                                                                     run, monkeypatch):
+    """A county's keys are read a few thousand at a time (registry.keys_per_query)."""
+    households, members, checks = two_households()
+    path = write_csv_folder(tmp_path / "s", households, members, checks)
+    assert run(path)[0] == 0
+    monkeypatch.setattr("households.survey.registry.keys_per_query", lambda: 1)
+    households[0]["联系电话"] = "13900000000"
+    code, out, _ = run(write_csv_folder(tmp_path / "b", households, members, checks))
+    assert code == 0 and "农户：新增 0，更新 1" in out
+    assert "成员：新增 0，更新 0" in out and "排查：新增 0，更新 0" in out
+
+
 def test_a_changed_household_row_updates_only_that_household(places, tmp_path, run):
     households, members, checks = two_households()
     run(write_csv_folder(tmp_path / "a", households, members, checks))
