@@ -30,7 +30,8 @@ KEEP = 512  # totals remembered per process; the oldest is forgotten first
 TRACKED = {"alerts_alert", "households_household", "households_place", "monitor_user",
            "alerts_alertmove", "alerts_task", "monitor_monitoringline",
            "monitor_policysetting", "django_session", "authtoken_token"}
-TABLE = re.compile(r'(?:FROM|JOIN) "(\w+)"')
+# Every table a statement names, quoted (the ORM's) or not (raw SQL).
+READS = re.compile(r'(?:FROM|JOIN)\s+"?(\w+)', re.IGNORECASE)
 # Their sum: it grows with every commit that writes a tracked table, and a
 # statement sees every commit made before it started and none after (PostgreSQL's
 # snapshots), so two statements that see the same sum see the same rows. With the
@@ -42,8 +43,15 @@ CHANGES = ("(SELECT 'alerts_changecount'::regclass::oid || ':' || coalesce(sum(n
 _totals: dict[tuple, tuple[str, int]] = {}  # a list's query → (change counts, total)
 
 
+def current_changes(connection) -> str:
+    """The change counts as a statement starting now sees them."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {CHANGES}")
+        return cursor.fetchone()[0]
+
+
 def exact_count(queryset) -> int:
-    """queryset.count(), from memory while no alert or household has been written since."""
+    """queryset.count(), from memory while no tracked table has been written since."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return queryset.count()
@@ -51,15 +59,13 @@ def exact_count(queryset) -> int:
         inner, params = queryset.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:  # Django knows there is nothing (a user without a place)
         return 0
-    if not set(TABLE.findall(inner)) <= TRACKED:
+    if not set(READS.findall(inner)) <= TRACKED:
         return queryset.count()
     query = (connection.settings_dict["NAME"], inner, repr(params))
+    remembered = _totals.get(query)
+    if remembered is not None and remembered[0] == current_changes(connection):
+        return remembered[1]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {CHANGES}")
-        changes = cursor.fetchone()[0]
-        remembered = _totals.get(query)
-        if remembered is not None and remembered[0] == changes:
-            return remembered[1]
         # The change counts and the total from one statement, so from one snapshot.
         cursor.execute(f"SELECT {CHANGES}, (SELECT COUNT(*) FROM ({inner}) AS scoped)",
                        params)

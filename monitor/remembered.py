@@ -40,13 +40,10 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
-from .counting import CHANGES, TRACKED
+from .counting import READS, TRACKED, current_changes
 
 KEEP = 256  # responses remembered per process; the least recently used is forgotten
-# Every table a statement names, quoted (the ORM's) or not (raw SQL); reading the change
-# counts themselves is allowed.
-READS = re.compile(r'(?:FROM|JOIN)\s+"?(\w+)', re.IGNORECASE)
-READABLE = TRACKED | {"alerts_changecount"}
+READABLE = TRACKED | {"alerts_changecount"}  # reading the change counts themselves
 READ_ONLY = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 DB_SESSIONS = "django.contrib.sessions.backends.db"
 
@@ -55,7 +52,6 @@ DB_SESSIONS = "django.contrib.sessions.backends.db"
 class Remembered:
     changes: str
     until: datetime | None
-    status: int
     headers: tuple
     content: bytes
     used_session: bool
@@ -112,12 +108,6 @@ def request_key(request, name: str) -> tuple:
             request.META.get("CSRF_COOKIE", ""), timezone.localdate())
 
 
-def current_changes() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {CHANGES}")
-        return cursor.fetchone()[0]
-
-
 def recall(key: tuple, changes: str) -> Remembered | None:
     with _lock:
         found = _responses.get(key)
@@ -143,7 +133,7 @@ def replay(request, found: Remembered) -> HttpResponse:
         request.session.accessed = True
     if found.used_csrf:
         get_token(request)
-    response = HttpResponse(found.content, status=found.status)
+    response = HttpResponse(found.content)
     for header, value in found.headers:
         response.headers[header] = value
     return response
@@ -153,18 +143,16 @@ def until(request) -> datetime | None:
     """When the response stops holding besides the change counts: the session's expiry
     (with the view's own moment, if it gave one)."""
     moment = getattr(request, "remember_until", None)
-    session = getattr(request, "session", None)
-    if session is not None and session.session_key:
-        expires = session.get_expiry_date()
+    if request.session.session_key:
+        expires = request.session.get_expiry_date()
         moment = expires if moment is None else min(moment, expires)
     return moment
 
 
 def rememberable(request, response, reads: Reads, csrf_secret) -> bool:
-    session = getattr(request, "session", None)
     return (reads.exact and response.status_code == 200 and not response.cookies
             and not response.streaming and request.user.is_authenticated
-            and not (session is not None and session.modified)
+            and not request.session.modified
             and request.META.get("CSRF_COOKIE") == csrf_secret)  # no new CSRF secret
 
 
@@ -173,7 +161,7 @@ def respond(request, name: str, make):
     nothing it read has changed since; `name` tells views apart."""
     if not remembering(request):
         return make()
-    key, changes = request_key(request, name), current_changes()
+    key, changes = request_key(request, name), current_changes(connection)
     found = recall(key, changes)
     if found is not None:
         return replay(request, found)
@@ -183,10 +171,8 @@ def respond(request, name: str, make):
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
     if rememberable(request, response, reads, csrf_secret):
-        session = getattr(request, "session", None)
-        keep(key, Remembered(changes, until(request), response.status_code,
-                             tuple(response.headers.items()), response.content,
-                             bool(session is not None and session.accessed),
+        keep(key, Remembered(changes, until(request), tuple(response.headers.items()),
+                             response.content, request.session.accessed,
                              bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))))
     return response
 

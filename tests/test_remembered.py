@@ -2,6 +2,7 @@
 (monitor/remembered.py): the same bytes for the same user and URL, and on PostgreSQL the
 very next request after any commit to what they read is made afresh."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.http import HttpResponse
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -65,6 +66,16 @@ def test_the_queue_api_asked_again_is_the_same_bytes_without_reading_alerts(
     assert again["Content-Type"] == first["Content-Type"] and again.has_header("Vary")
 
 
+def test_the_api_asked_from_a_logged_in_browser_still_varies_on_its_cookie(
+        transactional_db, four_alerts, browser):
+    """A shared cache in front must not give one user's list to another."""
+    on_postgresql()
+    first, _ = asked(browser, QUEUE_API)
+    again, queries = asked(browser, QUEUE_API)
+    assert again.content == first.content and len(queries) == 1
+    assert "Cookie" in again["Vary"]
+
+
 def test_a_move_shows_on_the_very_next_request(transactional_db, four_alerts, county_supervisor):
     on_postgresql()
     api = client_for(county_supervisor)
@@ -85,20 +96,23 @@ def test_the_queue_page_asked_again_comes_from_memory(transactional_db, four_ale
     on_postgresql()
     first, _ = asked(browser, reverse("alerts:queue"))
     again, queries = asked(browser, reverse("alerts:queue"))
-    assert again.content == first.content
+    assert again.content == first.content and "Cookie" in again["Vary"]
     assert not any('"alerts_alert"' in sql for sql in queries)
 
 
 def test_a_page_that_makes_a_new_csrf_secret_is_not_remembered(transactional_db, four_alerts,
-                                                               client, county_supervisor):
-    """Its form's token belongs to a cookie this response sets: another request must not
-    get that form without the cookie."""
+                                                               county_supervisor):
+    """Its form's token belongs to the cookie that response sets: a later visit without
+    the cookie gets a page whose form works with the cookie it is given."""
     on_postgresql()
-    client.force_login(county_supervisor)
-    first = client.get(reverse("alerts:queue"))
-    assert "csrftoken" in first.cookies
-    _, queries = asked(client, reverse("alerts:queue"))  # now with the cookie: made afresh
-    assert any('"alerts_alert"' in sql for sql in queries)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(county_supervisor)
+    for _ in range(2):
+        browser.cookies.pop("csrftoken", None)
+        page = browser.get(reverse("alerts:queue")).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    sent = browser.post(reverse("alerts:assign"), {"csrfmiddlewaretoken": token})
+    assert sent.status_code != 403
 
 
 def test_users_never_share_a_remembered_response(transactional_db, four_alerts, county_supervisor,
@@ -166,15 +180,13 @@ def test_the_next_day_is_made_afresh(transactional_db, four_alerts, county_super
 def test_pending_messages_are_shown_not_skipped(transactional_db, four_alerts, browser):
     on_postgresql()
     asked(browser, reverse("alerts:queue"))
-    session = browser.session
     request = RequestFactory().get("/")
-    request.session = session
+    request.session = browser.session
     storage = messages.storage.default_storage(request)
     storage.add(messages.SUCCESS, "已指派 2 条预警")
     response = HttpResponse()
-    storage.update(response)
+    storage.update(response)  # in the cookie: nothing is written to the database
     browser.cookies.update(response.cookies)
-    session.save()
     assert "已指派 2 条预警" in asked(browser, reverse("alerts:queue"))[0].content.decode()
 
 
@@ -183,7 +195,9 @@ def test_the_dashboard_is_remembered_until_its_figures_are_counted_again(
     on_postgresql()
     settings.DASHBOARD_CACHE_SECONDS = 120
     first, _ = asked(browser, "/")
-    assert asked(browser, "/")[0].content == first.content
+    again, queries = asked(browser, "/")
+    assert again.content == first.content
+    assert not any("households_place" in sql for sql in queries)
     later = timezone.now() + timedelta(seconds=121)
     monkeypatch.setattr(remembered.timezone, "now", lambda: later)
     _, queries = asked(browser, "/")
@@ -212,11 +226,12 @@ def test_a_response_that_read_an_untracked_table_is_not_remembered(transactional
 
 
 def test_a_response_that_wrote_is_not_remembered(transactional_db, four_alerts, county_supervisor):
+    """Even to a table without change counts (its write moves none)."""
     on_postgresql()
     made = []
 
     def make():
-        made.append(Alert.objects.filter(rule="NOTHING").update(overdue=False))
+        made.append(Check.objects.filter(pk=0).update(notes=""))
         return HttpResponse("done")
 
     for _ in range(2):
@@ -226,6 +241,7 @@ def test_a_response_that_wrote_is_not_remembered(transactional_db, four_alerts, 
 
 def test_inside_a_transaction_nothing_is_remembered(transactional_db, four_alerts,
                                                     county_supervisor):
+    on_postgresql()
     made = []
 
     def make():
