@@ -15,7 +15,6 @@ requests per second, p50 / p95 / p99 latency, the ratio to the bare view, the we
 workers' peak memory, and PostgreSQL's plan for the queue's query.
 """
 
-import argparse
 import os
 import random
 import re
@@ -30,9 +29,8 @@ from contextlib import contextmanager, nullcontext
 from datetime import date, timedelta
 from pathlib import Path
 
-from common import ROOT, ensure_county, setup_django
+from common import ROOT, county_parser, ensure_county, setup_django
 
-DATA = Path("/tmp/shouwang-bench")
 LUA = """
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %d %d %d %.2f %.2f %.2f\\n", summary.requests,
@@ -183,8 +181,7 @@ def workers_peak_mb(server: subprocess.Popen) -> float:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--households", type=int, default=140776)
+    parser = county_parser(__doc__)
     parser.add_argument("--history", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)
@@ -196,7 +193,6 @@ def main():
     parser.add_argument("--write-every", type=float, default=1.0,
                         help="seconds between an officer's writes in the runs with writes")
     parser.add_argument("--port", type=int, default=8931)
-    parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{args.data / 'import.sqlite3'}")
     # The benchmark and gunicorn share the key, or gunicorn would refuse the session.

@@ -1,5 +1,6 @@
 """Shared bits of the benchmarks: timing, peak memory, a generated county on disk."""
 
+import argparse
 import os
 import resource
 import subprocess
@@ -9,8 +10,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+DATA = Path("/tmp/shouwang-bench")  # generated counties, kept between runs
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "monitor.settings")
+
+
+def county_parser(doc: str, households: int = 140776) -> argparse.ArgumentParser:
+    """The options every county benchmark takes: its size and where its files are kept."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--households", type=int, default=households)
+    parser.add_argument("--data", type=Path, default=DATA)
+    return parser
 
 
 def setup_django():

@@ -16,9 +16,7 @@ import os
 import random
 from pathlib import Path
 
-from common import ensure_county, timed
-
-DATA = Path("/tmp/shouwang-bench")
+from common import DATA, ensure_county, timed
 
 
 def write_insured_list(path: Path, rows: int, seed: int = 7) -> dict:

@@ -6,11 +6,10 @@ Prints the seconds COPY takes for the three files of a generated county; bench/i
 runs it in the same run as the import and prints the ratio.
 """
 
-import argparse
 import time
 from pathlib import Path
 
-from common import county_survey, setup_django
+from common import county_parser, county_survey, setup_django
 
 SHEETS = ("农户", "成员", "排查")
 
@@ -41,9 +40,7 @@ def copy_seconds(workbook: Path) -> float:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--households", type=int, default=140776)
-    parser.add_argument("--data", type=Path, default=Path("/tmp/shouwang-bench"))
+    parser = county_parser(__doc__)
     args = parser.parse_args()
     setup_django()
     _, workbook = county_survey(args.households, "csv", args.data)

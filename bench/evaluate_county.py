@@ -7,18 +7,14 @@ unevaluated and evaluates all households again in batches, printing time, peak m
 this process's CPU time (what is not CPU here is the database's work or waiting for it).
 """
 
-import argparse
 import time
-from pathlib import Path
 
-from common import ensure_county, setup_django, timed
+from common import county_parser, ensure_county, setup_django, timed
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--households", type=int, default=140776)
+    parser = county_parser(__doc__)
     parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--data", type=Path, default=Path("/tmp/shouwang-bench"))
     args = parser.parse_args()
     setup_django()
     from households.models import Household

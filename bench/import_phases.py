@@ -8,11 +8,9 @@ back, so run it on a database with the county's places and no households:
 The evaluation is not included (bench/evaluate_county.py times the engine).
 """
 
-import argparse
 import time
-from pathlib import Path
 
-from common import county_survey, setup_django
+from common import county_parser, county_survey, setup_django
 
 PHASES = {
     "clean_sheet": "reading and cleaning",
@@ -38,9 +36,7 @@ def timed(function, label: str, totals: dict):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--households", type=int, default=140776)
-    parser.add_argument("--data", type=Path, default=Path("/tmp/shouwang-bench"))
+    parser = county_parser(__doc__)
     args = parser.parse_args()
     setup_django()
     from households.survey import importing

@@ -11,23 +11,17 @@ memory; then the same workbook again (nothing changes). On PostgreSQL it first t
 of the three CSVs into untyped tables (bench/copy_baseline.py) and prints the ratio.
 """
 
-import argparse
 import os
 import subprocess
 import time
-from pathlib import Path
 
-from common import ROOT, county_survey, manage, setup_django
+from common import ROOT, county_parser, county_survey, manage, setup_django
 from copy_baseline import copy_seconds
-
-DATA = Path("/tmp/shouwang-bench")
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--households", type=int, default=140776)
+    parser = county_parser(__doc__)
     parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
-    parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args()
     args.data.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{args.data / 'import.sqlite3'}")

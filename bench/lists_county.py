@@ -12,23 +12,18 @@ each), made up in memory and written as .xlsx with no database, by the exports' 
 writer (households/xlsx_rows.py) and by XlsxWriter's own write_row, which it replaces.
 """
 
-import argparse
 import os
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 
-from common import ensure_county, manage, run_measured, setup_django
-
-DATA = Path("/tmp/shouwang-bench")
+from common import county_parser, ensure_county, manage, run_measured, setup_django
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--households", type=int, default=140776)
+    parser = county_parser(__doc__)
     parser.add_argument("--place", default="500241", help="the county's code")
-    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--no-floor", action="store_true", help="skip the writer's floor")
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{args.data / 'import.sqlite3'}")
