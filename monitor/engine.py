@@ -43,6 +43,9 @@ CHECK_FIELDS = ["id", "household_id", "visit_date", "evaluated_at", "food_secure
                 "water_convenience", "water_reliability", "income_wages", "income_business",
                 "income_property", "income_transfers", "medical_spending",
                 "education_spending", "sudden_event", "sudden_loss", "members"]
+# The household's field each kind of status change sets.
+STATUS_FIELD = {StatusChange.Kind.CLASS: "household_class",
+                StatusChange.Kind.KEY_GROUP: "key_group"}
 STATUS_CHANGE_FIELDS = ["household_id", "kind", "old", "new", "reasons", "changed_at",
                         "based_on_id"]
 
@@ -178,8 +181,7 @@ def status_changes(household: Household, newest, newest_fired: dict,
                                                  open_alerts, policy):
         changes.append(StatusChange(household=household, kind=kind, old=old, new=new,
                                     reasons=reasons, based_on=newest))
-        setattr(household, "household_class" if kind == StatusChange.Kind.CLASS
-                else "key_group", new)
+        setattr(household, STATUS_FIELD[kind], new)
     return changes
 
 
@@ -221,11 +223,8 @@ def evaluate_households(household_ids, policy: Policy | None = None,
 
 def settled(household, changes: list[tuple[str, str, str, str]]) -> tuple[str, str]:
     """The household's class and key group after these changes."""
-    values = {StatusChange.Kind.CLASS: household.household_class,
-              StatusChange.Kind.KEY_GROUP: household.key_group}
-    for kind, _, new, _ in changes:
-        values[kind] = new
-    return values[StatusChange.Kind.CLASS], values[StatusChange.Kind.KEY_GROUP]
+    new = {kind: value for kind, _, value, _ in changes}
+    return tuple(new.get(kind, getattr(household, name)) for kind, name in STATUS_FIELD.items())
 
 
 MOVE_FIELDS = ["alert_id", "actor_id", "at", "from_state", "to_state", "note"]

@@ -58,12 +58,6 @@ class Thresholds:
         for key, amount in self.values.items():
             object.__setattr__(self, key, amount)
 
-    def __getattr__(self, key: str) -> Decimal:
-        try:
-            return self.values[key]
-        except KeyError:
-            raise AttributeError(key) from None
-
 
 class Policy:
     """The policy tables read once, for evaluating many checks without a query each."""

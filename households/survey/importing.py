@@ -276,12 +276,12 @@ def write_checks(survey: Survey, registry: Registry, ids: dict[str, int],
         by_household[household_id].append((cleaned, known))
     for part in chunks(sorted(by_household)):
         rows = [(h, cleaned, known) for h in part for cleaned, known in by_household[h]]
+        retaken = [(h, known) for h, cleaned, known in rows if known and retake(h, cleaned)]
         snapshots = member_snapshots(
-            {h for h, cleaned, known in rows if known is None or retake(h, cleaned)},
+            {h for h, _, known in rows if known is None} | {h for h, _ in retaken},
             members.as_seen, members.fresh)
-        stored = dict(Check.objects.filter(id__in=[
-            known.id for h, cleaned, known in rows if known and retake(h, cleaned)
-        ]).values_list("id", "members"))
+        stored = dict(Check.objects.filter(id__in=[known.id for _, known in retaken])
+                      .values_list("id", "members"))
         writes = CheckWrites()
         for household_id, cleaned, known in rows:
             writes.add(household_id, cleaned, known, snapshots[household_id], stored, result)
