@@ -211,47 +211,43 @@ def make_request(user):
     return request
 
 
-def test_a_response_that_read_an_untracked_table_is_not_remembered(transactional_db, four_alerts,
-                                                                   county_supervisor):
-    on_postgresql()
+def times_made(user, work) -> int:
+    """How often a view doing `work` is made when asked for twice."""
     made = []
 
     def make():
-        made.append(Check.objects.count())
-        return HttpResponse(str(made[-1]))
+        made.append(work())
+        return HttpResponse("done")
 
     for _ in range(2):
-        remembered.respond(make_request(county_supervisor), "test", make)
-    assert len(made) == 2
+        remembered.respond(make_request(user), "test", make)
+    return len(made)
+
+
+def test_a_response_reading_only_tracked_tables_is_made_once(transactional_db, four_alerts,
+                                                             county_supervisor):
+    on_postgresql()
+    assert times_made(county_supervisor, Alert.objects.count) == 1
+
+
+def test_a_response_that_read_an_untracked_table_is_not_remembered(transactional_db, four_alerts,
+                                                                   county_supervisor):
+    on_postgresql()
+    assert times_made(county_supervisor, Check.objects.count) == 2
 
 
 def test_a_response_that_wrote_is_not_remembered(transactional_db, four_alerts, county_supervisor):
     """Even to a table without change counts (its write moves none)."""
     on_postgresql()
-    made = []
-
-    def make():
-        made.append(Check.objects.filter(pk=0).update(notes=""))
-        return HttpResponse("done")
-
-    for _ in range(2):
-        remembered.respond(make_request(county_supervisor), "test", make)
-    assert len(made) == 2
+    assert times_made(county_supervisor,
+                      lambda: Check.objects.filter(pk=0).update(notes="")) == 2
 
 
 def test_inside_a_transaction_nothing_is_remembered(transactional_db, four_alerts,
                                                     county_supervisor):
     on_postgresql()
-    made = []
-
-    def make():
-        made.append(Alert.objects.count())
-        return HttpResponse("n")
-
     with transaction.atomic():
-        for _ in range(2):
-            remembered.respond(make_request(county_supervisor), "test", make)
-    assert len(made) == 2
+        assert times_made(county_supervisor, Alert.objects.count) == 2
 
 
 def test_the_oldest_response_is_forgotten_first(transactional_db, four_alerts, county_supervisor,
