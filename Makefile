@@ -27,4 +27,4 @@ lint: $(VENV)/installed
 	$(PY) manage.py makemigrations --check --dry-run
 
 worker: $(VENV)/installed
-	$(VENV)/bin/celery -A monitor worker --loglevel=INFO
+	$(VENV)/bin/celery -A shouwang worker --loglevel=INFO

@@ -26,7 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from monitor.audit import audit_bulk, audit_event
-from monitor.models import AuditAction, AuditSource, Role, User
+from monitor.models import AuditAction, AuditSource, User
+from monitor.roles import Role
 
 from .models import (
     FINAL_STATES,

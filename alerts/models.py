@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from monitor.models import Channel
+from monitor.roles import Channel
+from monitor.scope import visible
 
 
 class Severity(models.TextChoices):
@@ -53,8 +54,15 @@ class AlertQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(state__in=FINAL_STATES)
 
+    def visible_to(self, user):
+        """The alerts this user may see (monitor/scope.py)."""
+        return visible(self, user)
+
     def in_place(self, code: str):
         return self.filter(village_code__startswith=code)
+
+    def of_channel(self, channel: str):
+        return self.filter(channel=channel)
 
     def raised_between(self, start, end):
         """Raised (found on) within the period; either end may be None (open)."""
@@ -259,8 +267,17 @@ class MeasureState(models.TextChoices):
 
 
 class MeasureQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The measures this user may see (monitor/scope.py): a department's are those of
+        its channel, which may differ from the alert's (低保 for an income alert is civil
+        affairs' work)."""
+        return visible(self, user)
+
     def in_place(self, code: str):
         return self.filter(alert__household__village__code__startswith=code)
+
+    def of_channel(self, channel: str):
+        return self.filter(channel=channel)
 
 
 class Measure(models.Model):
@@ -299,8 +316,15 @@ class TaskState(models.TextChoices):
 
 
 class TaskQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The tasks this user may see (monitor/scope.py)."""
+        return visible(self, user)
+
     def in_place(self, code: str):
         return self.filter(household__village__code__startswith=code)
+
+    def of_channel(self, channel: str):
+        return self.filter(channel=channel)
 
     def open(self):
         return self.exclude(state=TaskState.DONE)

@@ -1,7 +1,6 @@
 """Writes to alerts. Every move is recorded (who, when, from, to, note) in the same
 transaction (domain.md §7), as an AlertMove or TaskUpdate and in the household's audit
 trail (monitor/audit.py). What checks do to alerts is in alerts/findings.py."""
-
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -10,12 +9,12 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from households.choices import CheckKind
 from households.models import Household
 from monitor.audit import LABELS, audit_bulk, audit_event, audit_record, audit_row
-from monitor.models import AuditAction, Role
+from monitor.choices import CheckKind
+from monitor.models import AuditAction
 from monitor.policy import Thresholds
-from monitor.scope import alerts_visible_to, tasks_visible_to
+from monitor.roles import Role
 
 from .models import (
     Alert,
@@ -114,7 +113,7 @@ MOVES = {
 
 
 def alert_in_scope(alert: Alert, actor) -> None:
-    if not alerts_visible_to(actor).filter(pk=alert.pk).exists():
+    if not Alert.objects.visible_to(actor).filter(pk=alert.pk).exists():
         raise NotFound("未找到该预警")
 
 
@@ -168,7 +167,7 @@ def _verification(alert: Alert, check) -> None:
 
 
 def _refresh_household(household_id: int) -> None:
-    from monitor.engine import refresh_status  # the engine imports this module
+    from alerts.engine import refresh_status  # the engine imports this module
 
     refresh_status(household_id)
 
@@ -266,11 +265,11 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> in
         raise IllegalMove(f"{_person_label(assignee)} 不是您所辖地区的村干部或监管人员，不能指派")
     ids = {a.pk for a in alerts}
     # Read again through the actor's scope, in one query, with what the trail shows.
-    alerts = list(alerts_visible_to(actor).select_related("household", "assignee").filter(
+    alerts = list(Alert.objects.visible_to(actor).select_related("household", "assignee").filter(
         pk__in=ids).order_by("id"))
     if len(alerts) != len(ids):
         raise NotFound("未找到该预警")
-    visible_to_assignee = set(alerts_visible_to(assignee).filter(
+    visible_to_assignee = set(Alert.objects.visible_to(assignee).filter(
         pk__in=ids).values_list("pk", flat=True))
     for alert in alerts:
         if not alert.is_open:
@@ -352,7 +351,7 @@ def task_assign(*, measure: Measure, actor, unit: str, due: date, person=None,
         title=title.strip() or measure.name, unit=unit, person=person, due=due,
         note=note.strip(), assigned_by=actor)
     if person is not None:
-        if not tasks_visible_to(person).filter(pk=task.pk).exists():
+        if not Task.objects.visible_to(person).filter(pk=task.pk).exists():
             raise IllegalMove(f"责任人 {_person_label(person)} 不负责该户所在地区或该渠道，"
                               "看不到这项任务，请另选")
         Notification.objects.create(
@@ -372,7 +371,7 @@ TASK_ORDER = [TaskState.TODO, TaskState.DOING, TaskState.DONE]
 def task_update(*, task: Task, actor, state: str, note: str = "") -> Task:
     """Move a task forward (待办 → 进行中 → 已完成) or add a progress note. Department staff
     update the tasks of their channel; supervisors and the assignee any they can see."""
-    if not tasks_visible_to(actor).filter(pk=task.pk).exists():
+    if not Task.objects.visible_to(actor).filter(pk=task.pk).exists():
         raise NotFound("未找到该任务")
     if actor.role not in (Role.DEPARTMENT, *SUPERVISORS) and task.person_id != actor.pk:
         raise IllegalMove(f"{Role(actor.role).label}只能更新指派给自己的任务")

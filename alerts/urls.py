@@ -13,10 +13,5 @@ urlpatterns = [
     path("measures/<int:pk>/tasks/", views.task_assign, name="assign_task"),
     path("tasks/", views.task_list, name="tasks"),
     path("tasks/<int:pk>/", views.task_update, name="update_task"),
-    path("five-lists/", views.five_lists, name="five_lists"),
-    path("five-lists/export/", views.five_lists_export, name="five_lists_export"),
-    path("exports/", views.export_start, name="export_start"),
-    path("exports/<int:pk>/", views.export_status, name="export"),
-    path("exports/<int:pk>/download/", views.export_download, name="export_download"),
     path("notifications/", views.notifications, name="notifications"),
 ]

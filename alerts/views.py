@@ -1,48 +1,30 @@
-"""Pages for alerts at work: the queue, an alert, a household's plan, tasks, the five lists.
+"""Pages for alerts at work: the queue, an alert, a household's plan, tasks, notifications.
 
 Every page reads through monitor/scope.py; anything outside it is a 404, the same answer
 as for something that does not exist. Views only translate: scope, validate, call a
 service, redirect with its message.
 """
-
-import tempfile
-from datetime import date
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from households.choices import CheckKind
-from households.models import Check
+from households.models import Check, Household
+from monitor.choices import CheckKind
 from monitor.counting import CountingPaginator
-from monitor.models import Channel, Role, User
+from monitor.models import User
+from monitor.periods import parse_day
 from monitor.remembered import remembered
+from monitor.roles import Channel, Role
 from monitor.rules import RULES
-from monitor.scope import (
-    alerts_visible_to,
-    households_visible_to,
-    measures_visible_to,
-    places_visible_to,
-    tasks_visible_to,
-)
 
 from . import services
-from .exports import (
-    XLSX_NAME,
-    export_request,
-    five_lists_exported,
-    write_five_lists,
-    zip_csvs,
-)
-from .five_lists import SHEETS, list_scope, reconcile
-from .models import ExportJob, ExportState, Notification, Severity, State, TaskState
+from .models import Alert, Measure, Notification, Severity, State, Task, TaskState
 
 PREVIEW_ROWS = 100
 
@@ -53,7 +35,7 @@ PREVIEW_ROWS = 100
 @login_required
 def alert_queue(request):
     """Alerts in scope, filtered by state, severity, rule and overdue, due first."""
-    alerts = alerts_visible_to(request.user).with_due().select_related("household__village")
+    alerts = Alert.objects.visible_to(request.user).with_due().select_related("household__village")
     state = request.GET.get("state", "open")
     if state == "open":
         alerts = alerts.open()
@@ -90,7 +72,7 @@ def alerts_assign(request):
     """The queue's bulk assignment: the ticked alerts to one responsible person."""
     back = redirect(f"{reverse('alerts:queue')}?{request.POST.get('query', '')}")
     ids = [int(v) for v in request.POST.getlist("alert") if v.isdigit()]
-    alerts = list(alerts_visible_to(request.user).select_related("household").filter(
+    alerts = list(Alert.objects.visible_to(request.user).select_related("household").filter(
         pk__in=ids))
     if len(alerts) != len(set(ids)):
         raise Http404("未找到该预警")
@@ -114,11 +96,11 @@ def alerts_assign(request):
 @login_required
 def alert_detail(request, pk):
     user = request.user
-    alert = get_object_or_404(alerts_visible_to(user).select_related(
+    alert = get_object_or_404(Alert.objects.visible_to(user).select_related(
         "household__village__parent", "first_check", "last_check", "cleared_by",
         "verification_check", "closed_by"), pk=pk)
-    measures = measures_visible_to(user).filter(alert=alert).prefetch_related(
-        Prefetch("tasks", queryset=tasks_visible_to(user).select_related("person")))
+    measures = Measure.objects.visible_to(user).filter(alert=alert).prefetch_related(
+        Prefetch("tasks", queryset=Task.objects.visible_to(user).select_related("person")))
     return render(request, "alerts/detail.html", {
         "alert": alert,
         "history": alert.moves.select_related("actor"),
@@ -136,7 +118,7 @@ def alert_detail(request, pk):
 @require_POST
 def alert_move(request, pk):
     user = request.user
-    alert = get_object_or_404(alerts_visible_to(user), pk=pk)
+    alert = get_object_or_404(Alert.objects.visible_to(user), pk=pk)
     action, note = request.POST.get("action", ""), request.POST.get("note", "")
     if action not in services.MOVES:
         return HttpResponseBadRequest("未知操作")
@@ -169,12 +151,12 @@ def alert_move(request, pk):
 def household_plan(request, number):
     """一户一策: the household's alerts, their measures and tasks, in one page."""
     user = request.user
-    household = get_object_or_404(households_visible_to(user).select_related(
+    household = get_object_or_404(Household.objects.visible_to(user).select_related(
         "village__parent"), number=number)
-    alerts = list(alerts_visible_to(user).filter(household=household).order_by(
+    alerts = list(Alert.objects.visible_to(user).filter(household=household).order_by(
         "-raised_on", "id"))
-    tasks = tasks_visible_to(user).select_related("person")
-    measures = measures_visible_to(user).filter(alert__household=household).select_related(
+    tasks = Task.objects.visible_to(user).select_related("person")
+    measures = Measure.objects.visible_to(user).filter(alert__household=household).select_related(
         "alert").prefetch_related(Prefetch("tasks", queryset=tasks)).order_by("alert_id", "id")
     by_alert = {}
     for measure in measures:
@@ -208,22 +190,15 @@ def assignable_people(household) -> list[User]:
         | Q(role=Role.DEPARTMENT, place_id=code[:6])).order_by("role", "channel", "username"))
 
 
-def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @login_required
 @require_POST
 def measure_add(request, pk):
-    alert = get_object_or_404(alerts_visible_to(request.user).select_related("household"),
+    alert = get_object_or_404(Alert.objects.visible_to(request.user).select_related("household"),
                               pk=pk)
     try:
         measure = services.plan_add_measure(
             alert=alert, actor=request.user, measure=request.POST.get("measure", ""),
-            deadline=_day(request.POST.get("deadline", "")), note=request.POST.get("note", ""))
+            deadline=parse_day(request.POST.get("deadline", "")), note=request.POST.get("note", ""))
     except services.MoveRefused as refused:
         messages.error(request, str(refused))
     else:
@@ -234,7 +209,7 @@ def measure_add(request, pk):
 @login_required
 @require_POST
 def task_assign(request, pk):
-    measure = get_object_or_404(measures_visible_to(request.user).select_related(
+    measure = get_object_or_404(Measure.objects.visible_to(request.user).select_related(
         "alert__household"), pk=pk)
     person = None
     if request.POST.get("person"):
@@ -244,7 +219,7 @@ def task_assign(request, pk):
     try:
         task = services.task_assign(
             measure=measure, actor=request.user, unit=request.POST.get("unit", ""),
-            person=person, due=_day(request.POST.get("due", "")),
+            person=person, due=parse_day(request.POST.get("due", "")),
             title=request.POST.get("title", ""), note=request.POST.get("note", ""))
     except services.MoveRefused as refused:
         messages.error(request, str(refused))
@@ -257,7 +232,7 @@ def task_assign(request, pk):
 
 @login_required
 def task_list(request):
-    tasks = tasks_visible_to(request.user).select_related(
+    tasks = Task.objects.visible_to(request.user).select_related(
         "household__village", "measure__alert", "person")
     state = request.GET.get("state", "open")
     if state == "open":
@@ -281,7 +256,7 @@ def task_list(request):
 @login_required
 @require_POST
 def task_update(request, pk):
-    task = get_object_or_404(tasks_visible_to(request.user), pk=pk)
+    task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
     try:
         services.task_update(task=task, actor=request.user, state=request.POST.get("state", ""),
                              note=request.POST.get("note", ""))
@@ -290,93 +265,6 @@ def task_update(request, pk):
     else:
         messages.success(request, f"任务“{task.title}”现为“{task.state}”")
     return redirect(request.POST.get("next") or "alerts:tasks")
-
-
-# ── The five lists ────────────────────────────────────────────────────────────────────
-
-def _list_request(user, data):
-    """The place and period asked for, within the user's places (else 404)."""
-    code = data.get("place") or (user.place_id or "")
-    place = get_object_or_404(places_visible_to(user), code=code) if code else None
-    start = _day(data.get("from", ""))
-    end = _day(data.get("to", "")) or timezone.localdate()
-    errors = []
-    for name, label in (("from", "起始日期"), ("to", "截止日期")):
-        if data.get(name) and _day(data[name]) is None:
-            errors.append(f"{label}“{data[name]}”无效，应为 YYYY-MM-DD")
-    if start and start > end:
-        errors.append(f"起始日期 {start} 晚于截止日期 {end}")
-    return place, start, end, errors
-
-
-@login_required
-def five_lists(request):
-    place, start, end, errors = _list_request(request.user, request.GET)
-    context = {"place": place, "start": start, "end": end, "errors": errors,
-               "places": places_visible_to(request.user)[:2000]}
-    if place is not None and not errors:
-        scope = list_scope(place=place, start=start, end=end, user=request.user)
-        context["reconciliation"] = reconcile(scope)
-        context["sheets"] = [
-            {"name": sheet.name, "columns": sheet.columns,
-             "rows": _first(sheet.rows(scope), PREVIEW_ROWS)} for sheet in SHEETS]
-        context["query"] = f"place={place.code}&from={start or ''}&to={end}"
-        context["jobs"] = ExportJob.objects.filter(user=request.user)[:5]
-    return render(request, "alerts/five_lists.html", context)
-
-
-def _first(rows, n: int) -> list:
-    out = []
-    for row in rows:
-        out.append(row)
-        if len(out) >= n:
-            break
-    return out
-
-
-@login_required
-def five_lists_export(request):
-    """The lists as a download, written now: 五张清单.xlsx, or the five CSVs in a zip."""
-    place, start, end, errors = _list_request(request.user, request.GET)
-    fmt = request.GET.get("format", "xlsx")
-    if place is None or errors or fmt not in ("xlsx", "csv"):
-        return HttpResponseBadRequest("；".join(errors) or "请选择地区和格式")
-    scope = list_scope(place=place, start=start, end=end, user=request.user)
-    folder = Path(tempfile.mkdtemp(prefix="five-lists-"))
-    files, counts = write_five_lists(folder, scope, fmt)
-    target = files[0] if fmt == "xlsx" else zip_csvs(folder)
-    five_lists_exported(scope=scope, fmt=fmt, counts=counts, actor=request.user)
-    name = f"{place.name}{XLSX_NAME}" if fmt == "xlsx" else f"{place.name}五张清单.zip"
-    return FileResponse(target.open("rb"), as_attachment=True, filename=name)
-
-
-@login_required
-@require_POST
-def export_start(request):
-    place, start, end, errors = _list_request(request.user, request.POST)
-    fmt = request.POST.get("format", "xlsx")
-    if place is None or errors or fmt not in ("xlsx", "csv"):
-        return HttpResponseBadRequest("；".join(errors) or "请选择地区和格式")
-    job = export_request(user=request.user, place=place, start=start, end=end, fmt=fmt)
-    return redirect("alerts:export", pk=job.pk)
-
-
-@login_required
-def export_status(request, pk):
-    job = get_object_or_404(ExportJob.objects.select_related("place"), pk=pk,
-                            user=request.user)
-    return render(request, "alerts/export.html", {"job": job})
-
-
-@login_required
-def export_download(request, pk):
-    job = get_object_or_404(ExportJob.objects.select_related("place"), pk=pk,
-                            user=request.user, state=ExportState.DONE)
-    path = Path(job.file)
-    if not path.exists():
-        raise Http404("文件已清理，请重新导出")
-    return FileResponse(path.open("rb"), as_attachment=True,
-                        filename=f"{job.place.name}{path.name}")
 
 
 # ── Notifications ─────────────────────────────────────────────────────────────────────

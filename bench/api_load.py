@@ -14,7 +14,6 @@ queue API and page again while an officer writes an alert every --write-every se
 requests per second, p50 / p95 / p99 latency, the ratio to the bare view, the web
 workers' peak memory, and PostgreSQL's plan for the queue's query.
 """
-
 import os
 import random
 import re
@@ -31,6 +30,8 @@ from pathlib import Path
 
 from common import ROOT, county_parser, ensure_county, setup_django
 
+from alerts.models import Alert
+
 LUA = """
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %d %d %d %.2f %.2f %.2f\\n", summary.requests,
@@ -44,7 +45,7 @@ end
 def add_history(total: int, seed: int = 8) -> int:
     """Closed and dismissed alerts of past years until the registry holds `total` of them
     (a county's years of work); returns how many were added."""
-    from alerts.models import FINAL_STATES, Alert, Source, State
+    from alerts.models import FINAL_STATES, Source, State
     from households.models import Household
     from monitor.bulk import bulk_insert
     from monitor.rules import RULES
@@ -80,7 +81,8 @@ def credentials() -> tuple[str, str]:
     from rest_framework.authtoken.models import Token
 
     from households.models import Place
-    from monitor.models import Role, User
+    from monitor.models import User
+    from monitor.roles import Role
 
     county = Place.objects.filter(level="county").order_by("code").first()
     user, _ = User.objects.update_or_create(
@@ -101,7 +103,7 @@ def serve(port: int, workers: int) -> subprocess.Popen:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), "collectstatic", "--no-input",
                     "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "monitor.wsgi", "-w", str(workers),
+        [str(Path(sys.executable).parent / "gunicorn"), "shouwang.wsgi", "-w", str(workers),
          "-b", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)
     for _ in range(100):
         try:
@@ -153,7 +155,6 @@ def writing(every: float):
     def write():
         from django.utils import timezone
 
-        from alerts.models import Alert
 
         alert_id = Alert.objects.open().values_list("id", flat=True).first()
         while not stop.wait(every):
@@ -201,10 +202,9 @@ def main():
     from django.db import connection
     from django.db.models import F
 
-    from alerts.models import Alert
     from monitor.counting import CHANGES
     from monitor.models import User
-    from monitor.scope import alerts_visible_to
+
 
     ensure_county(args.households, args.data)
     add_history(args.history)
@@ -219,10 +219,10 @@ def main():
             # After a million inserts autovacuum would have run (its insert threshold):
             # without it no index-only scan is possible and the first figures are a guess.
             cursor.execute("VACUUM ANALYZE")
-        queue = alerts_visible_to(User.objects.get(username="bench_county")).open(
+        queue = Alert.objects.visible_to(User.objects.get(username="bench_county")).open(
         ).with_due().order_by(F("due").asc(nulls_last=True), "id")[:50]
         print("plan of the queue's page query:\n" + queue.explain(analyze=True))
-        scoped = alerts_visible_to(User.objects.get(username="bench_county")).open()
+        scoped = Alert.objects.visible_to(User.objects.get(username="bench_county")).open()
         inner, params = scoped.order_by().values("pk").query.sql_with_params()
         with connection.cursor() as cursor:
             for label, sql, sql_params in (

@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path("/tmp/shouwang-bench")  # generated counties, kept between runs
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "monitor.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwang.settings")
 
 
 def county_parser(doc: str, households: int = 140776) -> argparse.ArgumentParser:

@@ -57,7 +57,7 @@ def main():
     from django.conf import settings
 
     from alerts.models import Alert, AlertMove
-    from households.comparison import comparison_run
+    from casework.comparison import comparison_run
     from households.models import Member
 
     settings.MEDIA_ROOT = DATA / "media"

@@ -17,8 +17,8 @@ def main():
     parser.add_argument("--batch", type=int, default=500)
     args = parser.parse_args()
     setup_django()
+    from alerts.engine import evaluate_in_batches
     from households.models import Household
-    from monitor.engine import evaluate_in_batches
     from monitor.policy import Policy
 
     ensure_county(args.households, args.data)

@@ -39,7 +39,7 @@ def main():
     parser = county_parser(__doc__)
     args = parser.parse_args()
     setup_django()
-    from households.survey import importing
+    from survey import importing
 
     _, workbook = county_survey(args.households, "csv", args.data)
     totals = {}

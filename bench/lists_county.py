@@ -9,7 +9,7 @@ bench/import_survey.py); otherwise loads it first. Each export runs as its own
 
 Then the writer's floor: as many ledger rows as the county has households (13 cells
 each), made up in memory and written as .xlsx with no database, by the exports' row
-writer (households/xlsx_rows.py) and by XlsxWriter's own write_row, which it replaces.
+writer (monitor/xlsx_rows.py) and by XlsxWriter's own write_row, which it replaces.
 """
 
 import os
@@ -57,16 +57,16 @@ def explain_main_queries(place: str) -> None:
     monitor/bulk.py report_reads: one transaction, JIT off)."""
     from django.db import connection
 
-    from alerts.five_lists import list_scope, problem_values, reconcile_values
-    from households.ledger import SERIAL, ledger_query
     from households.models import Household, Place
     from monitor.bulk import report_reads
+    from reports.five_lists import list_scope, problem_values, reconcile_values
+    from reports.ledger import SERIAL, ledger_query
 
     scope = list_scope(place=Place.objects.get(code=place))
     sql, params = ledger_query(Household.objects.in_place(place))
     with report_reads():
         with connection.cursor() as cursor:
-            cursor.execute(SERIAL)  # as households/ledger.py runs it
+            cursor.execute(SERIAL)  # as reports/ledger.py runs it
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
             ledger_plan = "\n".join(line for line, in cursor.fetchall())
         plans = {"the ledger": ledger_plan,
@@ -87,8 +87,8 @@ def writer_floor(households: int, out: Path) -> None:
     the exports' RowWriter through write_table, then XlsxWriter's write_row per row."""
     import xlsxwriter
 
-    from households.ledger import COLUMNS
-    from households.tabular import write_table
+    from monitor.tabular import write_table
+    from reports.ledger import COLUMNS
 
     def measured(label: str, write) -> None:
         started, cpu = time.perf_counter(), time.process_time()

@@ -6,7 +6,7 @@ Change any of them without editing this file: GUNICORN_CMD_ARGS in the environme
 
 import multiprocessing
 
-wsgi_app = "monitor.wsgi:application"
+wsgi_app = "shouwang.wsgi:application"
 # Behind a proxy on the same server by default; a proxy elsewhere, or gunicorn serving TLS
 # itself, is set with --bind (and --forwarded-allow-ips for a proxy elsewhere).
 bind = "127.0.0.1:8000"

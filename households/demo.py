@@ -14,7 +14,8 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .choices import Health, Labour, PovertyStatus, Schooling, Work
+from monitor.choices import Health, Labour, PovertyStatus, Schooling, Work
+
 from .idnumber import check_character
 
 COUNTY = ("500241", "秀山土家族苗族自治县")

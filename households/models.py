@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
-from .choices import (
+from monitor.choices import (
     CheckKind,
     Health,
     HouseholdClass,
@@ -19,6 +19,8 @@ from .choices import (
     SuddenEvent,
     Work,
 )
+from monitor.scope import visible
+
 from .idnumber import parse_id_number, validate_id_number
 
 CODE_LENGTH = {6: PlaceLevel.COUNTY, 9: PlaceLevel.TOWN, 12: PlaceLevel.VILLAGE}
@@ -28,6 +30,17 @@ class PlaceQuerySet(models.QuerySet):
     def within(self, code: str):
         """The place with this code and everything below it."""
         return self.filter(code__startswith=code)
+
+    def visible_to(self, user):
+        """The places this user may see (monitor/scope.py)."""
+        return visible(self, user)
+
+    def in_place(self, code: str):
+        return self.within(code)
+
+    def of_channel(self, channel: str):
+        """Department staff see every place of their county."""
+        return self
 
     def villages(self):
         return self.filter(level=PlaceLevel.VILLAGE)
@@ -63,9 +76,17 @@ class Place(models.Model):
 
 
 class HouseholdQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The households this user may see (monitor/scope.py)."""
+        return visible(self, user)
+
     def in_place(self, code: str):
         """Households whose village lies within the place with this code."""
         return self.filter(village__code__startswith=code)
+
+    def of_channel(self, channel: str):
+        """Households with an alert of the channel: a department's work."""
+        return self.filter(pk__in=self.model.objects.filter(alerts__channel=channel).values("pk"))
 
 
 class Household(models.Model):
@@ -112,6 +133,18 @@ class Household(models.Model):
         return f"{self.number} {self.head_name}"
 
 
+class MemberQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Members of the households this user may see (monitor/scope.py)."""
+        return visible(self, user)
+
+    def in_place(self, code: str):
+        return self.filter(household__village__code__startswith=code)
+
+    def of_channel(self, channel: str):
+        return self.filter(household__in=Household.objects.of_channel(channel))
+
+
 class Member(models.Model):
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="members", verbose_name="农户"
@@ -133,6 +166,8 @@ class Member(models.Model):
                               default=Labour.ORDINARY)
     work = models.CharField("务工状况", max_length=8, choices=Work.choices, default=Work.NONE)
     insured = models.BooleanField("参加基本医疗保险", default=True)
+
+    objects = MemberQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "家庭成员"
@@ -160,6 +195,16 @@ MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
 
 
 class CheckQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Checks of the households this user may see (monitor/scope.py)."""
+        return visible(self, user)
+
+    def in_place(self, code: str):
+        return self.filter(household__village__code__startswith=code)
+
+    def of_channel(self, channel: str):
+        return self.filter(household__in=Household.objects.of_channel(channel))
+
     def in_visit_order(self):
         return self.order_by("visit_date", "id")
 
@@ -273,7 +318,7 @@ class StatusChange(models.Model):
 
 # ── Department comparison, declarations, identification and elimination (§7, §9) ──────
 #
-# Appended by the monitoring work (issue 7): households/comparison.py, declarations.py,
+# Appended by the monitoring work (issue 7): casework/comparison.py, declarations.py,
 # identification.py and quality.py hold the services that write these.
 
 class ComparisonKind(models.TextChoices):

@@ -70,7 +70,7 @@ def audit_source(source: str):
 
 
 class AuditSourceMiddleware:
-    """A request's writes come from the API (/api/, monitor/urls.py), the admin (/admin/)
+    """A request's writes come from the API (/api/, shouwang/urls.py), the admin (/admin/)
     or a page."""
 
     def __init__(self, get_response):

@@ -6,7 +6,7 @@ Each returns the class (or group) with the reasons, as text a county officer can
 
 from decimal import Decimal
 
-from households.choices import HouseholdClass, KeyGroup, PovertyStatus
+from monitor.choices import HouseholdClass, KeyGroup, PovertyStatus
 
 from .policy import Thresholds
 from .rules import money, per_capita_income, total_income

@@ -11,25 +11,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
-
-class Role(models.TextChoices):
-    VILLAGE = "village", "村干部"
-    TOWN = "town", "乡镇"
-    COUNTY = "county", "区县"
-    DEPARTMENT = "department", "行业部门"
-    ADMIN = "admin", "管理员"
-
-
-class Channel(models.TextChoices):
-    """The departments' "green channels" (domain.md §1, §5)."""
-
-    CIVIL = "civil", "民政"
-    EDUCATION = "education", "教育"
-    MEDICAL = "medical", "医保"
-    HOUSING = "housing", "住建"
-    WATER = "water", "水利"
-    LABOUR = "labour", "人社"
-
+from .parameters import DEFAULTS
+from .roles import Channel, Role
+from .scope import sees_audit_trail, visible
 
 ROLE_LEVEL = {Role.VILLAGE: 12, Role.TOWN: 9, Role.COUNTY: 6, Role.DEPARTMENT: 6}
 
@@ -106,8 +90,6 @@ class PolicySetting(models.Model):
         return f"{self.key} = {self.value}（{self.effective_from} 起）"
 
     def clean(self):
-        from .policy import DEFAULTS
-
         if self.key not in DEFAULTS:
             raise ValidationError({"key": f"未知参数“{self.key}”"})
         if self.value is not None and self.value < Decimal("0"):
@@ -166,6 +148,19 @@ AUDIT_KINDS = {
 }
 
 
+class AuditEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Events of the households this user may see, for those who read the trail
+        (exports and other events without a household: administrators only, in the
+        admin). Department staff read no trail (monitor/scope.py)."""
+        if not sees_audit_trail(user):
+            return self.none()
+        return visible(self, user, departments=False)
+
+    def in_place(self, code: str):
+        return self.filter(household__village__code__startswith=code)
+
+
 class AuditEvent(models.Model):
     """One line of the audit trail (操作记录): who did what to which object, when, and
     what changed (old → new). Written by monitor/audit.py in the transaction of the write
@@ -190,6 +185,8 @@ class AuditEvent(models.Model):
     changes = models.JSONField("变化", default=dict, blank=True, encoder=DjangoJSONEncoder)
     note = models.TextField("说明", blank=True)
     source = models.CharField("来源", max_length=10, choices=AuditSource.choices, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "操作记录"

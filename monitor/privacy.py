@@ -1,8 +1,8 @@
 """Personal data (issue 9): who sees ID numbers, phone numbers and birth dates in full,
 the masks everyone else sees, and the logging filter that keeps them out of every log.
 
-This is the one mechanism. The API (households/api.py), the pages (the `privacy` template
-filters in monitor/templatetags/privacy.py) and the log handlers (monitor/settings.py
+This is the one mechanism. The API (visits/api.py), the pages (the `privacy` template
+filters in monitor/templatetags/privacy.py) and the log handlers (shouwang/settings.py
 LOGGING) all ask it.
 
 Who needs the full numbers (domain.md §1): village officers, town and county supervisors
@@ -18,6 +18,8 @@ import logging
 import re
 from datetime import date
 
+from .roles import Role
+
 # 18-character resident IDs and mainland mobile numbers inside free text (log lines,
 # tracebacks, URLs). `\b` does not work here: Chinese characters are word characters, so
 # "身份证号500241…" has no word boundary before the digits. A number is delimited by
@@ -31,9 +33,6 @@ PHONE_IN_TEXT = re.compile(
 def sees_personal_data(user) -> bool:
     """Whether this user sees ID numbers, phones and birth dates in full: the roles that
     work cases do; department staff, and anyone without a working role, do not."""
-    # Imported here: LOGGING loads this module (for the filter) before the models exist.
-    from .models import Role
-
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or user.role in (Role.VILLAGE, Role.TOWN, Role.COUNTY, Role.ADMIN)

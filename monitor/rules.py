@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from households.choices import ABLE_LABOUR, UNSAFE_HOUSING, WORKING, Schooling, SuddenEvent
+from monitor.choices import ABLE_LABOUR, UNSAFE_HOUSING, WORKING, Schooling, SuddenEvent
 
 from .policy import Thresholds
 

@@ -4,9 +4,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from households.models import Place
-
-from .models import Role, User, check_role_binding
+from .models import User, check_role_binding
+from .roles import Role
 
 
 @transaction.atomic
@@ -21,7 +20,10 @@ def user_save(
         raise ValidationError(f"未知角色“{role}”，可选：{'、'.join(Role.values)}")
     place = None
     if place_code:
-        place = Place.objects.filter(code=place_code).first()
+        # The place model through the user's own field (Django's _meta API): users sit
+        # below the registry of places, which is households' (docs/architecture.md).
+        places = User._meta.get_field("place").related_model.objects
+        place = places.filter(code=place_code).first()
         if place is None:
             raise ValidationError(f"地区代码 {place_code} 不存在，请先用 load_places 导入")
     check_role_binding(role=role, place=place, channel=channel)

@@ -4,9 +4,9 @@ of alerts at work (moves, plans and tasks, escalation, the five lists)."""
 from datetime import date, timedelta
 from decimal import Decimal
 
+from alerts.engine import evaluate_household
 from alerts.models import Alert
-from households.services import check_record
-from monitor.engine import evaluate_household
+from visits.services import check_record
 
 from .factories import HouseholdFactory, MemberFactory, id_number
 

@@ -7,8 +7,8 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from monitor.models import Channel, Role
 from monitor.remembered import forget_all
+from monitor.roles import Channel, Role
 
 from .alert_helpers import alert_row
 from .factories import HouseholdFactory, UserFactory, place

@@ -4,7 +4,8 @@ from datetime import date
 from decimal import Decimal
 
 from households.models import Check
-from monitor.policy import DEFAULTS, Thresholds
+from monitor.parameters import DEFAULTS
+from monitor.policy import Thresholds
 
 LINE = Decimal("6000")
 

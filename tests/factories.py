@@ -5,10 +5,11 @@ from datetime import date
 
 import factory
 
-from households.choices import PlaceLevel
 from households.idnumber import check_character
 from households.models import Household, Member, Place
-from monitor.models import Role, User
+from monitor.choices import PlaceLevel
+from monitor.models import User
+from monitor.roles import Role
 
 _sequence = itertools.count(1)
 

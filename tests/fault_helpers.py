@@ -5,7 +5,7 @@ import time
 
 from django.conf import settings
 
-from monitor.celery import app
+from shouwang.celery import app
 
 REFUSED = "redis://127.0.0.1:1/0"  # a broker that is down: nothing listens on port 1
 

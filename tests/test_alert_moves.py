@@ -143,7 +143,7 @@ def test_an_alert_walks_the_whole_way_and_back_from_ready_to_close(
 
 def test_the_real_path_raises_after_commit_and_the_moves_follow(
         home, village_officer, django_capture_on_commit_callbacks):
-    from households.services import check_record
+    from visits.services import check_record
 
     with django_capture_on_commit_callbacks(execute=True):
         check_record(household=home, recorded_by=village_officer, visit_date=D0,

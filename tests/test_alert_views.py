@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from alerts.models import Alert, ExportJob, Measure, Notification, Task
 from alerts.services import plan_add_measure, task_assign
-from monitor.models import Role
+from monitor.roles import Role
 
 from .alert_helpers import alert_of, family, record
 from .factories import UserFactory
@@ -229,7 +229,7 @@ def test_an_outsider_lists_no_tasks(client, other_village_officer, work):
 # ── The five lists and exports ────────────────────────────────────────────────────────
 
 def test_the_five_lists_page_shows_the_reconciliation(client, county_supervisor, housing):
-    response = page(client, county_supervisor, "alerts:five_lists", place="500241",
+    response = page(client, county_supervisor, "reports:five_lists", place="500241",
                     **{"from": "2026-01-01"})
     text = response.content.decode()
     assert response.context["reconciliation"].total.raised == 2
@@ -237,12 +237,12 @@ def test_the_five_lists_page_shows_the_reconciliation(client, county_supervisor,
 
 
 def test_the_five_lists_page_refuses_a_bad_date(client, county_supervisor, places):
-    response = page(client, county_supervisor, "alerts:five_lists", place="500241",
+    response = page(client, county_supervisor, "reports:five_lists", place="500241",
                     **{"from": "2026-02-30"})
     assert "起始日期“2026-02-30”无效" in response.content.decode()
 
 
-@pytest.mark.parametrize("name", ["alerts:five_lists", "alerts:five_lists_export"])
+@pytest.mark.parametrize("name", ["reports:five_lists", "reports:five_lists_export"])
 def test_the_five_lists_of_a_place_outside_the_scope_are_404(client, village_officer, name,
                                                             places):
     assert page(client, village_officer, name, place="500241101202",
@@ -251,7 +251,7 @@ def test_the_five_lists_of_a_place_outside_the_scope_are_404(client, village_off
 
 
 def test_the_export_downloads_a_workbook(client, town_supervisor, housing):
-    response = page(client, town_supervisor, "alerts:five_lists_export", place="500241101",
+    response = page(client, town_supervisor, "reports:five_lists_export", place="500241101",
                     format="xlsx")
     assert response.status_code == 200
     assert "隘口镇五张清单.xlsx" in unquote(response["Content-Disposition"])
@@ -262,7 +262,7 @@ def test_the_csv_export_is_a_zip_of_five_files(client, town_supervisor, housing)
     import io
     import zipfile
 
-    response = page(client, town_supervisor, "alerts:five_lists_export", place="500241101",
+    response = page(client, town_supervisor, "reports:five_lists_export", place="500241101",
                     format="csv")
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert sorted(archive.namelist()) == sorted(
@@ -275,14 +275,14 @@ def test_a_background_export_runs_and_downloads(client, town_supervisor, housing
     settings.EXPORT_ROOT = tmp_path
     client.force_login(town_supervisor)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("alerts:export_start"),
+        response = client.post(reverse("reports:export_start"),
                                {"place": "500241101", "from": "2026-01-01", "format": "xlsx"})
     job = ExportJob.objects.get()
-    assert response.url == reverse("alerts:export", args=[job.pk])
+    assert response.url == reverse("reports:export", args=[job.pk])
     assert (job.state, job.rows_total, job.percent) == ("已完成", 2, 100)
     status = client.get(response.url).content.decode()
     assert "已完成" in status and "下载" in status
-    download = client.get(reverse("alerts:export_download", args=[job.pk]))
+    download = client.get(reverse("reports:export_download", args=[job.pk]))
     assert b"".join(download.streaming_content)[:2] == b"PK"
 
 
@@ -290,8 +290,8 @@ def test_someone_elses_export_is_404(client, town_supervisor, county_supervisor,
     job = ExportJob.objects.create(user=county_supervisor, place=places["county"],
                                    end=date(2026, 11, 1), state="已完成", file="/etc/passwd")
     client.force_login(town_supervisor)
-    assert client.get(reverse("alerts:export", args=[job.pk])).status_code == 404
-    assert client.get(reverse("alerts:export_download", args=[job.pk])).status_code == 404
+    assert client.get(reverse("reports:export", args=[job.pk])).status_code == 404
+    assert client.get(reverse("reports:export_download", args=[job.pk])).status_code == 404
 
 
 # ── Notifications ─────────────────────────────────────────────────────────────────────
@@ -307,7 +307,7 @@ def test_notifications_are_only_ones_own_and_can_be_marked_read(
     assert not Notification.objects.get(user=county_supervisor).read
 
 
-@pytest.mark.parametrize("name", ["alerts:queue", "alerts:tasks", "alerts:five_lists",
+@pytest.mark.parametrize("name", ["alerts:queue", "alerts:tasks", "reports:five_lists",
                                   "alerts:notifications"])
 def test_pages_need_a_login(client, name):
     response = client.get(reverse(name))

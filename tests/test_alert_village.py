@@ -6,7 +6,6 @@ from django.db import connection
 from alerts.models import Alert
 from households.models import Household
 from monitor.bulk import bulk_insert
-from monitor.scope import alerts_visible_to
 
 from .alert_helpers import alert_row
 
@@ -55,11 +54,11 @@ def test_an_alert_saved_whole_keeps_it(places, household_a):
 
 def test_a_household_moved_takes_its_alerts_along(places, household_a, town_supervisor):
     housing, water = alert_row(household_a), alert_row(household_a, "WATER", "核实")
-    assert set(alerts_visible_to(town_supervisor)) == {housing, water}
+    assert set(Alert.objects.visible_to(town_supervisor)) == {housing, water}
     Household.objects.filter(pk=household_a.pk).update(village=places["other_town_village"])
     assert {village_of(housing), village_of(water)} == {places["other_town_village"].code}
-    assert not alerts_visible_to(town_supervisor).exists()
+    assert not Alert.objects.visible_to(town_supervisor).exists()
     household_a.refresh_from_db()
     household_a.village = places["village_b"]
     household_a.save()
-    assert set(alerts_visible_to(town_supervisor)) == {housing, water}
+    assert set(Alert.objects.visible_to(town_supervisor)) == {housing, water}

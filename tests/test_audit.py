@@ -16,12 +16,12 @@ from django.utils import timezone
 from alerts.escalation import escalate_overdue
 from alerts.models import State, TaskState
 from alerts.services import alert_verify, plan_add_measure, task_assign, task_update
-from households.comparison import comparison_run
-from households.declarations import declaration_record
+from casework.comparison import comparison_run
+from casework.declarations import declaration_record
 from households.models import Household, Member
-from households.services import check_record
 from monitor.audit import audit_record, diff
 from monitor.models import AuditAction, AuditEvent, AuditSource
+from visits.services import check_record
 
 from .alert_helpers import alert_of, family, record
 
@@ -262,7 +262,7 @@ def test_on_postgresql_the_database_refuses_to_rewrite_an_audit_row(home, rewrit
 def test_the_five_lists_download_records_who_exported_what(client, town_supervisor, home,
                                                            places):
     client.force_login(town_supervisor)
-    response = client.get(reverse("alerts:five_lists_export"), {
+    response = client.get(reverse("reports:five_lists_export"), {
         "place": places["town"].code, "from": "2026-01-01", "to": "2026-12-31",
         "format": "xlsx"})
     assert response.status_code == 200
@@ -320,7 +320,7 @@ def test_the_household_page_hides_the_trail_from_department_staff(client, educat
 
 def test_the_household_page_shows_the_latest_events_and_counts_them_all(
         client, village_officer, home, monkeypatch):
-    monkeypatch.setattr("households.views.TRAIL_SHOWN", 2)
+    monkeypatch.setattr("visits.views.TRAIL_SHOWN", 2)
     for n in range(3):
         audit_record(actor=village_officer, action=AuditAction.CHANGED, obj=home,
                      note=f"第{n}次")

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from alerts.models import Alert, ExportJob, ExportState
 from households.models import Check
-from monitor.celery import app
+from shouwang.celery import app
 
 from .alert_helpers import family
 from .api.helpers import client_for
@@ -81,7 +81,7 @@ def test_the_sweep_evaluates_the_checks_the_broker_never_got(
 
 
 def test_the_sweep_carries_on_past_a_batch_that_fails(places, monkeypatch, capsys):
-    from monitor import engine
+    from alerts import engine
 
     from .alert_helpers import record
 
@@ -119,7 +119,7 @@ def test_the_check_page_saves_while_redis_is_down_and_says_evaluating(
 
 def test_an_export_requested_while_redis_is_down_fails_with_why(
         broker, county_supervisor, places, django_capture_on_commit_callbacks):
-    from alerts.exports import export_request
+    from reports.tasks import export_request
 
     broker(REFUSED)
     with django_capture_on_commit_callbacks(execute=True):
@@ -131,7 +131,7 @@ def test_an_export_requested_while_redis_is_down_fails_with_why(
 
 
 def test_celery_beat_runs_the_sweep(settings):
-    import monitor.tasks  # noqa: F401 — registers the task, as the worker's autodiscovery does
+    import alerts.tasks  # noqa: F401 — registers the task, as the worker's autodiscovery does
 
     entry = settings.CELERY_BEAT_SCHEDULE["evaluate-pending-checks"]
     assert entry["task"] in app.tasks

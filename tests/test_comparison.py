@@ -12,11 +12,11 @@ import xlsxwriter
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from alerts.engine import evaluate_household
 from alerts.models import Alert, AlertMove, Measure, MeasureState, Plan, Source, State
-from households.comparison import ComparisonRefused, comparison_run, report_path
+from casework.comparison import ComparisonRefused, comparison_run, report_path
 from households.models import DepartmentComparison, Place, StatusChange
-from households.services import check_record
-from monitor.engine import evaluate_household
+from visits.services import check_record
 
 from .alert_helpers import alert_of, family, put, record
 from .factories import HouseholdFactory, MemberFactory, id_number

@@ -1,6 +1,5 @@
 """Lists' totals (monitor/counting.py): exactly what QuerySet.count() says, and on
 PostgreSQL asked again as soon as an alert or a household was written."""
-
 import importlib
 from datetime import date
 
@@ -11,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alerts.models import Alert
+from households.models import Household
 from monitor.counting import CountingPaginator, exact_count
-from monitor.scope import alerts_visible_to, households_visible_to
 
 from .alert_helpers import alert_row
 
@@ -23,9 +22,9 @@ def on_postgresql():
 
 
 def querysets(user):
-    scoped = alerts_visible_to(user)
+    scoped = Alert.objects.visible_to(user)
     return [scoped, scoped.open(), scoped.with_due().filter(due__gte=date(2026, 1, 1)),
-            scoped.filter(rule="NOTHING"), households_visible_to(user),
+            scoped.filter(rule="NOTHING"), Household.objects.visible_to(user),
             scoped.select_related("household").order_by(F("raised_on").desc())]
 
 
@@ -37,7 +36,7 @@ def test_a_supervisor_without_a_place_sees_an_empty_queue(transactional_db, clie
     client.force_login(town_supervisor)
     response = client.get(reverse("alerts:queue"))
     assert response.status_code == 200 and response.context["page"].paginator.count == 0
-    assert exact_count(alerts_visible_to(town_supervisor)) == 0
+    assert exact_count(Alert.objects.visible_to(town_supervisor)) == 0
 
 
 def test_it_counts_what_count_counts_outside_a_transaction(transactional_db, four_alerts,
@@ -51,7 +50,7 @@ def test_it_counts_what_count_counts_outside_a_transaction(transactional_db, fou
 
 def test_nothing_written_means_one_small_query(transactional_db, four_alerts, county_supervisor):
     on_postgresql()
-    queryset = alerts_visible_to(county_supervisor).open()
+    queryset = Alert.objects.visible_to(county_supervisor).open()
     exact_count(queryset)
     with CaptureQueriesContext(connection) as asked:
         assert exact_count(queryset) == 3
@@ -62,7 +61,7 @@ def test_nothing_written_means_one_small_query(transactional_db, four_alerts, co
 def test_a_list_reading_other_tables_is_counted_each_time(transactional_db, four_alerts,
                                                           county_supervisor):
     on_postgresql()
-    queryset = alerts_visible_to(county_supervisor).filter(household__members__isnull=True)
+    queryset = Alert.objects.visible_to(county_supervisor).filter(household__members__isnull=True)
     for _ in range(2):
         with CaptureQueriesContext(connection) as asked:
             assert exact_count(queryset) == queryset.count()
@@ -72,7 +71,7 @@ def test_a_list_reading_other_tables_is_counted_each_time(transactional_db, four
 def test_inside_a_transaction_it_counts_each_time(transactional_db, four_alerts,
                                                   county_supervisor):
     on_postgresql()
-    queryset = alerts_visible_to(county_supervisor)
+    queryset = Alert.objects.visible_to(county_supervisor)
     with transaction.atomic():
         alert_row(four_alerts["a"], rule="FOOD")
         assert exact_count(queryset) == 5
@@ -82,7 +81,7 @@ def test_inside_a_transaction_it_counts_each_time(transactional_db, four_alerts,
 
 def test_a_commit_is_counted_at_once(transactional_db, four_alerts, places, town_supervisor):
     on_postgresql()
-    queryset = alerts_visible_to(town_supervisor).open()
+    queryset = Alert.objects.visible_to(town_supervisor).open()
     assert exact_count(queryset) == 2
     alert_row(four_alerts["a"], rule="FOOD")
     assert exact_count(queryset) == 3
@@ -112,7 +111,7 @@ def test_a_restored_backup_is_counted_afresh(transactional_db, four_alerts, coun
     from before it must not be taken for the restored data's."""
     on_postgresql()
     migration = importlib.import_module("alerts.migrations.0010_more_change_counts")
-    queryset = alerts_visible_to(county_supervisor).open()
+    queryset = Alert.objects.visible_to(county_supervisor).open()
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE saved AS SELECT * FROM alerts_changecount")
     assert exact_count(queryset) == 3

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from alerts.escalation import escalate_overdue
 from alerts.models import Alert, Level, Source, State
-from households.declarations import (
+from casework.declarations import (
     DeclarationRefused,
     declaration_accept,
     declaration_record,

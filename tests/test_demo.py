@@ -5,8 +5,8 @@ from django.core.management import call_command
 from households.demo import write_demo_survey
 from households.idnumber import parse_id_number
 from households.models import Check, Household, Member
-from households.tabular import read_csv
 from monitor.models import User
+from monitor.tabular import read_csv
 
 
 def rows(folder, sheet):

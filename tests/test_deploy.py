@@ -67,7 +67,7 @@ print(css, sheet["Content-Encoding"], sheet["Cache-Control"])
 def test_without_debug_static_files_are_collected_and_served(tmp_path):
     env = production(DJANGO_STATIC_ROOT=str(tmp_path / "static"),
                      DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-                     DJANGO_SETTINGS_MODULE="monitor.settings")
+                     DJANGO_SETTINGS_MODULE="shouwang.settings")
     collected = manage("collectstatic", "--no-input", env=env)
     assert collected.returncode == 0, collected.stderr
     assert (tmp_path / "static" / "staticfiles.json").exists()
@@ -124,7 +124,7 @@ def test_forced_logins_of_the_personas_still_work(client, village_officer):
 
 
 def test_a_new_password_is_hashed_with_argon2(alice, settings):
-    from monitor import settings as project
+    from shouwang import settings as project
 
     settings.PASSWORD_HASHERS = project.PASSWORD_HASHERS  # undo the suite's fast hasher
     alice.set_password("a-brand-new-password-7")

@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from alerts.engine import evaluate_household
 from alerts.models import Alert, AlertMove
 from households.models import StatusChange
-from households.services import check_record
-from monitor.engine import evaluate_household
 from monitor.models import MonitoringLine, PolicySetting
+from visits.services import check_record
 
 from .factories import HouseholdFactory, MemberFactory, id_number
 
@@ -202,7 +202,7 @@ def test_a_batch_costs_the_same_queries_whatever_its_alerts(places):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from monitor.engine import evaluate_households
+    from alerts.engine import evaluate_households
     queries = []
     for count in (1, 6):
         ids = households_with_findings(places, count)
@@ -214,7 +214,7 @@ def test_a_batch_costs_the_same_queries_whatever_its_alerts(places):
 
 
 def test_a_campaign_is_evaluated_batch_by_batch_and_says_how_far_it_got(places):
-    from monitor.engine import evaluate_in_batches
+    from alerts.engine import evaluate_in_batches
     ids = households_with_findings(places, 7)
     seen = []
     result = evaluate_in_batches(ids, batch_size=2,

@@ -242,7 +242,7 @@ def test_a_done_task_is_not_overdue(task):
 # ── Wiring: beat schedule, task, command ──────────────────────────────────────────────
 
 def test_the_beat_schedule_runs_the_escalation_task(settings):
-    from monitor.celery import app
+    from shouwang.celery import app
 
     entry = settings.CELERY_BEAT_SCHEDULE["escalate-overdue-alerts"]
     assert entry["task"] in app.tasks

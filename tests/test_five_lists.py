@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
-from alerts.five_lists import SHEETS_BY_NAME, effect, list_scope, problems, reconcile
 from alerts.models import Alert
 from alerts.services import (
     alert_close,
@@ -23,7 +22,8 @@ from alerts.services import (
     task_assign,
     task_update,
 )
-from monitor.models import Role
+from monitor.roles import Role
+from reports.five_lists import SHEETS_BY_NAME, effect, list_scope, problems, reconcile
 
 from .alert_helpers import alert_of, family, record
 from .factories import UserFactory

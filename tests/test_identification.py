@@ -9,9 +9,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from alerts.models import State
-from households.choices import PovertyStatus
-from households.declarations import declaration_record
-from households.identification import (
+from casework.declarations import declaration_record
+from casework.identification import (
     CaseRefused,
     case_propose_elimination,
     case_propose_inclusion,
@@ -22,6 +21,7 @@ from households.identification import (
     objection_record,
 )
 from households.models import CaseState, IdentificationCase, StatusChange
+from monitor.choices import PovertyStatus
 
 from .alert_helpers import alert_of, family, put, record
 

@@ -13,7 +13,7 @@ from django.db import connection
 
 from households.demo import write_demo_survey
 from households.models import Check, Household, Member
-from households.survey.importing import survey_import
+from survey.importing import survey_import
 
 from .fault_helpers import (
     database_url,
@@ -86,7 +86,7 @@ def test_a_connection_lost_while_evaluating_keeps_the_import_and_the_sweep_finis
     def lost(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly\nThis probably…")
 
-    monkeypatch.setattr("households.management.commands.import_survey.survey_evaluate", lost)
+    monkeypatch.setattr("survey.management.commands.import_survey.survey_evaluate", lost)
     with pytest.raises(CommandError) as cut:
         call_command("import_survey", str(write_xlsx(tmp_path / "s.xlsx", *family())))
     assert cut.value.returncode == 3

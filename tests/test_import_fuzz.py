@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 
 from alerts.models import Alert
 from households.models import Check, Household, Member
-from households.survey import cells
-from households.survey.columns import LIMITS, SHEETS
-from households.survey.reading import Sheet, cell_text
-from households.survey.validation import cleaners, column_rules
+from survey import cells
+from survey.columns import LIMITS, SHEETS
+from survey.reading import Sheet, cell_text
+from survey.validation import cleaners, column_rules
 
 from .factories import id_number
 from .survey_helpers import (

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from alerts.models import Alert, AlertMove
 from households.models import Check, Household, Member, StatusChange
-from households.survey.importing import survey_import
+from survey.importing import survey_import
 
 from .factories import id_number
 from .survey_helpers import (
@@ -190,7 +190,7 @@ def test_the_registry_read_a_key_per_query_finds_what_one_query_finds(places, tm
     households, members, checks = two_households()
     path = write_csv_folder(tmp_path / "s", households, members, checks)
     assert run(path)[0] == 0
-    monkeypatch.setattr("households.survey.registry.keys_per_query", lambda: 1)
+    monkeypatch.setattr("survey.registry.keys_per_query", lambda: 1)
     households[0]["联系电话"] = "13900000000"
     code, out, _ = run(write_csv_folder(tmp_path / "b", households, members, checks))
     assert code == 0 and "农户：新增 0，更新 1" in out
@@ -566,8 +566,8 @@ def test_some_rows_rejected_exits_1_and_a_clean_file_0(places, tmp_path, run):
 
 
 def test_progress_is_shown_for_large_files(places, tmp_path, run, monkeypatch):
-    monkeypatch.setattr("households.survey.importing.EVALUATION_BATCH", 2)
-    monkeypatch.setattr("households.management.commands.import_survey.PROGRESS_FROM", 0)
+    monkeypatch.setattr("survey.importing.EVALUATION_BATCH", 2)
+    monkeypatch.setattr("survey.management.commands.import_survey.PROGRESS_FROM", 0)
     households = [household_row(f"H00{n}", 户主身份证号=id_number()) for n in range(3)]
     members = [member_row(h["户编号"], id_number=h["户主身份证号"]) for h in households]
     checks = [check_row(h["户编号"]) for h in households]

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alerts.models import Alert
-from households.ledger import COLUMNS, ledger_rows, ledger_values, ledger_values_postgresql
 from households.models import Check, Household
+from reports.ledger import COLUMNS, ledger_rows, ledger_values, ledger_values_postgresql
 
 from .factories import id_number
 from .survey_helpers import (
@@ -143,7 +143,7 @@ def test_an_output_that_is_neither_xlsx_nor_csv_is_refused(places, tmp_path):
 
 
 def test_the_ledger_reads_in_chunks_and_keeps_every_row(county, monkeypatch):
-    monkeypatch.setattr("households.ledger.CHUNK", 3)
+    monkeypatch.setattr("reports.ledger.CHUNK", 3)
     rows = list(ledger_rows(Household.objects.in_place("500241")))
     assert [row[0] for row in rows] == ["H001", "H002", "H003", "H004"]
 

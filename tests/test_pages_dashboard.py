@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from alerts.models import Alert, Measure, Plan, Task
 from households.groups import group_key
-from monitor.dashboard import months_back
 from monitor.models import PolicySetting
+from reports.dashboard import months_back
 
 from .conftest import AIKOU, COUNTY
 from .factories import HouseholdFactory, UserFactory, place

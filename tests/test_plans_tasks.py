@@ -14,9 +14,8 @@ from alerts.services import (
     task_assign,
     task_update,
 )
-from monitor.models import Channel, Role
+from monitor.roles import Channel, Role
 from monitor.rules import RULES
-from monitor.scope import tasks_visible_to
 
 from .alert_helpers import alert_of, family, record
 from .factories import UserFactory
@@ -161,21 +160,21 @@ def test_a_task_needs_a_unit(measures, town_supervisor):
 
 def test_department_staff_see_only_their_channels_tasks(tasks, education_staff,
                                                         housing_staff):
-    assert list(tasks_visible_to(education_staff)) == [tasks["education"]]
-    assert list(tasks_visible_to(housing_staff)) == [tasks["housing"]]
+    assert list(Task.objects.visible_to(education_staff)) == [tasks["education"]]
+    assert list(Task.objects.visible_to(housing_staff)) == [tasks["housing"]]
 
 
 def test_department_staff_of_another_county_see_nothing(tasks, places):
     outsider = UserFactory(role=Role.DEPARTMENT, place=places["other_county"],
                            channel=Channel.HOUSING)
-    assert not tasks_visible_to(outsider).exists()
+    assert not Task.objects.visible_to(outsider).exists()
 
 
 def test_place_users_see_the_tasks_of_their_place(tasks, village_officer,
                                                   other_village_officer, county_supervisor):
-    assert tasks_visible_to(village_officer).count() == 2
-    assert tasks_visible_to(county_supervisor).count() == 2
-    assert not tasks_visible_to(other_village_officer).exists()
+    assert Task.objects.visible_to(village_officer).count() == 2
+    assert Task.objects.visible_to(county_supervisor).count() == 2
+    assert not Task.objects.visible_to(other_village_officer).exists()
 
 
 def test_department_staff_update_their_task_to_done(tasks, housing_staff):

@@ -14,7 +14,6 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from households.models import DepartmentComparison, Household
-from monitor.models import Role
 from monitor.privacy import (
     PersonalDataFilter,
     mask_id_number,
@@ -22,6 +21,7 @@ from monitor.privacy import (
     mask_text,
     sees_personal_data,
 )
+from monitor.roles import Role
 
 from .alert_helpers import family, record
 from .factories import UserFactory
@@ -163,7 +163,7 @@ def test_the_ledger_a_department_user_pulls_carries_no_full_number(education_sta
 def test_the_five_lists_a_department_user_downloads_carry_no_full_number(
         client, education_staff, home):
     client.force_login(education_staff)
-    response = client.get(reverse("alerts:five_lists_export"), {"format": "csv"})
+    response = client.get(reverse("reports:five_lists_export"), {"format": "csv"})
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
         text = "".join(archive.read(name).decode("utf-8-sig") for name in archive.namelist())
@@ -188,13 +188,13 @@ def test_department_staff_cannot_open_a_comparison_or_its_report(
         kind="insured", place=education_staff.place, file_name="名单.csv",
         compared_on=D0, created_by=county_supervisor)
     client.force_login(education_staff)
-    for name in ("monitoring:comparison", "monitoring:comparison_report"):
+    for name in ("casework:comparison", "casework:comparison_report"):
         assert client.get(reverse(name, args=[comparison.pk])).status_code == 403
 
 
 def test_the_comparison_page_shows_the_county_full_id_numbers(
         client, county_supervisor, home, settings, tmp_path):
-    from households.comparison import comparison_run
+    from casework.comparison import comparison_run
 
     settings.MEDIA_ROOT = tmp_path / "media"
     child = home.members.get(name="杨小")
@@ -202,7 +202,7 @@ def test_the_comparison_page_shows_the_county_full_id_numbers(
     listed.write_text(f"身份证号,姓名,参保状态\n{child.id_number},杨小,未参保\n{ID},外人,已参保\n",
                       encoding="utf-8")
     comparison = comparison_run(kind="insured", path=listed, actor=county_supervisor, on=D0)
-    html = page(client, county_supervisor, "monitoring:comparison", comparison.pk)
+    html = page(client, county_supervisor, "casework:comparison", comparison.pk)
     assert child.id_number in html and ID in html
 
 
@@ -273,7 +273,7 @@ def test_every_handler_a_logger_writes_to_masks(name):
 
 
 def test_the_celery_worker_logs_through_the_masked_handlers():
-    from monitor.celery import use_django_logging
+    from shouwang.celery import use_django_logging
 
     use_django_logging(loglevel=logging.INFO)
     root = [h for h in logging.getLogger().handlers

@@ -6,14 +6,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from alerts.engine import evaluate_household
 from alerts.models import Plan
-from households.identification import add_months
+from casework.identification import add_months
+from casework.quality import doubts
 from households.models import CasePurpose, CaseState, Household, IdentificationCase
-from households.quality import doubts
-from households.services import check_record
-from monitor.engine import evaluate_household
 from monitor.models import PolicySetting
-from monitor.scope import households_visible_to
+from visits.services import check_record
 
 from .alert_helpers import family, record
 from .factories import HouseholdFactory
@@ -27,7 +26,7 @@ def home(places):
 
 
 def found(user, only=""):
-    return [(d.code, d.number, d.detail) for d in doubts(households_visible_to(user), TODAY,
+    return [(d.code, d.number, d.detail) for d in doubts(Household.objects.visible_to(user), TODAY,
                                                           only)]
 
 
@@ -104,7 +103,7 @@ def test_an_officer_with_more_households_than_the_policy_is_doubtful(
                          number=f"HA10{n}")
     assert found(county_supervisor, "OFFICER_OVERLOAD") == [
         ("OFFICER_OVERLOAD", "", "联系 3 户，超过每名信息员 2 户的上限")]
-    [doubt] = doubts(households_visible_to(county_supervisor), TODAY, "OFFICER_OVERLOAD")
+    [doubt] = doubts(Household.objects.visible_to(county_supervisor), TODAY, "OFFICER_OVERLOAD")
     assert (doubt.officer, doubt.village) == ("alice", "平所村")
 
 

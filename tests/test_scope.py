@@ -1,12 +1,11 @@
 """Scope on every path: a user never sees a household outside their place (404)."""
-
 from datetime import date
 
 import pytest
 from django.urls import reverse
 
 from alerts.models import Alert
-from monitor.scope import alerts_visible_to, households_visible_to, places_visible_to
+from households.models import Household, Place
 
 
 def make_alert(household, channel):
@@ -16,7 +15,7 @@ def make_alert(household, channel):
 
 
 def visible(user):
-    return set(households_visible_to(user).values_list("number", flat=True))
+    return set(Household.objects.visible_to(user).values_list("number", flat=True))
 
 
 def test_a_village_officer_sees_only_their_village(
@@ -48,7 +47,7 @@ def test_department_staff_see_only_households_with_work_of_their_channel(
     make_alert(household_a, "education")
     make_alert(household_b, "housing")
     assert visible(education_staff) == {"HA001"}
-    assert set(alerts_visible_to(education_staff).values_list("channel", flat=True)) == {
+    assert set(Alert.objects.visible_to(education_staff).values_list("channel", flat=True)) == {
         "education"}
 
 
@@ -58,14 +57,14 @@ def test_an_inactive_user_sees_nothing(village_officer, household_a):
 
 
 def test_places_are_the_users_place_and_below(town_supervisor):
-    codes = set(places_visible_to(town_supervisor).values_list("code", flat=True))
+    codes = set(Place.objects.visible_to(town_supervisor).values_list("code", flat=True))
     assert codes == {"500241101", "500241101201", "500241101202"}
 
 
 def test_alerts_follow_household_scope(village_officer, household_a, household_b):
     make_alert(household_a, "education")
     make_alert(household_b, "education")
-    assert [a.household.number for a in alerts_visible_to(village_officer)] == ["HA001"]
+    assert [a.household.number for a in Alert.objects.visible_to(village_officer)] == ["HA001"]
 
 
 # Every path that shows a household, asked by someone outside its scope, answers 404.

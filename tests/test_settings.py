@@ -5,7 +5,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from monitor.env import env_bool, env_list
+from shouwang.env import env_bool, env_list
 
 
 def test_a_bad_boolean_fails_loudly(monkeypatch):

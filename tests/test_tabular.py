@@ -1,8 +1,8 @@
-"""Tables written for Excel (households/tabular.py): what a person typed stays text."""
+"""Tables written for Excel (monitor/tabular.py): what a person typed stays text."""
 
 import csv
 
-from households.tabular import write_table
+from monitor.tabular import write_table
 
 
 def read_csv(path) -> list[list[str]]:

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from alerts.models import Alert
 from households.models import Check
-from households.services import check_record
+from visits.services import check_record
 
 from .alert_helpers import family
 from .api.helpers import client_for
@@ -38,7 +38,7 @@ def test_a_check_saved_while_redis_is_down_is_evaluated_by_the_sweep_when_it_is_
         settings, broker, places, village_officer):
     """Redis down: the API answers 201 and the worker never hears of the check. Redis
     back: the sweep beat would send finds it and the worker raises its alert."""
-    from monitor.tasks import evaluate_pending_checks
+    from alerts.tasks import evaluate_pending_checks
 
     real = settings.CELERY_BROKER_URL
     home = family(places["village_a"], "HA001")

@@ -14,9 +14,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import IntegrityError, connection, transaction
 
+from alerts.engine import evaluate_households
 from alerts.models import Alert, AlertMove, State
 from households.models import Check, StatusChange
-from monitor.engine import evaluate_households
 
 from .alert_helpers import family, put, record
 from .fault_helpers import (
@@ -60,7 +60,7 @@ def test_an_evaluation_that_fails_midway_writes_nothing_and_a_rerun_raises_once(
         places, monkeypatch):
     ids = three_households(places)
 
-    from monitor import engine
+    from alerts import engine
 
     write = engine.insert_rows
 
@@ -137,7 +137,7 @@ def test_a_worker_killed_mid_batch_leaves_nothing_and_its_retry_raises_each_aler
     runs can be looked at, then the lock is released and the retry finishes."""
     if connection.vendor != "postgresql":
         pytest.skip("row locks and pg_stat_activity: PostgreSQL only")
-    from monitor.tasks import evaluate_batch
+    from alerts.tasks import evaluate_batch
 
     queue, worker = own_worker
     real_broker = django_settings.CELERY_BROKER_URL

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import xlsxwriter
 
-from households.xlsx_rows import RowWriter
+from monitor.xlsx_rows import RowWriter
 
 FIXED = datetime(2026, 1, 1, 8, 0)
 

@@ -413,7 +413,7 @@ def test_the_alerts_written_out_are_exactly_what_drf_would_write(county, town_su
     from rest_framework import serializers
     from rest_framework.test import APIRequestFactory
 
-    from alerts.api import AlertOutput, AlertViewSet
+    from alerts.api.alerts import AlertOutput, AlertViewSet
 
     village_officer.first_name, village_officer.last_name = "明", "杨"
     village_officer.save()

@@ -139,7 +139,7 @@ def test_a_duplicate_that_slips_past_validation_is_still_a_400(county, as_role, 
     def raced(**kwargs):
         raise IntegrityError("UNIQUE constraint failed: one_check_per_day_and_kind")
 
-    monkeypatch.setattr("households.api.check_record", raced)
+    monkeypatch.setattr("visits.api.check_record", raced)
     _, client = as_role("village_officer")
     response = client.post(CHECKS, answers(county["HA001"]), format="json")
     assert response.status_code == 400

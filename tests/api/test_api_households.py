@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from monitor.models import Role
 from monitor.privacy import mask_id_number
+from monitor.roles import Role
 
 from ..factories import HouseholdFactory, MemberFactory, UserFactory
 from .helpers import ROLES, SEES, client_for, numbers

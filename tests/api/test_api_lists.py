@@ -3,8 +3,8 @@ place in the user's scope (404 outside), a page at a time."""
 
 import pytest
 
-from alerts.five_lists import SHEETS_BY_NAME
-from households.ledger import COLUMNS
+from reports.five_lists import SHEETS_BY_NAME
+from reports.ledger import COLUMNS
 
 from .helpers import ROLES, SEES
 

@@ -8,7 +8,7 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from monitor.settings import env_rate
+from shouwang.settings import env_rate
 
 from .helpers import client_for
 

@@ -4,7 +4,7 @@ with no violation reported."""
 
 import pytest
 
-from monitor.models import Role
+from monitor.roles import Role
 
 from ..alert_helpers import family
 from ..conftest import AIKOU

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from alerts.models import Alert, MeasureCatalogue
-from monitor.models import Role
+from monitor.roles import Role
 
 from ..alert_helpers import family
 from ..conftest import AIKOU

@@ -17,7 +17,8 @@ from django.db import transaction
 
 from households.demo import COUNTY, TOWNS, town_code, write_demo_survey
 from households.models import Household, Place
-from monitor.models import Channel, Role, User
+from monitor.models import User
+from monitor.roles import Channel, Role
 from monitor.services import user_save
 
 DEMO_PASSWORD = "shouwang-demo-2026"

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from households.services import places_load
-from households.tabular import UnreadableFile, read_csv
+from monitor.tabular import UnreadableFile, read_csv
 
 
 class Command(BaseCommand):

@@ -6,7 +6,8 @@ import os
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from monitor.models import Channel, Role
+from monitor.models import User
+from monitor.roles import Channel, Role
 from monitor.services import user_save
 
 
@@ -33,8 +34,6 @@ class Command(BaseCommand):
         self.stdout.write(f"{verb}用户 {user.username}：{user.get_role_display()}{where}")
 
     def _ask_password(self, username: str) -> str | None:
-        from monitor.models import User
-
         if User.objects.filter(username=username).exists():
             return None  # updating role or place keeps the password
         if not os.isatty(0):

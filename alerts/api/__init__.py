@@ -1,0 +1,1 @@
+"""The API for alerts, plans and tasks, a module a concept."""

@@ -1,0 +1,285 @@
+"""The API for alerts at work: alerts with evidence and moves, and the moves themselves
+(核实, 开始帮扶, 排除, 销号, 指派) and adding a measure to an alert.
+
+Reads start from the user's scope; writes call alerts/services.py, which checks scope,
+role and state again and refuses in Chinese (monitor/api.py turns a refusal into a 400
+and a lost race into a 409). Nothing here decides what a move may do."""
+from django.db.models import Prefetch, Q
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from alerts import services
+from alerts.models import (
+    FINAL_STATES,
+    Alert,
+    AlertMove,
+    Level,
+    Severity,
+    Source,
+    State,
+)
+from households.models import Check
+from monitor.api import (
+    LIST_ERRORS,
+    MAX_ID,
+    BooleanFilter,
+    Conflict,
+    IdFilter,
+    Pagination,
+    errors,
+)
+from monitor.api_fields import PLACE_HELP, PersonField
+from monitor.remembered import RememberedList
+from monitor.roles import Channel
+
+from .common import EvidenceField, HouseholdBrief, date_filters
+from .plans import MeasureOutput, measures_of
+
+# ── Alerts: output and filters ────────────────────────────────────────────────────────
+
+
+class AlertMoveOutput(serializers.ModelSerializer):
+    actor = PersonField(help_text="操作人")
+
+    class Meta:
+        model = AlertMove
+        fields = ["id", "at", "actor", "from_state", "to_state", "note"]
+
+
+class AlertOutput(serializers.ModelSerializer):
+    household = HouseholdBrief(read_only=True)
+    due = serializers.DateField(read_only=True, allow_null=True,
+                                help_text="当前环节的期限（预警：核实；核实：计划；其后：销号）")
+    evidence = EvidenceField(read_only=True)
+    cleared_evidence = EvidenceField(read_only=True)
+    closed_by = PersonField(help_text="销号人")
+    assignee_name = PersonField(source="assignee", help_text="负责人")
+    moves = AlertMoveOutput(many=True, read_only=True, help_text="流转记录，按时间")
+    allowed_moves = serializers.SerializerMethodField(
+        help_text="当前用户的角色在此状态下可做的流转（verify / start / dismiss / close）")
+
+    class Meta:
+        model = Alert
+        fields = ["id", "household", "rule", "risk_type", "severity", "channel", "source",
+                  "state", "level", "overdue", "raised_on", "last_seen_on", "verify_by",
+                  "plan_by", "close_by", "due", "first_check", "last_check", "cleared_by",
+                  "verification_check", "evidence", "cleared_evidence", "closed_at",
+                  "closed_by", "assignee", "assignee_name", "moves", "allowed_moves"]
+        read_only_fields = ["assignee"]
+
+    def get_allowed_moves(self, alert) -> list[str]:
+        return services.moves_for(alert, self.context["request"].user)
+
+    def to_representation(self, alert) -> dict:
+        """The fields above, written out directly: the queue API writes 50 alerts a
+        request, and DRF's field-by-field machinery cost more than the database did.
+        tests/api/test_api_alerts.py checks it gives exactly what DRF would."""
+        household, day, moment = alert.household, _DATE.to_representation, _MOMENT.to_representation
+        return {
+            "id": alert.id,
+            "household": {"id": household.id, "number": household.number,
+                          "head_name": household.head_name, "village": household.village_id,
+                          "village_name": household.village.name, "group": household.group},
+            "rule": alert.rule, "risk_type": alert.risk_type, "severity": alert.severity,
+            "channel": alert.channel, "source": alert.source, "state": alert.state,
+            "level": alert.level, "overdue": alert.overdue,
+            "raised_on": day(alert.raised_on), "last_seen_on": day(alert.last_seen_on),
+            "verify_by": _maybe(day, alert.verify_by), "plan_by": _maybe(day, alert.plan_by),
+            "close_by": _maybe(day, alert.close_by),
+            "due": _maybe(day, getattr(alert, "due", None)),
+            "first_check": alert.first_check_id, "last_check": alert.last_check_id,
+            "cleared_by": alert.cleared_by_id,
+            "verification_check": alert.verification_check_id,
+            "evidence": alert.evidence, "cleared_evidence": alert.cleared_evidence,
+            "closed_at": _maybe(moment, alert.closed_at),
+            "closed_by": _person(alert.closed_by), "assignee": alert.assignee_id,
+            "assignee_name": _person(alert.assignee),
+            "moves": [{"id": move.id, "at": moment(move.at), "actor": _person(move.actor),
+                       "from_state": move.from_state, "to_state": move.to_state,
+                       "note": move.note} for move in alert.moves.all()],
+            "allowed_moves": self.get_allowed_moves(alert),
+        }
+
+
+_DATE, _MOMENT = serializers.DateField(), serializers.DateTimeField()
+
+
+def _maybe(write, value):
+    return None if value is None else write(value)
+
+
+def _person(user) -> str | None:
+    """As PersonField writes a user: full name, else username; None for nobody."""
+    return None if user is None else (user.get_full_name() or user.username)
+
+
+class AlertFilter(filters.FilterSet):
+    place = filters.CharFilter(method="filter_place", help_text=PLACE_HELP)
+    household = IdFilter(field_name="household_id", help_text="农户 id")
+    rule = filters.CharFilter(help_text="规则代码，如 DROPOUT、INCOME_BELOW_LINE、DECLARATION")
+    severity = filters.ChoiceFilter(choices=Severity.choices)
+    state = filters.ChoiceFilter(choices=State.choices)
+    open = BooleanFilter(method="filter_open", help_text="未销号（非已销号、已排除）")
+    overdue = BooleanFilter()
+    level = filters.ChoiceFilter(choices=Level.choices, help_text="当前责任层级")
+    source = filters.ChoiceFilter(choices=Source.choices)
+    channel = filters.ChoiceFilter(choices=Channel.choices)
+    check = IdFilter(method="filter_check", help_text="由该排查发现、最近发现或消除")
+    assignee = IdFilter(field_name="assignee_id", help_text="负责人（用户 id）")
+    raised_from, raised_to = date_filters("raised_on", "发现日期")
+    due_from, due_to = date_filters("due", "当前环节期限")
+
+    class Meta:
+        model = Alert
+        fields = ["place", "household", "rule", "severity", "state", "open", "overdue",
+                  "level", "source", "channel", "check", "assignee", "raised_from", "raised_to",
+                  "due_from", "due_to"]
+
+    def filter_place(self, queryset, name, value):
+        return queryset.in_place(value)
+
+    def filter_open(self, queryset, name, value):
+        return queryset.open() if value else queryset.filter(state__in=FINAL_STATES)
+
+    def filter_check(self, queryset, name, value):
+        return queryset.filter(Q(first_check_id=value) | Q(last_check_id=value)
+                               | Q(cleared_by_id=value))
+
+
+
+# ── Alerts: reading, moves and measures ──────────────────────────────────────────────
+
+
+class AlertMoveInput(serializers.Serializer):
+    action = serializers.ChoiceField(
+        [(key, move.label) for key, move in services.MOVES.items()],
+        help_text="verify 核实；start 开始帮扶；dismiss 排除（note 为理由，必填）；close 销号")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                 help_text="说明；排除时为理由")
+    check = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                     max_value=MAX_ID,
+                                     help_text="核实或销号所依据的该户“核实”排查 id")
+    expected_state = serializers.ChoiceField(
+        State.choices, required=False,
+        help_text="客户端看到的预警状态；若已被他人改变则回答 409，不做流转")
+
+
+class AlertAssignInput(serializers.Serializer):
+    alerts = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1,
+        max_length=500, help_text="要指派的预警 id（最多 500 条）")
+    assignee = serializers.IntegerField(min_value=1, max_value=MAX_ID,
+                                        help_text="负责人的用户 id：所辖地区的村干部或监管人员")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class AlertAssignOutput(serializers.Serializer):
+    assigned = serializers.IntegerField(help_text="指派的预警条数")
+    alerts = AlertOutput(many=True, help_text="指派后的预警")
+
+
+class MeasureInput(serializers.Serializer):
+    measure = serializers.CharField(max_length=40, help_text="该规则帮扶措施目录中的措施名称")
+    deadline = serializers.DateField(help_text="完成期限")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+def move_alert(alert: Alert, *, actor, action: str, note: str, check) -> Alert:
+    """The service for each move; the page's form does the same."""
+    if action == "verify":
+        return services.alert_verify(alert=alert, actor=actor, note=note, check=check)
+    if action == "dismiss":
+        return services.alert_dismiss(alert=alert, actor=actor, reason=note)
+    if action == "start":
+        return services.alert_start_assistance(alert=alert, actor=actor, note=note)
+    return services.alert_close(alert=alert, actor=actor, note=note, check=check)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="预警列表", responses={200: AlertOutput, **LIST_ERRORS}),
+    retrieve=extend_schema(summary="一条预警（含依据和流转记录）",
+                           responses={200: AlertOutput, **errors(404)}))
+class AlertViewSet(RememberedList, viewsets.ReadOnlyModelViewSet):
+    """Alerts in scope (department staff: their channel's) with evidence and moves."""
+
+    serializer_class = AlertOutput
+    pagination_class = Pagination
+    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filterset_class = AlertFilter
+    ordering_fields = ["raised_on", "due", "last_seen_on", "severity", "state", "id"]
+    ordering = ["due", "id"]
+
+    def get_queryset(self):
+        return Alert.objects.visible_to(self.request.user).with_due().select_related(
+            "household__village", "closed_by", "assignee").prefetch_related(
+            Prefetch("moves", queryset=AlertMove.objects.select_related("actor")))
+
+    @extend_schema(summary="预警流转：核实、开始帮扶、排除、销号", request=AlertMoveInput,
+                   responses={200: AlertOutput, **errors(400, 404, 409)},
+                   description="调用预警流转服务；角色、状态或缺少理由不符时 400 并说明原因；"
+                               "他人已先处理（或 expected_state 不符）时 409。")
+    @action(detail=True, methods=["post"], url_path="moves")
+    def moves(self, request, pk=None):
+        alert = self.get_object()
+        entry = AlertMoveInput(data=request.data)
+        entry.is_valid(raise_exception=True)
+        data = entry.validated_data
+        expected = data.get("expected_state")
+        if expected and expected != alert.state:
+            raise Conflict(f"该预警已被他人处理，当前状态为“{alert.state}”，请刷新后再操作")
+        check = None
+        if data.get("check"):
+            check = Check.objects.visible_to(request.user).filter(
+                pk=data["check"], household_id=alert.household_id).first()
+            if check is None:
+                raise ValidationError({"check": ["未找到该户的这次排查"]})
+        move_alert(alert, actor=request.user, action=data["action"],
+                   note=data.get("note", ""), check=check)
+        return Response(self.get_serializer(self.get_queryset().get(pk=alert.pk)).data)
+
+    @extend_schema(summary="批量指派预警负责人", request=AlertAssignInput,
+                   responses={200: AlertAssignOutput, **errors(400, 404)},
+                   description="乡镇或区县监管人员把所选未销号预警指派给一名负责人；"
+                               "有一条不能指派则全部不指派，并说明原因。")
+    @action(detail=False, methods=["post"], url_path="assign", pagination_class=None,
+            filter_backends=[])
+    def assign(self, request):
+        entry = AlertAssignInput(data=request.data)
+        entry.is_valid(raise_exception=True)
+        data = entry.validated_data
+        ids = set(data["alerts"])
+        alerts = list(self.get_queryset().filter(pk__in=ids))
+        if len(alerts) != len(ids):
+            raise NotFound("未找到该预警")
+        assignee = services.assignable_to(request.user).filter(pk=data["assignee"]).first()
+        if assignee is None:
+            raise ValidationError({"assignee": ["不是您所辖地区的村干部或监管人员"]})
+        services.alerts_assign(alerts=alerts, assignee=assignee, actor=request.user,
+                               note=data.get("note", ""))
+        assigned = self.get_queryset().filter(pk__in=ids).order_by("id")
+        return Response({"assigned": len(ids),
+                         "alerts": self.get_serializer(assigned, many=True).data})
+
+    @extend_schema(summary="为预警制定帮扶措施（一户一策）", request=MeasureInput,
+                   responses={201: MeasureOutput, **errors(400, 404)},
+                   description="措施须取自该规则的帮扶措施目录；第一次制定时建立该户的一户一策。")
+    @action(detail=True, methods=["post"], url_path="measures")
+    def measures(self, request, pk=None):
+        alert = self.get_object()
+        entry = MeasureInput(data=request.data)
+        entry.is_valid(raise_exception=True)
+        data = entry.validated_data
+        measure = services.plan_add_measure(alert=alert, actor=request.user,
+                                            measure=data["measure"], deadline=data["deadline"],
+                                            note=data.get("note", ""))
+        measure = measures_of(request.user).get(pk=measure.pk)
+        return Response(MeasureOutput(measure, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)

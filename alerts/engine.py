@@ -1,0 +1,331 @@
+"""Evaluation: from households' checks to their alerts, class and key group (§5–7).
+
+A household's checks are applied in visit-date order, whatever order they arrived in: the
+run starts at its oldest check not yet evaluated and replays every check after it, so a
+late older check raises what it shows and the newer checks then clear or keep it. Running
+it again finds nothing unevaluated and changes nothing.
+
+Households are evaluated in batches: one transaction and a handful of queries per batch,
+whatever its size, so a county's 140,776 households are not 140,776 round trips.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from alerts.findings import Move, finding_attach, finding_cleared, finding_raise
+from alerts.services import move_events
+from households.models import Check, Household, StatusChange
+from monitor.audit import audit_bulk_rows
+from monitor.bulk import bulk_insert, bulk_set, insert_rows, update_rows
+from monitor.classification import classify, key_group
+from monitor.models import AuditSource
+from monitor.policy import Policy, Thresholds
+from monitor.rules import RULES, fired_rules, money, per_capita_income
+
+from .models import Alert, AlertMove
+
+log = logging.getLogger(__name__)
+
+BATCH = 500  # households per engine transaction: the import's batches and the sweep's
+
+# What the engine reads of a household and of a check: the rules, the classification and
+# the key group need these columns, nothing else (a check's notes, officer, … stay unread).
+HOUSEHOLD_FIELDS = ["id", "village_id", "registered", "poverty_status", "household_class",
+                    "key_group"]
+CHECK_FIELDS = ["id", "household_id", "visit_date", "evaluated_at", "food_secure",
+                "clothing_secure", "housing", "water_quantity", "water_quality",
+                "water_convenience", "water_reliability", "income_wages", "income_business",
+                "income_property", "income_transfers", "medical_spending",
+                "education_spending", "sudden_event", "sudden_loss", "members"]
+# The household's field each kind of status change sets.
+STATUS_FIELD = {StatusChange.Kind.CLASS: "household_class",
+                StatusChange.Kind.KEY_GROUP: "key_group"}
+STATUS_CHANGE_FIELDS = ["household_id", "kind", "old", "new", "reasons", "changed_at",
+                        "based_on_id"]
+
+ALERT_FIELDS = ["state", "state_before_ready", "last_seen_on", "last_check", "raised_on",
+                "first_check", "evidence", "cleared_by", "cleared_evidence", "updated_at"]
+
+
+@dataclass
+class Evaluated:
+    households: int = 0
+    checks: int = 0
+    alerts_raised: int = 0
+    alerts_ready: int = 0
+    raised_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: "Evaluated") -> None:
+        self.households += other.households
+        self.checks += other.checks
+        self.alerts_raised += other.alerts_raised
+        self.alerts_ready += other.alerts_ready
+        self.raised_ids += other.raised_ids
+
+
+class AlertBook:
+    """A household's alerts during one replay of its checks in visit order.
+
+    An open alert whose last finding is one of the replayed checks is `stale`: that finding
+    is being judged again, so the next replayed check counts as newer than it."""
+
+    def __init__(self, alerts: list[Alert], checks: list, replayed_ids: set[int]):
+        self.visits = {c.id: (c.visit_date, c.id) for c in checks}
+        self.open = {a.rule: a for a in alerts if a.is_open}
+        self.finals = [a for a in alerts if not a.is_open]
+        self.stale = {a.id for a in self.open.values() if a.last_check_id in replayed_ids}
+        self.new: list[Alert] = []
+        self.changed: dict[int, Alert] = {}
+        self.moves: list[Move] = []
+
+    def is_newest(self, alert: Alert, check) -> bool:
+        return alert.id in self.stale or (check.visit_date, check.id) >= (
+            alert.last_seen_on, alert.last_check_id or 0)
+
+    def cleared(self, alert: Alert) -> tuple[date, int] | None:
+        """Visit date and id of the check that made the alert ready to close, if any."""
+        return self.visits.get(alert.cleared_by_id)
+
+    def covered(self, rule: str, check) -> bool:
+        """A closed or dismissed alert already accounts for this check's finding."""
+        return any(a.rule == rule and a.raised_on <= check.visit_date <= a.last_seen_on
+                   for a in self.finals)
+
+    def touched(self, alert: Alert, moves: list[Move]) -> None:
+        self.moves += moves
+        if alert.pk:
+            self.changed[alert.pk] = alert
+
+    def open_rules(self) -> list[tuple[str, str]]:
+        return [(a.rule, a.severity) for a in self.open.values() if a.is_open]
+
+
+def apply_check(household, check, previous, t: Thresholds, book: AlertBook, today: date
+                ) -> dict:
+    """Raise, attach or clear the household's alerts for one check; returns what it fired."""
+    fired = fired_rules(check, previous, t)
+    for rule in RULES:
+        alert = book.open.get(rule.code)
+        if rule.code in fired:
+            if alert is not None:
+                book.touched(alert, finding_attach(alert=alert, check=check,
+                                                   evidence=fired[rule.code],
+                                                   newest=book.is_newest(alert, check),
+                                                   cleared=book.cleared(alert)))
+                book.stale.discard(alert.id)
+            elif not book.covered(rule.code, check):
+                alert, move = finding_raise(household=household, rule=rule, check=check,
+                                            evidence=fired[rule.code], t=t, today=today)
+                book.open[rule.code] = alert
+                book.new.append(alert)
+                book.moves.append(move)
+        elif alert is not None and book.is_newest(alert, check):
+            book.touched(alert, finding_cleared(alert=alert, check=check,
+                                                values=cleared_values(check)))
+    return fired
+
+
+def cleared_values(check) -> dict:
+    return {"排查日期": check.visit_date.isoformat(),
+            "人均纯收入": money(per_capita_income(check))}
+
+
+def thresholds_for(policy: Policy, household, check) -> Thresholds:
+    return policy.thresholds(household.village_id[:2], check.visit_date)
+
+
+def replay(household, checks: list, alerts: list[Alert], policy: Policy, today: date
+           ) -> tuple[AlertBook, dict, list[int]] | None:
+    """Replay the household's checks from its oldest unevaluated one; None if none is."""
+    start = next((i for i, c in enumerate(checks) if c.evaluated_at is None), None)
+    if start is None:
+        return None
+    replayed = [c.id for c in checks[start:]]
+    book = AlertBook(alerts, checks, set(replayed))
+    previous, fired = (checks[start - 1] if start else None), {}
+    for check in checks[start:]:
+        fired = apply_check(household, check, previous,
+                            thresholds_for(policy, household, check), book, today)
+        previous = check
+    return book, fired, replayed
+
+
+def derive_status(household, newest, newest_fired: dict, open_alerts: list[tuple[str, str]],
+                  policy: Policy) -> list[tuple[str, str, str, str]]:
+    """The class (§6) and key group (§3) of a household that change, as (kind, old, new,
+    reasons); `household` is an instance or a row with the same names."""
+    t = thresholds_for(policy, household, newest) if newest is not None else None
+    new_class, class_reasons = classify(newest, open_alerts, t) if t else ("", [])
+    new_group, group_reasons = key_group(household, newest, newest_fired, t)
+    changes = []
+    if household.household_class != new_class:
+        changes.append((StatusChange.Kind.CLASS, household.household_class, new_class,
+                        "；".join(class_reasons)))
+    if household.key_group != new_group:
+        changes.append((StatusChange.Kind.KEY_GROUP, household.key_group, new_group,
+                        "；".join(group_reasons)))
+    return changes
+
+
+def status_changes(household: Household, newest, newest_fired: dict,
+                   open_alerts: list[tuple[str, str]], policy: Policy) -> list[StatusChange]:
+    """Derive the class (§6) and key group (§3); set them and return a row per change."""
+    changes = []
+    for kind, old, new, reasons in derive_status(household, newest, newest_fired,
+                                                 open_alerts, policy):
+        changes.append(StatusChange(household=household, kind=kind, old=old, new=new,
+                                    reasons=reasons, based_on=newest))
+        setattr(household, STATUS_FIELD[kind], new)
+    return changes
+
+
+@transaction.atomic
+def evaluate_households(household_ids, policy: Policy | None = None,
+                        today: date | None = None) -> Evaluated:
+    """Evaluate a batch of households in one transaction. Idempotent.
+
+    Households and checks are read as rows of the columns the rules need (not model
+    instances: a county is 140,776 households and twice as many checks)."""
+    policy, today, result = policy or Policy(), today or timezone.localdate(), Evaluated()
+    households = {h.id: h for h in Household.objects.select_for_update().filter(
+        id__any_of=household_ids).values_list(*HOUSEHOLD_FIELDS, named=True)}
+    checks, alerts = defaultdict(list), defaultdict(list)
+    for check in Check.objects.filter(household_id__any_of=households).order_by(
+            "household_id", "visit_date", "id").values_list(*CHECK_FIELDS, named=True):
+        checks[check.household_id].append(check)
+    for alert in Alert.objects.filter(household_id__any_of=households):
+        alerts[alert.household_id].append(alert)
+    books, replayed, changes, moved = [], [], [], []
+    now = timezone.now()
+    for household_id, household in households.items():
+        outcome = replay(household, checks[household_id], alerts[household_id], policy, today)
+        if outcome is None:
+            continue
+        book, fired, ids = outcome
+        books.append(book)
+        replayed += ids
+        newest = checks[household_id][-1]
+        found = derive_status(household, newest, fired, book.open_rules(), policy)
+        if found:
+            changes += [(household_id, kind, old, new, reasons, now, newest.id)
+                        for kind, old, new, reasons in found]
+            moved.append((household_id, *settled(household, found), now))
+        result.households += 1
+    save_batch(books, replayed, changes, moved, result)
+    return result
+
+
+def settled(household, changes: list[tuple[str, str, str, str]]) -> tuple[str, str]:
+    """The household's class and key group after these changes."""
+    new = {kind: value for kind, _, value, _ in changes}
+    return tuple(new.get(kind, getattr(household, name)) for kind, name in STATUS_FIELD.items())
+
+
+MOVE_FIELDS = ["alert_id", "actor_id", "at", "from_state", "to_state", "note"]
+
+
+def save_alerts(new: list[Alert], changed: list[Alert], moves: list[Move],
+                source: str = "") -> None:
+    """Write new and changed alerts and their moves, in the audit trail too (the engine's,
+    source 'engine', and a department list's, the source of the request or command).
+    Moves and their events are written as rows: a county's campaign makes tens of
+    thousands of each."""
+    bulk_insert(Alert, new)
+    now = timezone.now()
+    for alert in changed:
+        alert.updated_at = now
+    bulk_set(Alert, changed, ALERT_FIELDS)
+    insert_rows(AlertMove, MOVE_FIELDS, [(move.alert.pk, move.actor_id, now, move.from_state,
+                                          move.to_state, move.note) for move in moves])
+    audit_bulk_rows(move_events(moves, source=source, at=now))
+
+
+def save_batch(books: list[AlertBook], replayed: list[int], changes: list[tuple],
+               moved: list[tuple], result: Evaluated) -> None:
+    """Write what a batch decided: new and changed alerts, their moves (in the audit trail
+    too, by the engine), the evaluated checks, and class and group changes with their
+    history (StatusChange is that history; the trail does not repeat it). `changes` are
+    StatusChange rows and `moved` the households' (id, class, group, updated_at)."""
+    new = [alert for book in books for alert in book.new]
+    changed = [alert for book in books for alert in book.changed.values()]
+    moves = [move for book in books for move in book.moves]
+    save_alerts(new, changed, moves, source=AuditSource.ENGINE)
+    now = timezone.now()
+    for start in range(0, len(replayed), 1000):
+        Check.objects.filter(id__any_of=replayed[start:start + 1000]).update(
+            evaluated_at=now)
+    insert_rows(StatusChange, STATUS_CHANGE_FIELDS, changes)
+    update_rows(Household, ["household_class", "key_group", "updated_at"], moved)
+    result.checks += len(replayed)
+    result.alerts_raised += len(new)
+    result.alerts_ready += sum(m.to_state == "待销号" for m in moves)
+    result.raised_ids += [alert.pk for alert in new]
+
+
+@dataclass
+class Swept(Evaluated):
+    failed: list[int] = field(default_factory=list)  # households of batches that failed
+
+
+def evaluate_pending(batch_size: int = BATCH,
+                     progress: Callable[[int, int], None] | None = None) -> Swept:
+    """The sweep: evaluate every household with a check the engine has not seen — its
+    evaluation could not be queued (the broker was down) or was lost — in batches of one
+    transaction each. A batch that fails is logged and left for the next sweep, so one bad
+    household does not hold back the county."""
+    ids = list(Check.objects.unevaluated().order_by("household_id")
+               .values_list("household_id", flat=True).distinct())
+    result = Swept()
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start:start + batch_size]
+        try:
+            result.add(evaluate_households(batch))
+        except Exception:
+            log.exception("补扫评估失败：农户 %d 至 %d（%d 户），下次补扫再试",
+                          batch[0], batch[-1], len(batch))
+            result.failed += batch
+        if progress:
+            progress(start + len(batch), len(ids))
+    return result
+
+
+def evaluate_in_batches(household_ids: list[int], policy: Policy | None = None, *,
+                        batch_size: int = BATCH,
+                        progress: Callable[[int, int], None] | None = None) -> Evaluated:
+    """Evaluate many households (a county's campaign), one transaction per batch, saying
+    how far it got after each. Parallel work belongs to Celery workers, one batch a task
+    (docs/scaling.md), not to this loop."""
+    policy, total = policy or Policy(), Evaluated()
+    for start in range(0, len(household_ids), batch_size):
+        batch = household_ids[start:start + batch_size]
+        total.add(evaluate_households(batch, policy))
+        if progress:
+            progress(start + len(batch), len(household_ids))
+    return total
+
+
+def evaluate_household(household_id: int, policy: Policy | None = None) -> Evaluated:
+    return evaluate_households([household_id], policy)
+
+
+def refresh_status(household_id: int) -> None:
+    """Re-derive class and key group after an alert moved (no new check)."""
+    household = Household.objects.get(pk=household_id)
+    checks = list(Check.objects.filter(household=household).in_visit_order())
+    newest = checks[-1] if checks else None
+    previous = checks[-2] if len(checks) > 1 else None
+    policy = Policy()
+    fired = fired_rules(newest, previous, thresholds_for(policy, household, newest)) \
+        if newest else {}
+    open_alerts = list(Alert.objects.open().filter(household=household)
+                       .values_list("rule", "severity"))
+    changes = status_changes(household, newest, fired, open_alerts, policy)
+    if changes:
+        StatusChange.objects.bulk_create(changes)
+        household.save(update_fields=["household_class", "key_group", "updated_at"])

@@ -1,0 +1,199 @@
+"""Household declarations (农户自主申报, domain.md §7 sources and §9).
+
+A household declares a difficulty in person, in writing, by phone or online; a village
+officer, or town or county staff taking the call, records it with the risk type the
+officer judges it to be. A declaration raises an alert of rule DECLARATION with source
+自主申报 — severity high, since the household itself says it is in difficulty, so it gets
+the tight deadlines (plan 7 days, close 30) — and the channel that acts on its risk type.
+
+The town must accept (受理) a declaration within declaration_accept_days (2) of the day it
+was declared. That deadline is the alert's verify_by while the alert is 预警, so the
+periodic escalation treats a declaration not accepted in time like any missed deadline.
+Accepting records who and when, and gives the verification its ordinary deadline counted
+from the acceptance (high: 3 days).
+
+One open DECLARATION alert per household, like every rule: a second declaration while one
+is open joins it (the evidence shows the newest, the count and every declaration's id).
+"""
+
+from copy import copy
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from alerts.models import Alert, AlertMove, Source, State
+from alerts.services import deadlines
+from households.models import Declaration, DeclarationChannel, Household
+from monitor.audit import audit_record, diff, plain
+from monitor.models import AuditAction
+from monitor.policy import Policy
+from monitor.roles import Role
+from monitor.rules import RULES, SUDDEN_RISK_TYPE
+
+RULE = "DECLARATION"
+SEVERITY = "high"
+OTHER = "其他"
+# The risk types of §5 (first rule of each gives the channel), the sudden events', and 其他.
+RISK_CHANNEL = {}
+for _rule in RULES:
+    RISK_CHANNEL.setdefault(_rule.risk_type, _rule.channel)
+for _word in SUDDEN_RISK_TYPE.values():
+    RISK_CHANNEL.setdefault(_word, "civil")
+RISK_CHANNEL[OTHER] = "civil"
+RISK_TYPES = list(RISK_CHANNEL)
+
+RECORDERS = (Role.VILLAGE, Role.TOWN, Role.COUNTY)
+ACCEPTORS = (Role.TOWN, Role.COUNTY)
+
+
+class DeclarationRefused(Exception):
+    """Not allowed; the message says why, in Chinese."""
+
+
+def declarations_visible_to(user):
+    """Declarations of the households the user may see (monitor.scope)."""
+    return Declaration.objects.filter(household__in=Household.objects.visible_to(user))
+
+
+def _in_scope(household: Household, actor) -> None:
+    if not Household.objects.visible_to(actor).filter(pk=household.pk).exists():
+        raise Http404("未找到该农户")
+
+
+def accept_days(on: date) -> int:
+    return int(Policy().value("declaration_accept_days", on))
+
+
+def declaration_evidence(declaration: Declaration, count: int) -> dict:
+    recorder = declaration.recorded_by
+    return {
+        "text": f"农户自主申报（{declaration.get_channel_display()}，"
+                f"{declaration.declared_on.isoformat()}）：{declaration.content}",
+        "values": {"申报方式": declaration.get_channel_display(),
+                   "申报日期": declaration.declared_on.isoformat(),
+                   "风险类型": declaration.risk_type, "申报内容": declaration.content,
+                   "记录人": recorder.get_full_name() or recorder.username if recorder else "",
+                   "申报次数": count},
+        "threshold": {"乡镇受理时限": f"{accept_days(declaration.declared_on)}天"},
+    }
+
+
+def _validate(*, channel: str, risk_type: str, content: str, declared_on: date) -> None:
+    if channel not in DeclarationChannel.values:
+        raise DeclarationRefused(f"申报方式应为：{'、'.join(DeclarationChannel.labels)}")
+    if risk_type not in RISK_CHANNEL:
+        raise DeclarationRefused(f"风险类型应为以下之一：{'、'.join(RISK_TYPES)}")
+    if not content.strip():
+        raise DeclarationRefused("请填写申报内容")
+    if declared_on is None or declared_on > timezone.localdate():
+        raise DeclarationRefused("申报日期须填写，且不能晚于今天")
+
+
+@transaction.atomic
+def declaration_record(*, household: Household, channel: str, risk_type: str, content: str,
+                       declared_on: date, actor) -> Declaration:
+    """Record a household's declaration and raise its DECLARATION alert (or join the open
+    one); the town's acceptance deadline is stamped on the alert's verify_by."""
+    _in_scope(household, actor)
+    if actor.role not in RECORDERS:
+        raise DeclarationRefused(f"{Role(actor.role).label}不能记录农户申报："
+                                 "须由村干部或乡镇、区县工作人员记录")
+    _validate(channel=channel, risk_type=risk_type, content=content, declared_on=declared_on)
+    list(Household.objects.select_for_update().filter(pk=household.pk).values("pk"))
+    alert = Alert.objects.open().filter(household=household, rule=RULE).first()
+    declaration = Declaration.objects.create(
+        household=household, channel=channel, risk_type=risk_type, content=content.strip(),
+        declared_on=declared_on, recorded_by=actor, alert=alert,
+        accept_by=declared_on + timedelta(days=accept_days(declared_on)))
+    audit_record(actor=actor, action=AuditAction.CREATED, obj=declaration,
+                 note=declaration.content)
+    if alert is None:
+        declaration.alert = _raise(declaration, actor)
+        declaration.save(update_fields=["alert"])
+    else:
+        _join(alert, declaration, actor)
+    return declaration
+
+
+def _raise(declaration: Declaration, actor) -> Alert:
+    from alerts.engine import refresh_status  # the engine imports alerts' services
+
+    household, on = declaration.household, declaration.declared_on
+    t = Policy().thresholds(household.village_id[:2], on)
+    alert = Alert.objects.create(
+        household=household, rule=RULE, risk_type=declaration.risk_type, severity=SEVERITY,
+        channel=RISK_CHANNEL[declaration.risk_type], source=Source.DECLARATION,
+        state=State.RAISED, raised_on=on, last_seen_on=on,
+        evidence=declaration_evidence(declaration, 1) | {"declarations": [declaration.pk]},
+        **(deadlines(SEVERITY, on, t) | {"verify_by": declaration.accept_by}))
+    AlertMove.objects.create(alert=alert, actor=actor, to_state=State.RAISED,
+                             note=alert.evidence["text"])
+    audit_record(actor=actor, action=AuditAction.CREATED, obj=alert,
+                 changes={"状态": [None, State.RAISED]}, note=alert.evidence["text"])
+    refresh_status(household.pk)
+    return alert
+
+
+def _join(alert: Alert, declaration: Declaration, actor) -> None:
+    before = copy(alert)
+    ids = [*alert.evidence.get("declarations", []), declaration.pk]
+    alert.evidence = declaration_evidence(declaration, len(ids)) | {"declarations": ids}
+    alert.last_seen_on = max(alert.last_seen_on, declaration.declared_on)
+    alert.verify_by = verify_deadline(alert)
+    alert.save(update_fields=["evidence", "last_seen_on", "verify_by", "updated_at"])
+    note = f"再次申报：{alert.evidence['text']}"
+    AlertMove.objects.create(alert=alert, actor=actor, from_state=alert.state,
+                             to_state=alert.state, note=note)
+    audit_record(actor=actor, action=AuditAction.CHANGED, obj=alert,
+                 changes=diff(before, alert, ["last_seen_on", "verify_by"]), note=note)
+
+
+def verify_deadline(alert: Alert) -> date | None:
+    """While the alert is 预警: the earliest acceptance deadline of a declaration not yet
+    accepted; once all are accepted, the ordinary verify days from the first acceptance."""
+    if alert.state != State.RAISED:
+        return alert.verify_by
+    pending = Declaration.objects.filter(alert=alert, accepted_at__isnull=True)
+    waiting = pending.order_by("accept_by").values_list("accept_by", flat=True).first()
+    if waiting is not None:
+        return waiting
+    first = Declaration.objects.filter(alert=alert).order_by("accepted_at").first()
+    if first is None or first.accepted_at is None:
+        return alert.verify_by
+    accepted = timezone.localdate(first.accepted_at)
+    t = Policy().thresholds(alert.household.village_id[:2], accepted)
+    return deadlines(SEVERITY, accepted, t)["verify_by"]
+
+
+@transaction.atomic
+def declaration_accept(*, declaration: Declaration, actor, note: str = "") -> Declaration:
+    """乡镇受理: the town (or county) accepts a declaration; the alert's verify deadline
+    becomes the ordinary one, counted from today."""
+    _in_scope(declaration.household, actor)
+    if actor.role not in ACCEPTORS:
+        raise DeclarationRefused(f"{Role(actor.role).label}不能受理农户申报："
+                                 "须由乡镇或区县监管人员受理")
+    now = timezone.now()
+    if not Declaration.objects.filter(pk=declaration.pk, accepted_at__isnull=True).update(
+            accepted_at=now, accepted_by=actor, accept_note=note.strip()):
+        raise DeclarationRefused("该申报已经受理，请刷新页面")
+    declaration.accepted_at, declaration.accepted_by = now, actor
+    declaration.accept_note = note.strip()
+    audit_record(actor=actor, action=AuditAction.CHANGED, obj=declaration,
+                 changes={"受理人": [None, actor.username], "受理时间": [None, plain(now)]},
+                 note=declaration.accept_note)
+    alert = declaration.alert
+    if alert is not None and alert.is_open:
+        before = copy(alert)
+        alert.verify_by = verify_deadline(alert)
+        alert.save(update_fields=["verify_by", "updated_at"])
+        # accept_by is the first overdue day, as every deadline (alerts/escalation.py).
+        late = "（已超过受理期限）" if timezone.localdate(now) >= declaration.accept_by else ""
+        move_note = f"乡镇受理农户申报{late}：{note.strip() or '已受理'}"
+        AlertMove.objects.create(alert=alert, actor=actor, from_state=alert.state,
+                                 to_state=alert.state, note=move_note)
+        audit_record(actor=actor, action=AuditAction.CHANGED, obj=alert,
+                     changes=diff(before, alert, ["verify_by"]), note=move_note)
+    return declaration

@@ -1,0 +1,497 @@
+"""The five lists (五张清单) and reconciliation (对账销号), domain.md §8.
+
+For a place (village, town or county) and a period:
+- 问题清单 problems: the alerts found (raised) in the period;
+- 整改清单 rectification: the measures planned for those problems;
+- 任务清单 tasks: the tasks of those measures, with overdue days as of the day it is made;
+- 责任清单 responsibility: per responsible unit and person, their tasks of that list: open,
+  overdue, and completed in the period;
+- 效果清单 effect: the alerts closed (销号) in the period, whenever they were found, with
+  the check that cleared them and the values before and after.
+
+Each list is one function yielding rows; reading goes through the scope helpers, so a
+user's lists hold only what the user may see (commands pass no user: the whole place).
+`reconcile` checks that problems raised = closed + dismissed + still open, village by
+village, from independent records (the alert's state and its move history), and that the
+lists agree with one another; where they do not, it says where.
+"""
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import islice
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.fields.json import KT
+from django.utils import timezone
+
+from alerts.models import (
+    FINAL_STATES,
+    Alert,
+    AlertMove,
+    Level,
+    Measure,
+    Severity,
+    Source,
+    State,
+    Task,
+    TaskState,
+    overdue_days,
+)
+from households.models import Check, Place
+from monitor.models import User
+from monitor.roles import Channel
+from monitor.rules import WATER_INDICATORS, money, per_capita_income, total_income
+
+CHUNK = 2000
+
+
+@dataclass
+class ListScope:
+    """What the five lists are about: a place, a period and what the reader may see."""
+
+    place: Place
+    start: date | None
+    end: date
+    today: date
+    alerts: object  # QuerySet[Alert], already limited to the place and the reader's scope
+    measures: object
+    tasks: object
+
+    @property
+    def period(self) -> str:
+        return f"{self.start or '最早'} 至 {self.end}"
+
+    def problems(self):
+        return self.alerts.raised_between(self.start, self.end)
+
+    def in_period(self, field_name: str) -> Q:
+        """`field_name` (a datetime) falls on a day of the period, in local time."""
+        q = Q(**{f"{field_name}__date__lte": self.end})
+        if self.start:
+            q &= Q(**{f"{field_name}__date__gte": self.start})
+        return q
+
+    def list_measures(self):
+        return self.measures.filter(alert__in=self.problems().values("pk"))
+
+    def list_tasks(self):
+        return self.tasks.filter(measure__in=self.list_measures().values("pk"))
+
+
+def list_scope(*, place: Place, start: date | None = None, end: date | None = None,
+               user=None, today: date | None = None) -> ListScope:
+    today = today or timezone.localdate()
+    if user is None:
+        alerts, measures, tasks = Alert.objects.all(), Measure.objects.all(), Task.objects.all()
+    else:
+        alerts, measures = Alert.objects.visible_to(user), Measure.objects.visible_to(user)
+        tasks = Task.objects.visible_to(user)
+    return ListScope(place=place, start=start, end=end or today, today=today,
+                     alerts=alerts.in_place(place.code),
+                     measures=measures.in_place(place.code), tasks=tasks.in_place(place.code))
+
+
+# ── Formatting ────────────────────────────────────────────────────────────────────────
+
+def day(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "hour"):
+        value = timezone.localdate(value)
+    return value.isoformat()
+
+
+def person_name(user) -> str:
+    if user is None:
+        return ""
+    return name_of(user.first_name, user.last_name, user.username)
+
+
+def name_of(first_name: str | None, last_name: str | None, username: str | None) -> str:
+    """person_name from the user's values (all None without a user): the full name as
+    Django's get_full_name makes it, else the username."""
+    if username is None:
+        return ""
+    return f"{first_name} {last_name}".strip() or username
+
+
+CHANNEL_LABELS = dict(Channel.choices)
+
+
+def channel_label(value: str) -> str:
+    return CHANNEL_LABELS.get(value, value)
+
+
+def values_text(values: dict) -> str:
+    parts = []
+    for key, value in values.items():
+        if isinstance(value, list | tuple):
+            value = "、".join(str(v) for v in value)
+        parts.append(f"{key}：{value}")
+    return "；".join(parts)
+
+
+def yes_no(flag: bool) -> str:
+    return "是" if flag else "否"
+
+
+def _names(labels) -> list[str]:
+    """"杨小（13岁）" → "杨小": the member names an evidence list carries."""
+    return [str(label).split("（")[0] for label in labels or []]
+
+
+def shown_by(rule: str, check, before: dict) -> dict:
+    """What the clearing check showed for the values that made the rule fire."""
+    members = {m["name"]: m for m in check.members}
+    if rule == "FOOD":
+        return {"不愁吃": yes_no(check.food_secure)}
+    if rule == "CLOTHING":
+        return {"不愁穿": yes_no(check.clothing_secure)}
+    if rule == "DROPOUT":
+        return {name: members[name]["schooling"] for name in _names(before.get("失学辍学成员"))
+                if name in members}
+    if rule == "UNINSURED":
+        return {name: "已参保" if members[name]["insured"] else "未参保"
+                for name in _names(before.get("未参保成员")) if name in members}
+    if rule == "HOUSING":
+        return {"住房安全": check.housing}
+    if rule == "WATER":
+        return {label: yes_no(getattr(check, name)) for name, label in WATER_INDICATORS.items()}
+    if rule in ("INCOME_BELOW_LINE", "INCOME_NEAR_LINE", "INCOME_DROP"):
+        return {"人均纯收入": money(per_capita_income(check))}
+    if rule == "MEDICAL_BURDEN":
+        return {"医疗自付支出": money(check.medical_spending),
+                "家庭年收入": money(total_income(check))}
+    if rule == "NO_LABOUR":
+        return {"劳动能力": [f"{m['name']}：{m['labour']}" for m in check.members]}
+    if rule == "NO_WORK":
+        return {"务工": [f"{m['name']}：{m['work']}" for m in check.members]}
+    if rule == "SUDDEN_EVENT":
+        return {"突发情况": check.sudden_event}
+    return {}
+
+
+def clearing_check_id(cleared_by_id: int | None, verification_check_id: int | None):
+    """The check that cleared the alert: the newer check that no longer fired the rule
+    (待销号), else the verification check it was closed with."""
+    return cleared_by_id if cleared_by_id is not None else verification_check_id
+
+
+def check_label(check) -> str:
+    if check is None:
+        return ""
+    officer = f"（{check.officer_name}）" if check.officer_name else ""
+    return f"{day(check.visit_date)} {check.kind}{officer}"
+
+
+# ── The five lists ────────────────────────────────────────────────────────────────────
+
+SEVERITY_LABELS, SOURCE_LABELS, LEVEL_LABELS = (dict(Severity.choices), dict(Source.choices),
+                                                dict(Level.choices))
+
+
+def problem_values(scope: ListScope):
+    """The problems' values, village by village, household by household."""
+    return scope.problems().order_by(
+        "household__village_id", "household__number", "raised_on", "id").values_list(
+        "household__number", "household__village_id", "household__village__parent__name",
+        "household__village__name", "household__head_name", "rule", "risk_type", "severity",
+        "raised_on", "source", KT("evidence__text"), "state", "level", "overdue")
+
+
+def problems(scope: ListScope) -> Iterator[list]:
+    """问题清单: one row per alert found in the period."""
+    alerts = problem_values(scope)
+    for n, (number, village_code, town, village, head, rule, risk_type, severity, raised_on,
+            source, evidence, state, level, overdue) in enumerate(
+                alerts.iterator(chunk_size=CHUNK), start=1):
+        yield [n, number, village_code, town or "", village, head, rule, risk_type,
+               SEVERITY_LABELS[severity], raised_on.isoformat(), SOURCE_LABELS[source],
+               evidence or "", state, LEVEL_LABELS[level], yes_no(overdue)]
+
+
+def rectification(scope: ListScope) -> Iterator[list]:
+    """整改清单: one row per measure planned for a problem of the list."""
+    measures = scope.list_measures().annotate(task_count=Count("tasks")).order_by(
+        "alert__household__village_id", "alert__household__number", "alert__raised_on",
+        "alert_id", "id").values_list(
+        "alert__household__number", "alert__household__village__name",
+        "alert__household__head_name", "alert__rule", "alert__risk_type", "alert__raised_on",
+        "alert__state", "name", "channel", "deadline", "state", "task_count", "created_at")
+    for n, (number, village, head, rule, risk_type, raised_on, alert_state, name, channel,
+            deadline, state, task_count, created_at) in enumerate(
+                measures.iterator(chunk_size=CHUNK), start=1):
+        yield [n, number, village, head, rule, risk_type, day(raised_on), alert_state, name,
+               channel_label(channel), day(deadline), state, task_count, day(created_at)]
+
+
+def tasks(scope: ListScope) -> Iterator[list]:
+    """任务清单: one row per task of a measure of the list, with overdue days."""
+    rows = scope.list_tasks().order_by(
+        "household__village_id", "household__number", "due", "id").values_list(
+        "household__number", "household__village__name", "household__head_name",
+        "measure__alert__rule", "measure__name", "title", "channel", "unit",
+        "person__first_name", "person__last_name", "person__username", "due", "state",
+        "done_at")
+    for n, (number, village, head, rule, measure, title, channel, unit, first_name,
+            last_name, username, due, state, done_at) in enumerate(
+                rows.iterator(chunk_size=CHUNK), start=1):
+        yield [n, number, village, head, rule, measure, title, channel_label(channel), unit,
+               name_of(first_name, last_name, username), day(due), state, day(done_at),
+               overdue_days(due, done_at, scope.today)]
+
+
+def responsibility_tallies(scope: ListScope) -> list[dict]:
+    """Per (unit, person): tasks, open, overdue today, completed in the period."""
+    done = Q(state=TaskState.DONE)
+    tallies = list(scope.list_tasks().order_by().values("unit", "person_id").annotate(
+        total=Count("id"), open=Count("id", filter=~done),
+        overdue=Count("id", filter=~done & Q(due__lt=scope.today)),
+        closed=Count("id", filter=done & scope.in_period("done_at")),
+    ).order_by("unit", "person_id"))
+    people = User.objects.in_bulk({t["person_id"] for t in tallies if t["person_id"]})
+    for tally in tallies:
+        tally["person"] = people.get(tally["person_id"])
+    return tallies
+
+
+def responsibility(scope: ListScope) -> Iterator[list]:
+    """责任清单: one row per responsible unit and person."""
+    for n, t in enumerate(responsibility_tallies(scope), start=1):
+        person = t["person"]
+        yield [n, t["unit"], person_name(person), person.unit if person else "", t["total"],
+               t["open"], t["overdue"], t["closed"]]
+
+
+def closed_in_period(scope: ListScope):
+    return scope.alerts.filter(scope.in_period("closed_at"), state=State.CLOSED)
+
+
+def effect(scope: ListScope) -> Iterator[list]:
+    """效果清单: one row per alert closed in the period: when, by whom, the check that
+    cleared it, and the values before and after. Read as values, a chunk at a time with
+    the chunk's clearing checks and measures."""
+    alerts = closed_in_period(scope).order_by(
+        "household__village_id", "household__number", "closed_at", "id").values_list(
+        "id", "household__number", "household__village__name", "household__head_name",
+        "rule", "risk_type", "raised_on", "closed_at", "closed_by__first_name",
+        "closed_by__last_name", "closed_by__username", "evidence", "cleared_evidence",
+        "cleared_by_id", "verification_check_id")
+    rows = alerts.iterator(chunk_size=CHUNK)
+    n = 0
+    while chunk := list(islice(rows, CHUNK)):
+        check_ids = {clearing_check_id(*a[-2:]) for a in chunk} - {None}
+        checks = Check.objects.order_by().in_bulk(check_ids)
+        measures: dict[int, list[str]] = {}
+        for alert_id, name in Measure.objects.filter(
+                alert_id__in=[a[0] for a in chunk]).order_by("deadline", "id").values_list(
+                "alert_id", "name"):
+            measures.setdefault(alert_id, []).append(name)
+        for (alert_id, number, village, head, rule, risk_type, raised_on, closed_at,
+             first_name, last_name, username, evidence, cleared_evidence, cleared_by,
+             verification) in chunk:
+            n += 1
+            check = checks.get(clearing_check_id(cleared_by, verification))
+            before = evidence.get("values", {})
+            after = shown_by(rule, check, before) if check else cleared_evidence
+            yield [n, number, village, head, rule, risk_type, day(raised_on), day(closed_at),
+                   name_of(first_name, last_name, username), check_label(check),
+                   values_text(before), values_text(after),
+                   "、".join(measures.get(alert_id, []))]
+
+
+# ── The sheets: columns, grouped for the merged header rows of the printed ledger ─────
+
+Column = tuple[str, int]  # header, width in characters
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    groups: tuple[tuple[str | None, tuple[Column, ...]], ...]  # None: no group, one column
+    rows: Callable[[ListScope], Iterator[list]]
+    wrap: tuple[str, ...] = ()  # columns whose long text wraps
+
+    @property
+    def columns(self) -> list[str]:
+        return [name for _, cols in self.groups for name, _ in cols]
+
+    @property
+    def widths(self) -> list[int]:
+        return [width for _, cols in self.groups for _, width in cols]
+
+
+NUMBER = (None, (("序号", 6),))
+SHEETS = [
+    Sheet("问题清单", (
+        NUMBER,
+        ("农户", (("户编号", 14), ("村代码", 14), ("乡镇", 10), ("村", 10), ("户主", 8))),
+        ("问题", (("规则", 18), ("风险类型", 11), ("严重程度", 8), ("发现日期", 11),
+                  ("来源", 13), ("依据", 36))),
+        ("处置", (("状态", 8), ("责任层级", 8), ("是否逾期", 8))),
+    ), problems, wrap=("依据",)),
+    Sheet("整改清单", (
+        NUMBER,
+        ("农户", (("户编号", 14), ("村", 10), ("户主", 8))),
+        ("问题", (("规则", 18), ("风险类型", 11), ("发现日期", 11), ("预警状态", 8))),
+        ("整改措施", (("帮扶措施", 12), ("责任渠道", 8), ("完成期限", 11), ("措施状态", 8),
+                      ("任务数", 7), ("制定日期", 11))),
+    ), rectification),
+    Sheet("任务清单", (
+        NUMBER,
+        ("农户", (("户编号", 14), ("村", 10), ("户主", 8))),
+        ("任务", (("规则", 18), ("帮扶措施", 12), ("任务", 22), ("责任渠道", 8))),
+        ("责任", (("责任单位", 16), ("责任人", 10))),
+        ("进度", (("完成期限", 11), ("状态", 8), ("完成日期", 11), ("逾期天数", 8))),
+    ), tasks, wrap=("任务",)),
+    Sheet("责任清单", (
+        NUMBER,
+        ("责任主体", (("责任单位", 22), ("责任人", 12), ("所在单位", 18))),
+        ("任务", (("任务数", 9), ("未完成", 9), ("逾期", 9), ("期内完成", 9))),
+    ), responsibility),
+    Sheet("效果清单", (
+        NUMBER,
+        ("农户", (("户编号", 14), ("村", 10), ("户主", 8))),
+        ("问题", (("规则", 18), ("风险类型", 11), ("发现日期", 11))),
+        ("销号", (("销号日期", 11), ("销号人", 10), ("消除依据排查", 22))),
+        ("效果", (("整改前", 30), ("整改后", 30), ("帮扶措施", 16))),
+    ), effect, wrap=("消除依据排查", "整改前", "整改后", "帮扶措施")),
+]
+SHEETS_BY_NAME = {sheet.name: sheet for sheet in SHEETS}
+
+
+# ── Reconciliation (对账销号) ─────────────────────────────────────────────────────────
+
+@dataclass
+class Tally:
+    code: str
+    name: str
+    raised: int = 0
+    closed: int = 0
+    dismissed: int = 0
+    open: int = 0
+
+    @property
+    def accounted(self) -> int:
+        return self.closed + self.dismissed + self.open
+
+    @property
+    def balanced(self) -> bool:
+        return self.raised == self.accounted
+
+
+@dataclass
+class Reconciliation:
+    villages: list[Tally]
+    total: Tally
+    problems: list[str] = field(default_factory=list)  # where it does not balance
+
+    @property
+    def balanced(self) -> bool:
+        return not self.problems
+
+
+def _moves(to_state: str):
+    return AlertMove.objects.filter(alert=OuterRef("pk"), to_state=to_state)
+
+
+def reconcile_values(scope: ListScope):
+    """Per problem: its village, household, rule and state, the state its last recorded
+    move went to, whether a close and a dismissal were recorded, whether a measure was
+    planned, and when it was closed."""
+    last_move = AlertMove.objects.filter(alert=OuterRef("pk")).order_by("-id")
+    return scope.problems().order_by().annotate(
+        last_to=Subquery(last_move.values("to_state")[:1]),
+        close_move=Exists(_moves(State.CLOSED)), dismiss_move=Exists(_moves(State.DISMISSED)),
+        planned=Exists(Measure.objects.filter(alert=OuterRef("pk"))),
+    ).values_list("household__village_id", "household__village__name", "household__number",
+                  "rule", "state", "last_to", "close_move", "dismiss_move", "planned",
+                  "closed_at")
+
+
+def reconcile(scope: ListScope) -> Reconciliation:
+    """Problems raised = closed + dismissed + still open, per village, where closed and
+    dismissed are counted from the recorded moves and open from the alerts' state; plus
+    the agreement of each alert's state with its history and of the lists with each other.
+    """
+    rows = reconcile_values(scope)
+    villages: dict[str, Tally] = {}
+    found: list[str] = []
+    for (code, name, number, rule, state, last_to, closed, dismissed, planned,
+         closed_at) in rows.iterator(chunk_size=CHUNK):
+        tally = villages.setdefault(code, Tally(code, name))
+        tally.raised += 1
+        tally.closed += closed
+        tally.dismissed += dismissed
+        tally.open += state not in FINAL_STATES
+        where = f"{name}（{code}）{number} {rule}"
+        if state != last_to:
+            found.append(f"{where}：状态为“{state}”，但流转记录最后为“{last_to or '无记录'}”")
+        if state == State.IN_ASSISTANCE and not planned:
+            found.append(f"{where}：状态为“帮扶中”，但整改清单中没有帮扶措施")
+        if state == State.CLOSED and closed_at is None:
+            found.append(f"{where}：已销号，但没有销号时间，不在效果清单中")
+    ordered = sorted(villages.values(), key=lambda t: t.code)
+    for t in ordered:
+        if not t.balanced:
+            found.insert(0, f"{t.name}（{t.code}）：发现 {t.raised} 条，销号 {t.closed} + 排除 "
+                            f"{t.dismissed} + 未销号 {t.open} = {t.accounted} 条，"
+                            f"相差 {t.raised - t.accounted} 条")
+    total = Tally(scope.place.code, scope.place.name)
+    for t in ordered:
+        total.raised += t.raised
+        total.closed += t.closed
+        total.dismissed += t.dismissed
+        total.open += t.open
+    found += effect_against_moves(scope) + tasks_against_lists(scope)
+    return Reconciliation(villages=ordered, total=total, problems=found)
+
+
+def effect_against_moves(scope: ListScope) -> list[str]:
+    """The effect list (alerts closed in the period) against the close moves recorded in
+    the period, village by village."""
+    listed = count_by_village(closed_in_period(scope))
+    moves = AlertMove.objects.filter(
+        scope.in_period("at"), to_state=State.CLOSED,
+        alert__in=scope.alerts.values("pk")).values("alert__household__village_id",
+                                                      "alert__household__village__name")
+    recorded: dict[str, list] = {}
+    for move in moves.order_by().annotate(n=Count("id")):
+        recorded[move["alert__household__village_id"]] = [
+            move["alert__household__village__name"], move["n"]]
+    found = []
+    for code in sorted(set(listed) | set(recorded)):
+        name, n_listed = listed.get(code, [None, 0])
+        name2, n_moves = recorded.get(code, [None, 0])
+        if n_listed != n_moves:
+            found.append(f"{name or name2}（{code}）：效果清单 {n_listed} 条，但期内销号记录 "
+                         f"{n_moves} 条")
+    return found
+
+
+def count_by_village(alerts) -> dict[str, list]:
+    """{village code: [name, number of alerts]}."""
+    counts = alerts.order_by().values("household__village_id", "household__village__name"
+                                      ).annotate(n=Count("id"))
+    return {c["household__village_id"]: [c["household__village__name"], c["n"]]
+            for c in counts}
+
+
+def tasks_against_lists(scope: ListScope) -> list[str]:
+    """The task list against the rectification list's task counts and the
+    responsibility list's totals."""
+    task_count = scope.list_tasks().count()
+    planned = scope.list_measures().aggregate(n=Count("tasks"))["n"] or 0
+    tallies = responsibility_tallies(scope)
+    responsible = sum(t["total"] for t in tallies)
+    overdue_listed = scope.list_tasks().overdue_on(scope.today).count()
+    overdue_responsible = sum(t["overdue"] for t in tallies)
+    found = []
+    if task_count != planned:
+        found.append(f"任务清单 {task_count} 项，整改清单措施下的任务共 {planned} 项")
+    if task_count != responsible:
+        found.append(f"任务清单 {task_count} 项，责任清单合计 {responsible} 项")
+    if overdue_listed != overdue_responsible:
+        found.append(f"任务清单逾期 {overdue_listed} 项，责任清单逾期合计 {overdue_responsible} 项")
+    return found
+

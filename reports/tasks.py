@@ -1,0 +1,27 @@
+"""Background work for reports: a five-lists export, queued after commit and written by
+a worker (or in-process on the embedded default)."""
+
+from celery import shared_task
+
+from alerts.models import ExportJob, ExportState
+from monitor.background import run_after_commit
+
+from .exports import export_failed, export_run
+
+
+@shared_task(acks_late=True)
+def run_export(job_id: int) -> None:
+    """Write a queued five-lists export; a duplicate delivery finds the job taken."""
+    export_run(job_id)
+
+
+def export_request(*, user, place, start, end, fmt: str) -> ExportJob:
+    """Queue a five-lists export for this user (their scope) after commit."""
+    job = ExportJob.objects.create(user=user, place=place, start=start, end=end, format=fmt)
+
+    def broker_down() -> None:  # no sweep restarts exports: say so rather than wait forever
+        export_failed(ExportJob.objects.filter(pk=job.pk, state=ExportState.QUEUED),
+                      "后台任务队列暂时不可用，导出未能开始，请稍后重新申请")
+
+    run_after_commit(run_export, job.pk, on_broker_down=broker_down)
+    return job

@@ -1,0 +1,147 @@
+"""Pages for reports: the dashboard (一张表挂图作战), the five lists and their exports."""
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from alerts.models import ExportJob, ExportState
+from households.models import Household, Place
+from monitor.periods import parse_day
+from monitor.remembered import remember_until, remembered
+from monitor.roles import Role
+from monitor.scope import sees_everything
+
+from .dashboard import chart_data, dashboard_cached
+from .exports import XLSX_NAME, five_lists_exported, write_five_lists, zip_csvs
+from .five_lists import SHEETS, list_scope, reconcile
+from .tasks import export_request
+
+PREVIEW_ROWS = 100
+
+
+@remembered
+@login_required
+def home(request):
+    """一张表挂图作战: the dashboard of the user's place, or of a place below it
+    (?place=code); a place outside the user's scope is a 404."""
+    user = request.user
+    code = request.GET.get("place") or user.place_id
+    place = get_object_or_404(Place.objects.visible_to(user), code=code) if code else None
+    if place is None and not sees_everything(user):
+        return render(request, "home.html", {"no_place": True})
+    board = dashboard_cached(user, place, timezone.localdate())
+    if settings.DASHBOARD_CACHE_SECONDS > 0:  # the figures hold until they are counted again
+        remember_until(request, board.computed_at
+                       + timedelta(seconds=settings.DASHBOARD_CACHE_SECONDS))
+    return render(request, "home.html", {
+        "board": board, "charts": chart_data(board),
+        "household_count": board.total.figures["households"],
+        "open_alert_count": board.total.figures["alerts_open"],
+        "trail": trail(place, user), "is_village": user.role == Role.VILLAGE,
+        "refresh_seconds": settings.DASHBOARD_CACHE_SECONDS,
+        "my_households": Household.objects.visible_to(user).filter(info_officer=user).count()
+        if user.role == Role.VILLAGE else None,
+    })
+
+
+def trail(place, user) -> list:
+    """The places from the user's own down to `place`, for going back up."""
+    if place is None:
+        return []
+    codes = [place.code[:n] for n in (6, 9, 12) if n <= len(place.code)]
+    return list(Place.objects.visible_to(user).filter(code__in=codes).order_by("code"))
+
+
+# ── The five lists ────────────────────────────────────────────────────────────────────
+
+def _list_request(user, data):
+    """The place and period asked for, within the user's places (else 404)."""
+    code = data.get("place") or (user.place_id or "")
+    place = get_object_or_404(Place.objects.visible_to(user), code=code) if code else None
+    start = parse_day(data.get("from", ""))
+    end = parse_day(data.get("to", "")) or timezone.localdate()
+    errors = []
+    for name, label in (("from", "起始日期"), ("to", "截止日期")):
+        if data.get(name) and parse_day(data[name]) is None:
+            errors.append(f"{label}“{data[name]}”无效，应为 YYYY-MM-DD")
+    if start and start > end:
+        errors.append(f"起始日期 {start} 晚于截止日期 {end}")
+    return place, start, end, errors
+
+
+@login_required
+def five_lists(request):
+    place, start, end, errors = _list_request(request.user, request.GET)
+    context = {"place": place, "start": start, "end": end, "errors": errors,
+               "places": Place.objects.visible_to(request.user)[:2000]}
+    if place is not None and not errors:
+        scope = list_scope(place=place, start=start, end=end, user=request.user)
+        context["reconciliation"] = reconcile(scope)
+        context["sheets"] = [
+            {"name": sheet.name, "columns": sheet.columns,
+             "rows": _first(sheet.rows(scope), PREVIEW_ROWS)} for sheet in SHEETS]
+        context["query"] = f"place={place.code}&from={start or ''}&to={end}"
+        context["jobs"] = ExportJob.objects.filter(user=request.user)[:5]
+    return render(request, "reports/five_lists.html", context)
+
+
+def _first(rows, n: int) -> list:
+    out = []
+    for row in rows:
+        out.append(row)
+        if len(out) >= n:
+            break
+    return out
+
+
+@login_required
+def five_lists_export(request):
+    """The lists as a download, written now: 五张清单.xlsx, or the five CSVs in a zip."""
+    place, start, end, errors = _list_request(request.user, request.GET)
+    fmt = request.GET.get("format", "xlsx")
+    if place is None or errors or fmt not in ("xlsx", "csv"):
+        return HttpResponseBadRequest("；".join(errors) or "请选择地区和格式")
+    scope = list_scope(place=place, start=start, end=end, user=request.user)
+    folder = Path(tempfile.mkdtemp(prefix="five-lists-"))
+    files, counts = write_five_lists(folder, scope, fmt)
+    target = files[0] if fmt == "xlsx" else zip_csvs(folder)
+    five_lists_exported(scope=scope, fmt=fmt, counts=counts, actor=request.user)
+    name = f"{place.name}{XLSX_NAME}" if fmt == "xlsx" else f"{place.name}五张清单.zip"
+    return FileResponse(target.open("rb"), as_attachment=True, filename=name)
+
+
+@login_required
+@require_POST
+def export_start(request):
+    place, start, end, errors = _list_request(request.user, request.POST)
+    fmt = request.POST.get("format", "xlsx")
+    if place is None or errors or fmt not in ("xlsx", "csv"):
+        return HttpResponseBadRequest("；".join(errors) or "请选择地区和格式")
+    job = export_request(user=request.user, place=place, start=start, end=end, fmt=fmt)
+    return redirect("reports:export", pk=job.pk)
+
+
+@login_required
+def export_status(request, pk):
+    job = get_object_or_404(ExportJob.objects.select_related("place"), pk=pk,
+                            user=request.user)
+    return render(request, "reports/export.html", {"job": job})
+
+
+@login_required
+def export_download(request, pk):
+    job = get_object_or_404(ExportJob.objects.select_related("place"), pk=pk,
+                            user=request.user, state=ExportState.DONE)
+    path = Path(job.file)
+    if not path.exists():
+        raise Http404("文件已清理，请重新导出")
+    return FileResponse(path.open("rb"), as_attachment=True,
+                        filename=f"{job.place.name}{path.name}")
+
+

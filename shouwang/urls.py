@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from reports import views as reports
+
+from . import views
+
+admin.site.site_header = "守望 · 防止返贫监测 管理"
+admin.site.site_title = "守望管理"
+
+urlpatterns = [
+    path("", reports.home, name="home"),
+    path("healthz", views.health, name="health"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(),
+         name="password_change_done"),
+    path("households/", include("visits.urls")),
+    path("alerts/", include("alerts.urls")),
+    path("alerts/", include("reports.urls")),
+    path("api/", include("shouwang.api_urls")),
+    path("monitoring/", include("casework.urls")),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
