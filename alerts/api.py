@@ -41,7 +41,6 @@ from monitor.api import (
 )
 from monitor.audit import audit_export
 from monitor.models import Channel, User
-from monitor.remembered import RememberedList
 from monitor.scope import (
     alerts_visible_to,
     households_visible_to,
@@ -417,7 +416,7 @@ def move_alert(alert: Alert, *, actor, action: str, note: str, check) -> Alert:
     list=extend_schema(summary="预警列表", responses={200: AlertOutput, **LIST_ERRORS}),
     retrieve=extend_schema(summary="一条预警（含依据和流转记录）",
                            responses={200: AlertOutput, **errors(404)}))
-class AlertViewSet(RememberedList, viewsets.ReadOnlyModelViewSet):
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     """Alerts in scope (department staff: their channel's) with evidence and moves."""
 
     serializer_class = AlertOutput

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -8,11 +6,9 @@ from django.utils import timezone
 
 from .dashboard import chart_data, dashboard_cached
 from .models import Role
-from .remembered import remember_until, remembered
 from .scope import households_visible_to, places_visible_to, sees_everything
 
 
-@remembered
 @login_required
 def home(request):
     """一张表挂图作战: the dashboard of the user's place, or of a place below it
@@ -23,9 +19,6 @@ def home(request):
     if place is None and not sees_everything(user):
         return render(request, "home.html", {"no_place": True})
     board = dashboard_cached(user, place, timezone.localdate())
-    if settings.DASHBOARD_CACHE_SECONDS > 0:  # the figures hold until they are counted again
-        remember_until(request, board.computed_at
-                       + timedelta(seconds=settings.DASHBOARD_CACHE_SECONDS))
     return render(request, "home.html", {
         "board": board, "charts": chart_data(board),
         "household_count": board.total.figures["households"],
