@@ -21,12 +21,13 @@ from households.choices import HouseholdClass, KeyGroup, PlaceLevel
 from households.groups import group_key
 from households.models import Place
 
+from .models import Role
 from .policy import Policy
 from .rules import RULES
 from .scope import (
     alerts_visible_to,
-    counting_scope,
     households_visible_to,
+    sees_everything,
     tasks_visible_to,
 )
 
@@ -110,8 +111,16 @@ def dashboard_cached(user, place: Place | None, today: date) -> Dashboard:
     seconds = settings.DASHBOARD_CACHE_SECONDS
     if seconds <= 0:
         return dashboard_for(user, place, today)
-    key = f"dashboard:{counting_scope(user)}:{place.code if place else '*'}:{today}"
-    return cache.get_or_set(key, lambda: dashboard_for(user, place, today), seconds)
+    return cache.get_or_set(cache_key(user, place, today),
+                            lambda: dashboard_for(user, place, today), seconds)
+
+
+def cache_key(user, place: Place | None, today: date) -> str:
+    """Place, day and what the user counts there, as alerts_visible_to decides: department
+    staff their channel's work, everyone else all of it."""
+    counts = (f"channel-{user.channel}"
+              if user.role == Role.DEPARTMENT and not sees_everything(user) else "all")
+    return f"dashboard:{counts}:{place.code if place else '*'}:{today}"
 
 
 def dashboard_for(user, place: Place | None, today: date) -> Dashboard:

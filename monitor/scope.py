@@ -59,15 +59,6 @@ def alerts_visible_to(user) -> QuerySet[Alert]:
     return alerts if _place_scoped(user) else alerts.none()
 
 
-def counting_scope(user) -> str:
-    """What a user counts within a place they may see, as a key for figures shared between
-    users (the dashboard's): department staff their channel's work, everyone else all of
-    it, as alerts_visible_to decides."""
-    if user.role == Role.DEPARTMENT and not sees_everything(user):
-        return f"channel-{user.channel}"
-    return "all"
-
-
 def places_visible_to(user) -> QuerySet[Place]:
     """The user's place and everything below it."""
     places = Place.objects.all()
