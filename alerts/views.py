@@ -16,10 +16,8 @@ from django.views.decorators.http import require_POST
 
 from households.models import Check, Household
 from monitor.choices import CheckKind
-from monitor.counting import CountingPaginator
 from monitor.models import User
 from monitor.periods import parse_day
-from monitor.remembered import remembered
 from monitor.roles import Channel, Role
 from monitor.rules import RULES
 
@@ -31,7 +29,6 @@ PREVIEW_ROWS = 100
 
 # ── The alert queue and one alert ─────────────────────────────────────────────────────
 
-@remembered
 @login_required
 def alert_queue(request):
     """Alerts in scope, filtered by state, severity, rule and overdue, due first."""
@@ -56,7 +53,7 @@ def alert_queue(request):
     elif filters["assignee"] == "none":
         alerts = alerts.filter(assignee__isnull=True)
     alerts = alerts.select_related("assignee").order_by(F("due").asc(nulls_last=True), "id")
-    page = CountingPaginator(alerts, 50).get_page(request.GET.get("page"))
+    page = Paginator(alerts, 50).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
     return render(request, "alerts/queue.html", {
         "page": page, "filters": filters, "query": query, "states": State.values,

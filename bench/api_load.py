@@ -2,18 +2,21 @@
 p95 under 100 ms, at least 30 % of a bare Django view's requests per second).
 
     apt-get install wrk   # the load generator (Debian package)
-    DATABASE_URL=postgres://postgres@127.0.0.1/shouwang_bench python bench/api_load.py
+    DATABASE_URL=postgres://postgres@127.0.0.1/shouwang_bench python bench/api_load.py \
+        --connections 4,8
 
 Loads the generated county if the database does not hold it (bench/import_survey.py),
 adds closed and dismissed alerts until there are --history historical alerts (default
 1,000,000), serves the project with gunicorn (production settings, DJANGO_DEBUG=0) and
-drives each URL with wrk for --seconds at --connections, a county supervisor logged in:
-the bare view /healthz, the alert queue API, the queue page, the dashboard, and the
-queue API and page again while an officer writes an alert every --write-every seconds
-(each write makes every worker make the queue afresh, monitor/remembered.py). Prints
-requests per second, p50 / p95 / p99 latency, the ratio to the bare view, the web
-workers' peak memory, and PostgreSQL's plan for the queue's query.
+drives each URL with wrk for --seconds at each of --connections in turn, a county
+supervisor logged in: the bare view /healthz, the alert queue API, the queue page, the
+dashboard, and the queue API and page again while an officer writes an alert every
+--write-every seconds. Prints requests per second, p50 / p95 / p99 latency, the ratio to
+the bare view, the web workers' peak memory, and PostgreSQL's plans for the queue's page
+and its total.
 """
+
+import argparse
 import os
 import random
 import re
@@ -30,8 +33,6 @@ from pathlib import Path
 
 from common import ROOT, county_parser, ensure_county, setup_django
 
-from alerts.models import Alert
-
 LUA = """
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %d %d %d %.2f %.2f %.2f\\n", summary.requests,
@@ -45,7 +46,7 @@ end
 def add_history(total: int, seed: int = 8) -> int:
     """Closed and dismissed alerts of past years until the registry holds `total` of them
     (a county's years of work); returns how many were added."""
-    from alerts.models import FINAL_STATES, Source, State
+    from alerts.models import FINAL_STATES, Alert, Source, State
     from households.models import Household
     from monitor.bulk import bulk_insert
     from monitor.rules import RULES
@@ -128,43 +129,30 @@ def load(url: str, headers: list[str], seconds: int, connections: int, script: P
             "p50": float(p50), "p95": float(p95), "p99": float(p99)}
 
 
-def writes_so_far() -> int:
-    """How many statements have written the tracked tables on PostgreSQL (the change
-    counts of monitor/counting.py; 0 elsewhere): after each one every worker makes the
-    queue and the dashboard afresh (monitor/remembered.py)."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT coalesce(sum(n), 0) FROM alerts_changecount")
-        count = cursor.fetchone()[0]
-    connection.close()
-    return int(count)
-
-
 @contextmanager
 def writing(every: float):
     """While the block runs, an officer's write every `every` seconds: one open alert's
-    updated_at, a statement that moves the change counts, so every worker makes the
-    queue afresh on its next request (as while checks are being entered)."""
+    updated_at (as while checks are being entered). Yields the list of writes made, one
+    entry each, complete when the block has ended."""
     from django.db import connection
 
-    stop = threading.Event()
+    stop, written = threading.Event(), []
 
     def write():
         from django.utils import timezone
 
+        from alerts.models import Alert
 
         alert_id = Alert.objects.open().values_list("id", flat=True).first()
         while not stop.wait(every):
             Alert.objects.filter(id=alert_id).update(updated_at=timezone.now())
+            written.append(alert_id)
         connection.close()
 
     writer = threading.Thread(target=write)
     writer.start()
     try:
-        yield
+        yield written
     finally:
         stop.set()
         writer.join()
@@ -181,11 +169,24 @@ def workers_peak_mb(server: subprocess.Popen) -> float:
     return total / 1024
 
 
+def connection_counts(text: str) -> list[int]:
+    """--connections 8, or several in turn: 4,8."""
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("positive whole numbers separated by commas: 4,8")
+    return counts
+
+
 def main():
     parser = county_parser(__doc__)
     parser.add_argument("--history", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--connections", type=connection_counts, default=[8],
+                        help="wrk's open connections; several separated by commas (4,8) "
+                             "run every URL at each in turn (default 8)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--warmup", type=int, default=10,
                         help="seconds of load before each measurement: every worker counts "
@@ -202,7 +203,7 @@ def main():
     from django.db import connection
     from django.db.models import F
 
-    from monitor.counting import CHANGES
+    from alerts.models import Alert
     from monitor.models import User
 
 
@@ -212,10 +213,6 @@ def main():
     print(f"alerts in the registry: {Alert.objects.count()}", flush=True)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            # A server that has run for months has written from every slot: the change
-            # counts summed before each request are then 1,024 rows (zeros move no sum).
-            cursor.execute("INSERT INTO alerts_changecount (slot, n) SELECT s, 0 FROM "
-                           "generate_series(0, 1023) AS s ON CONFLICT DO NOTHING")
             # After a million inserts autovacuum would have run (its insert threshold):
             # without it no index-only scan is possible and the first figures are a guess.
             cursor.execute("VACUUM ANALYZE")
@@ -225,14 +222,9 @@ def main():
         scoped = Alert.objects.visible_to(User.objects.get(username="bench_county")).open()
         inner, params = scoped.order_by().values("pk").query.sql_with_params()
         with connection.cursor() as cursor:
-            for label, sql, sql_params in (
-                    ("when alerts or households were written since it was last counted",
-                     f"SELECT COUNT(*) FROM ({inner}) AS scoped", params),
-                    ("otherwise: the change counts (monitor/counting.py)", f"SELECT {CHANGES}",
-                     None)):
-                cursor.execute(f"EXPLAIN ANALYZE {sql}", sql_params)
-                print(f"plan of the queue's total {label}:\n"
-                      + "\n".join(row[0] for row in cursor.fetchall()))
+            cursor.execute(f"EXPLAIN ANALYZE SELECT COUNT(*) FROM ({inner}) AS scoped", params)
+            print("plan of the queue's total:\n"
+                  + "\n".join(row[0] for row in cursor.fetchall()))
     connection.close()
     script = Path(tempfile.mkdtemp()) / "report.lua"
     script.write_text(LUA)
@@ -249,28 +241,28 @@ def main():
     ]
     server = serve(args.port, args.workers)
     try:
-        results = {}
-        for label, path, headers, every in targets:
-            load(base + path, headers, args.warmup, args.connections, script)
-            before = writes_so_far()
-            with writing(every) if every else nullcontext():
-                results[label] = load(base + path, headers, args.seconds, args.connections,
-                                      script)
-            results[label]["writes"] = (writes_so_far() - before) / args.seconds
+        results = {connections: {} for connections in args.connections}
+        for connections, runs in results.items():
+            for label, path, headers, every in targets:
+                load(base + path, headers, args.warmup, connections, script)
+                with writing(every) if every else nullcontext([]) as written:
+                    runs[label] = load(base + path, headers, args.seconds, connections,
+                                       script)
+                runs[label]["writes"] = len(written) / args.seconds
         peak = workers_peak_mb(server)
     finally:
         server.terminate()
         server.wait()
-    bare = results["bare view /healthz"]["rps"]
-    print(f"\n{args.connections} connections, {args.seconds} s each, gunicorn -w "
-          f"{args.workers}")
-    print(f"{'':30} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'of bare':>8}"
-          f" {'errors':>7} {'writes/s':>8}")
-    for label, r in results.items():
-        print(f"{label:30} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f}"
-              f" {r['rps'] / bare:8.0%} {r['errors']:7} {r['writes']:8.1f}")
-    print("writes/s: statements writing the tracked tables during the run; after each, every"
-          " worker makes the page afresh (monitor/remembered.py)")
+    for connections, runs in results.items():
+        bare = runs["bare view /healthz"]["rps"]
+        print(f"\n{connections} connections, {args.seconds} s each, gunicorn -w "
+              f"{args.workers}")
+        print(f"{'':30} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'of bare':>8}"
+              f" {'errors':>7} {'writes/s':>8}")
+        for label, r in runs.items():
+            print(f"{label:30} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f} "
+                  f"{r['p99']:8.1f} {r['rps'] / bare:8.0%} {r['errors']:7} {r['writes']:8.1f}")
+    print("\nwrites/s: the officer's writes during the run")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
     print(f"web workers' peak memory (master + {args.workers} workers): {peak:.0f} MB")
 

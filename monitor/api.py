@@ -24,17 +24,14 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .counting import CountingPaginator
 from .models import IdempotencyKey
 
 # ── Pagination ────────────────────────────────────────────────────────────────────────
 
 
 class Pagination(PageNumberPagination):
-    """50 a page with the total `count`; a client may ask for up to 200. The count is
-    PostgreSQL's only when something changed since it last counted (monitor/counting.py)."""
+    """50 a page with the total `count`; a client may ask for up to 200."""
 
-    django_paginator_class = CountingPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

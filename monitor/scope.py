@@ -51,12 +51,3 @@ def visible(queryset: QuerySet, user, *, departments: bool = True) -> QuerySet:
     if user.role == Role.DEPARTMENT and departments:
         return queryset.in_place(user.place_id).of_channel(user.channel)
     return queryset.none()
-
-
-def sharing_key(user) -> str:
-    """What a user counts within a place they may see, as a key for figures shared between
-    users (the dashboard's cache): department staff their channel's work, everyone else
-    all of it, as `visible` decides."""
-    if user.role == Role.DEPARTMENT and not sees_everything(user):
-        return f"channel-{user.channel}"
-    return "all"

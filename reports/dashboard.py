@@ -20,8 +20,9 @@ from households.groups import group_key
 from households.models import Household, Place
 from monitor.choices import HouseholdClass, KeyGroup, PlaceLevel
 from monitor.policy import Policy
+from monitor.roles import Role
 from monitor.rules import RULES
-from monitor.scope import sharing_key
+from monitor.scope import sees_everything
 
 CLASSES = [("stable", HouseholdClass.STABLE), ("consolidated", HouseholdClass.CONSOLIDATED),
            ("borderline", HouseholdClass.BORDERLINE)]
@@ -103,8 +104,16 @@ def dashboard_cached(user, place: Place | None, today: date) -> Dashboard:
     seconds = settings.DASHBOARD_CACHE_SECONDS
     if seconds <= 0:
         return dashboard_for(user, place, today)
-    key = f"dashboard:{sharing_key(user)}:{place.code if place else '*'}:{today}"
-    return cache.get_or_set(key, lambda: dashboard_for(user, place, today), seconds)
+    return cache.get_or_set(cache_key(user, place, today),
+                            lambda: dashboard_for(user, place, today), seconds)
+
+
+def cache_key(user, place: Place | None, today: date) -> str:
+    """Place, day and what the user counts there, as Alert.objects.visible_to decides: department
+    staff their channel's work, everyone else all of it."""
+    counts = (f"channel-{user.channel}"
+              if user.role == Role.DEPARTMENT and not sees_everything(user) else "all")
+    return f"dashboard:{counts}:{place.code if place else '*'}:{today}"
 
 
 def dashboard_for(user, place: Place | None, today: date) -> Dashboard:

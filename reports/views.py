@@ -1,6 +1,5 @@
 """Pages for reports: the dashboard (一张表挂图作战), the five lists and their exports."""
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -13,7 +12,6 @@ from django.views.decorators.http import require_POST
 from alerts.models import ExportJob, ExportState
 from households.models import Household, Place
 from monitor.periods import parse_day
-from monitor.remembered import remember_until, remembered
 from monitor.roles import Role
 from monitor.scope import sees_everything
 
@@ -25,7 +23,6 @@ from .tasks import export_request
 PREVIEW_ROWS = 100
 
 
-@remembered
 @login_required
 def home(request):
     """一张表挂图作战: the dashboard of the user's place, or of a place below it
@@ -36,9 +33,6 @@ def home(request):
     if place is None and not sees_everything(user):
         return render(request, "home.html", {"no_place": True})
     board = dashboard_cached(user, place, timezone.localdate())
-    if settings.DASHBOARD_CACHE_SECONDS > 0:  # the figures hold until they are counted again
-        remember_until(request, board.computed_at
-                       + timedelta(seconds=settings.DASHBOARD_CACHE_SECONDS))
     return render(request, "home.html", {
         "board": board, "charts": chart_data(board),
         "household_count": board.total.figures["households"],

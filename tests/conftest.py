@@ -7,7 +7,6 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from monitor.remembered import forget_all
 from monitor.roles import Channel, Role
 
 from .alert_helpers import alert_row
@@ -44,12 +43,6 @@ def dashboard_counted_live(settings):
     """The dashboard counts on every visit here, so each test sees the data it made;
     tests/test_pages_dashboard.py tests the figures kept for DASHBOARD_CACHE_SECONDS."""
     settings.DASHBOARD_CACHE_SECONDS = 0
-
-
-@pytest.fixture(autouse=True)
-def nothing_remembered():
-    """Each test starts with no response remembered from another (monitor/remembered.py)."""
-    forget_all()
 
 
 @pytest.fixture

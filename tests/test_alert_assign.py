@@ -84,6 +84,7 @@ def test_the_queue_assigns_the_ticked_alerts_and_filters_mine(
         "query": "state=open"})
     assert response.status_code == 302 and response.url == "/alerts/?state=open"
     assert Alert.objects.filter(assignee=village_officer).count() == 2
+    assert "已将 2 条预警指派给" in client.get(response.url).content.decode()
     client.force_login(village_officer)
     mine = client.get("/alerts/?assignee=me").content.decode()
     assert "HA001" in mine and "批量指派" not in mine  # officers do not assign

@@ -1,17 +1,19 @@
 """The alert pages: each works for someone in scope, and answers 404 to someone outside it
 (the same answer as for something that does not exist)."""
 
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import unquote
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.urls import reverse
+from django.utils import timezone
 
 from alerts.models import Alert, ExportJob, Measure, Notification, Task
 from alerts.services import plan_add_measure, task_assign
 from monitor.roles import Role
 
-from .alert_helpers import alert_of, family, record
+from .alert_helpers import alert_of, alert_row, family, record
 from .factories import UserFactory
 
 D0 = date(2026, 3, 10)
@@ -87,6 +89,29 @@ def test_the_queue_filters(client, town_supervisor, housing):
 
 def test_the_queue_of_an_outsider_is_empty(client, other_village_officer, housing):
     assert list(page(client, other_village_officer, "alerts:queue").context["page"]) == []
+
+
+def test_the_queues_total_follows_every_write(client, four_alerts, places, town_supervisor):
+    def total():
+        return page(client, town_supervisor, "alerts:queue").context["page"].paginator.count
+
+    assert total() == 2
+    alert_row(four_alerts["a"], rule="FOOD")
+    assert total() == 3
+    Alert.objects.filter(household=four_alerts["a"], rule="FOOD").update(state="已排除")
+    assert total() == 2
+    # A household moved out of the town takes its alerts out of the town's total.
+    type(four_alerts["a"]).objects.filter(pk=four_alerts["a"].pk).update(
+        village=places["other_town_village"])
+    assert total() == 0
+
+
+def test_a_supervisor_without_a_place_sees_an_empty_queue(client, four_alerts,
+                                                          town_supervisor):
+    town_supervisor.place = None
+    town_supervisor.save()
+    response = page(client, town_supervisor, "alerts:queue")
+    assert response.status_code == 200 and response.context["page"].paginator.count == 0
 
 
 def test_the_alert_page_shows_evidence_history_and_moves(client, village_officer, housing):
@@ -312,6 +337,22 @@ def test_notifications_are_only_ones_own_and_can_be_marked_read(
 def test_pages_need_a_login(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_session_logged_out_no_longer_sees_the_queue(client, four_alerts, county_supervisor):
+    assert page(client, county_supervisor, "alerts:queue").status_code == 200
+    cookie = client.cookies["sessionid"].value
+    client.post(reverse("logout"))
+    client.cookies["sessionid"] = cookie  # a copy of the cookie kept somewhere
+    response = client.get(reverse("alerts:queue"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_an_expired_session_is_sent_to_log_in(client, four_alerts, county_supervisor):
+    assert page(client, county_supervisor, "alerts:queue").status_code == 200
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get(reverse("alerts:queue"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
 
 
 def test_the_task_board_counts_and_shows_one_channel_at_a_time(client, town_supervisor, work):

@@ -20,15 +20,25 @@ def village_of(alert: Alert) -> str:
     return Alert.objects.values_list("village_code", flat=True).get(pk=alert.pk)
 
 
-def test_the_triggers_that_keep_it_are_there(db):
-    """SQLite drops a table's triggers when a migration rebuilds the table: a later
-    migration of alerts or households must create them again."""
+def triggers() -> set[str]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
         else:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        assert TRIGGERS[connection.vendor] <= {row[0] for row in cursor.fetchall()}
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_the_triggers_that_keep_it_are_there(db):
+    """SQLite drops a table's triggers when a migration rebuilds the table: a later
+    migration of alerts or households must create them again."""
+    assert TRIGGERS[connection.vendor] <= triggers()
+
+
+def test_no_change_count_is_left(db):
+    """alerts/migrations/0012 dropped the change counts that 0009 and 0010 installed."""
+    assert not {name for name in triggers() if name.endswith("_count_change")}
+    assert "alerts_changecount" not in connection.introspection.table_names()
 
 
 def test_a_new_alert_takes_its_households_village(places, household_a):

@@ -37,7 +37,6 @@ from monitor.api import (
     errors,
 )
 from monitor.api_fields import PLACE_HELP, PersonField
-from monitor.remembered import RememberedList
 from monitor.roles import Channel
 
 from .common import EvidenceField, HouseholdBrief, date_filters
@@ -207,7 +206,7 @@ def move_alert(alert: Alert, *, actor, action: str, note: str, check) -> Alert:
     list=extend_schema(summary="预警列表", responses={200: AlertOutput, **LIST_ERRORS}),
     retrieve=extend_schema(summary="一条预警（含依据和流转记录）",
                            responses={200: AlertOutput, **errors(404)}))
-class AlertViewSet(RememberedList, viewsets.ReadOnlyModelViewSet):
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     """Alerts in scope (department staff: their channel's) with evidence and moves."""
 
     serializer_class = AlertOutput

@@ -5,6 +5,7 @@ measures, tasks and their updates, plans and the catalogue — every role its sc
 from datetime import timedelta
 
 import pytest
+from rest_framework.authtoken.models import Token
 
 from alerts import services
 from alerts.models import Alert, AlertMove, State, Task
@@ -90,6 +91,42 @@ def test_alerts_filter_by_the_check_that_raised_them(county, as_role):
     _, client = as_role("county_supervisor")
     check = county["HB001"].checks.get()
     assert seen(client.get(ALERTS, {"check": check.pk})) == {("HB001", "WATER")}
+
+
+def test_the_lists_total_follows_a_write_at_once(county, as_role):
+    _, client = as_role("county_supervisor")
+    assert client.get(ALERTS, {"open": "true"}).json()["count"] == 3
+    Alert.objects.filter(rule="WATER").update(state=State.CLOSED)
+    body = client.get(ALERTS, {"open": "true"}).json()
+    assert body["count"] == 2
+    assert {row["rule"] for row in body["results"]} == {"DROPOUT", "HOUSING"}
+
+
+def test_a_user_moved_to_another_place_sees_that_place_at_once(county, as_role, places):
+    user, client = as_role("town_supervisor")
+    assert seen(client.get(ALERTS)) == ALERTS_SEEN["town_supervisor"]
+    user.place = places["other_town"]
+    user.save()
+    assert seen(client.get(ALERTS)) == set()
+
+
+def test_a_deleted_token_or_a_deactivated_user_is_refused_at_once(county, as_role):
+    county_user, county_client = as_role("county_supervisor")
+    town_user, town_client = as_role("town_supervisor")
+    assert county_client.get(ALERTS).status_code == town_client.get(ALERTS).status_code == 200
+    Token.objects.filter(user=county_user).delete()
+    assert county_client.get(ALERTS).status_code == 401
+    town_user.is_active = False
+    town_user.save()
+    assert town_client.get(ALERTS).status_code == 401
+
+
+def test_the_list_asked_from_a_logged_in_browser_varies_on_its_cookie(county, client,
+                                                                     county_supervisor):
+    """A shared cache in front must not give one user's list to another."""
+    client.force_login(county_supervisor)
+    response = client.get(ALERTS)
+    assert response.status_code == 200 and "Cookie" in response["Vary"]
 
 
 # ── Moves ─────────────────────────────────────────────────────────────────────────────
