@@ -25,6 +25,7 @@ test: $(VENV)/installed
 lint: $(VENV)/installed
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 
 worker: $(VENV)/installed
 	$(VENV)/bin/celery -A shouwang worker --loglevel=INFO

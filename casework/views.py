@@ -2,7 +2,7 @@
 §7, §9): department comparison, household declarations, identification and elimination
 cases with their notice, and the data-quality checks before reporting upward.
 
-Every page reads through monitor/scope.py (households_visible_to and the helpers built on
+Every page reads through monitor/scope.py (Household.objects.visible_to and the helpers built on
 it); anything outside the user's scope is a 404, the same answer as for something that
 does not exist. A role that has no business on a page gets 403. Views only translate:
 scope, validate the form, call the service, redirect with its message.
