@@ -6,6 +6,9 @@ import os
 
 from celery import Celery
 from celery.signals import setup_logging
+from django.conf import settings
+
+from monitor.privacy import PersonalDataFilter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shouwang.settings")
 
@@ -19,10 +22,6 @@ def use_django_logging(loglevel=None, logfile=None, **kwargs):
     """The worker logs through settings.LOGGING, whose handlers mask ID numbers and phones
     (monitor/privacy.py), instead of replacing the root handlers with its own unfiltered
     ones. `--loglevel` still sets how much Celery says; `--logfile` gets a masked handler."""
-    from django.conf import settings
-
-    from monitor.privacy import PersonalDataFilter
-
     logging.config.dictConfig(settings.LOGGING)
     if loglevel:
         logging.getLogger("celery").setLevel(loglevel)
