@@ -2,7 +2,7 @@
 
 Every page reads through monitor/scope.py; anything outside it is a 404, the same answer
 as for something that does not exist. Views only translate: scope, validate, call a
-service, redirect with its message.
+service, redirect with its message (a refusal's through monitor.roles.refusal_as_message).
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +20,7 @@ from monitor.counting import CountingPaginator
 from monitor.models import User
 from monitor.periods import parse_day
 from monitor.remembered import remembered
-from monitor.roles import Channel, Role
+from monitor.roles import Channel, Role, refusal_as_message
 from monitor.rules import RULES
 
 from . import services
@@ -82,12 +82,9 @@ def alerts_assign(request):
     if assignee is None:
         messages.error(request, "请选择负责人")
         return back
-    try:
+    with refusal_as_message(request):
         count = services.alerts_assign(alerts=alerts, assignee=assignee, actor=request.user,
                                        note=request.POST.get("note", ""))
-    except services.MoveRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"已将 {count} 条预警指派给 "
                                   f"{assignee.get_full_name() or assignee.username}")
     return back
@@ -129,7 +126,7 @@ def alert_move(request, pk):
     check = None
     if request.POST.get("check"):
         check = get_object_or_404(Check, pk=request.POST["check"], household=alert.household)
-    try:
+    with refusal_as_message(request):
         if action == "verify":
             services.alert_verify(alert=alert, actor=user, note=note, check=check)
         elif action == "dismiss":
@@ -138,9 +135,6 @@ def alert_move(request, pk):
             services.alert_start_assistance(alert=alert, actor=user, note=note)
         else:
             services.alert_close(alert=alert, actor=user, note=note, check=check)
-    except services.MoveRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"已{services.MOVES[action].label}：现为“{alert.state}”")
     return redirect("alerts:detail", pk=alert.pk)
 
@@ -195,13 +189,10 @@ def assignable_people(household) -> list[User]:
 def measure_add(request, pk):
     alert = get_object_or_404(Alert.objects.visible_to(request.user).select_related("household"),
                               pk=pk)
-    try:
+    with refusal_as_message(request):
         measure = services.plan_add_measure(
             alert=alert, actor=request.user, measure=request.POST.get("measure", ""),
             deadline=parse_day(request.POST.get("deadline", "")), note=request.POST.get("note", ""))
-    except services.MoveRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"已制定帮扶措施：{measure.name}")
     return redirect("alerts:plan", number=alert.household.number)
 
@@ -216,14 +207,11 @@ def task_assign(request, pk):
         person = User.objects.filter(pk=request.POST["person"], is_active=True).first()
         if person is None:
             raise Http404("未找到该用户")
-    try:
+    with refusal_as_message(request):
         task = services.task_assign(
             measure=measure, actor=request.user, unit=request.POST.get("unit", ""),
             person=person, due=parse_day(request.POST.get("due", "")),
             title=request.POST.get("title", ""), note=request.POST.get("note", ""))
-    except services.MoveRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"已指派任务：{task.title}（{task.unit}）")
     return redirect("alerts:plan", number=measure.alert.household.number)
 
@@ -257,12 +245,9 @@ def task_list(request):
 @require_POST
 def task_update(request, pk):
     task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
-    try:
+    with refusal_as_message(request):
         services.task_update(task=task, actor=request.user, state=request.POST.get("state", ""),
                              note=request.POST.get("note", ""))
-    except services.MoveRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"任务“{task.title}”现为“{task.state}”")
     return redirect(request.POST.get("next") or "alerts:tasks")
 

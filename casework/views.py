@@ -5,7 +5,8 @@ cases with their notice, and the data-quality checks before reporting upward.
 Every page reads through monitor/scope.py (households_visible_to and the helpers built on
 it); anything outside the user's scope is a 404, the same answer as for something that
 does not exist. A role that has no business on a page gets 403. Views only translate:
-scope, validate the form, call the service, redirect with its message.
+scope, validate the form, call the service, redirect with its message (a refusal's
+through monitor.roles.refusal_as_message).
 """
 import csv
 import tempfile
@@ -26,7 +27,7 @@ from alerts.models import Alert
 from households.models import CasePurpose, CaseState, CaseStep, Household, Notice
 from monitor.audit import audit_export
 from monitor.policy import Policy
-from monitor.roles import Role
+from monitor.roles import Role, refusal_as_message
 from monitor.scope import sees_everything
 from monitor.tabular import write_table
 
@@ -85,12 +86,10 @@ def run_upload(request, data):
         with path.open("wb") as handle:
             for chunk in upload.chunks():
                 handle.write(chunk)
-        try:
+        with refusal_as_message(request):
             return comparing.comparison_run(kind=data["kind"], path=path, actor=request.user,
                                             file_name=upload.name, on=data["compared_on"])
-        except comparing.ComparisonRefused as refused:
-            messages.error(request, str(refused))
-            return None
+        return None
 
 
 @login_required
@@ -157,12 +156,9 @@ def declaration_new(request, number):
     require_role(request.user, declaring.RECORDERS, "农户申报")
     form = DeclarationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_as_message(request):
             declaration = declaring.declaration_record(household=household,
                                                        actor=request.user, **form.cleaned_data)
-        except declaring.DeclarationRefused as refused:
-            messages.error(request, str(refused))
-        else:
             messages.success(request, f"已记录农户申报，乡镇须在 {declaration.accept_by} 前受理")
             return redirect("casework:household", number=household.number)
     return render(request, "casework/declaration_form.html", {"household": household,
@@ -174,12 +170,9 @@ def declaration_new(request, number):
 def declaration_accept(request, pk):
     declaration = get_object_or_404(declaring.declarations_visible_to(request.user).
                                     select_related("household", "alert"), pk=pk)
-    try:
+    with refusal_as_message(request):
         declaring.declaration_accept(declaration=declaration, actor=request.user,
                                      note=request.POST.get("note", ""))
-    except declaring.DeclarationRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"已受理 {declaration.household.number} 的申报")
     return redirect("casework:declarations")
 
@@ -233,7 +226,7 @@ def household_monitoring(request, number):
 def case_propose(request, number):
     user = request.user
     household = visible_household(user, number)
-    try:
+    with refusal_as_message(request):
         if request.POST.get("purpose") == CasePurpose.ELIMINATE:
             case = identifying.case_propose_elimination(household=household, actor=user)
         else:
@@ -241,11 +234,9 @@ def case_propose(request, number):
                                       household=household)
             case = identifying.case_propose_inclusion(household=household, alert=alert,
                                                       actor=user)
-    except identifying.CaseRefused as refused:
-        messages.error(request, str(refused))
-        return redirect("casework:household", number=household.number)
-    messages.success(request, f"已提出{case.purpose}，下一步：入户核实")
-    return redirect("casework:case", pk=case.pk)
+        messages.success(request, f"已提出{case.purpose}，下一步：入户核实")
+        return redirect("casework:case", pk=case.pk)
+    return redirect("casework:household", number=household.number)
 
 
 def visible_case(user, pk):
@@ -289,12 +280,9 @@ def case_step(request, pk):
     step = request.POST.get("step", "")
     if step not in CaseStep.values:
         return HttpResponseBadRequest("未知环节")
-    try:
+    with refusal_as_message(request):
         row = identifying.case_step(case=case, step=step, actor=request.user,
                                     **form.cleaned_data)
-    except identifying.CaseRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"“{row.get_step_display()}”已办理：{row.outcome}")
     return redirect("casework:case", pk=case.pk)
 
@@ -307,11 +295,8 @@ def case_notice(request, pk):
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("casework:case", pk=case.pk)
-    try:
+    with refusal_as_message(request):
         identifying.notice_post(case=case, actor=request.user, **form.cleaned_data)
-    except identifying.CaseRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, "公示已发布，请打印张贴")
     return redirect("casework:case", pk=case.pk)
 
@@ -324,11 +309,8 @@ def case_objection(request, pk):
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("casework:case", pk=case.pk)
-    try:
+    with refusal_as_message(request):
         identifying.objection_record(case=case, actor=request.user, **form.cleaned_data)
-    except identifying.CaseRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, "异议已记录")
     return redirect("casework:case", pk=case.pk)
 
