@@ -14,7 +14,19 @@ from monitor.audit import LABELS, audit_bulk, audit_event, audit_record, audit_r
 from monitor.choices import CheckKind
 from monitor.models import AuditAction
 from monitor.policy import Thresholds
-from monitor.roles import LostRace, Refused, Role
+from monitor.roles import (
+    ASSIGN_ALERTS,
+    ASSIGN_TASKS,
+    CLOSE_ALERTS,
+    PLAN_MEASURES,
+    UPDATE_TASKS,
+    WORK_ALERTS,
+    Capability,
+    LostRace,
+    Refused,
+    may,
+    require,
+)
 
 from .models import (
     Alert,
@@ -77,8 +89,6 @@ class NotFound(Http404):
     """Outside the actor's scope, answered exactly as if it did not exist."""
 
 
-WORKERS = (Role.VILLAGE, Role.TOWN, Role.COUNTY)
-SUPERVISORS = (Role.TOWN, Role.COUNTY)
 OPEN_STATES = (State.RAISED, State.VERIFIED, State.IN_ASSISTANCE, State.READY_TO_CLOSE)
 
 
@@ -87,17 +97,14 @@ class Move:
     label: str
     to: str
     sources: tuple[str, ...]
-    roles: tuple[str, ...]
-    who: str  # the roles in words, for the refusal message
+    capability: Capability  # who may (monitor/roles.py)
 
 
 MOVES = {
-    "verify": Move("核实", State.VERIFIED, (State.RAISED,), WORKERS, "村干部或乡镇、区县监管人员"),
-    "start": Move("开始帮扶", State.IN_ASSISTANCE, (State.VERIFIED,), WORKERS,
-                  "村干部或乡镇、区县监管人员"),
-    "dismiss": Move("排除", State.DISMISSED, (State.RAISED, State.VERIFIED), WORKERS,
-                    "村干部或乡镇、区县监管人员"),
-    "close": Move("销号", State.CLOSED, OPEN_STATES, SUPERVISORS, "乡镇或区县监管人员"),
+    "verify": Move("核实", State.VERIFIED, (State.RAISED,), WORK_ALERTS),
+    "start": Move("开始帮扶", State.IN_ASSISTANCE, (State.VERIFIED,), WORK_ALERTS),
+    "dismiss": Move("排除", State.DISMISSED, (State.RAISED, State.VERIFIED), WORK_ALERTS),
+    "close": Move("销号", State.CLOSED, OPEN_STATES, CLOSE_ALERTS),
 }
 
 
@@ -110,14 +117,13 @@ def moves_for(alert: Alert, user) -> list[str]:
     """The moves this user's role allows from the alert's state (for the page's buttons;
     the services still check the rest, e.g. a reason or a verification)."""
     return [key for key, move in MOVES.items()
-            if user.role in move.roles and alert.state in move.sources]
+            if may(user, move.capability) and alert.state in move.sources]
 
 
 def _allowed(alert: Alert, actor, key: str) -> Move:
     move = MOVES[key]
     alert_in_scope(alert, actor)
-    if actor.role not in move.roles:
-        raise Refused(f"{Role(actor.role).label}不能{move.label}预警：须由{move.who}办理")
+    require(actor, move.capability, move=move.label)
     if alert.state not in move.sources:
         sources = "、".join(f"“{s}”" for s in move.sources)
         raise Refused(f"预警当前为“{alert.state}”，不能{move.label}："
@@ -233,9 +239,9 @@ def assignable_to(actor):
     town or county staff working in the supervisor's place."""
     from monitor.models import User
 
-    if actor.role not in SUPERVISORS or not actor.place_id:
+    if not may(actor, ASSIGN_ALERTS) or not actor.place_id:
         return User.objects.none()
-    return User.objects.filter(is_active=True, role__in=WORKERS,
+    return User.objects.filter(is_active=True, role__in=WORK_ALERTS.roles,
                                place__code__startswith=actor.place_id).order_by("place_id",
                                                                               "username")
 
@@ -246,8 +252,7 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> in
     queue's bulk assignment). Each is recorded as a note on the alert's history, and the
     person is told once. All or none: one alert that cannot be assigned refuses the lot;
     one outside the actor's scope is NotFound, as if it did not exist."""
-    if actor.role not in SUPERVISORS:
-        raise Refused(f"{Role(actor.role).label}不能指派预警：须由乡镇或区县监管人员指派")
+    require(actor, ASSIGN_ALERTS)
     if not alerts:
         raise Refused("请先勾选要指派的预警")
     if not assignable_to(actor).filter(pk=assignee.pk).exists():
@@ -292,8 +297,7 @@ def plan_add_measure(*, alert: Alert, actor, measure: str, deadline: date,
     """Add a measure from the rule's catalogue for an open alert to the household's plan
     (created with its first measure)."""
     alert_in_scope(alert, actor)
-    if actor.role not in WORKERS:
-        raise Refused(f"{Role(actor.role).label}不能制定帮扶措施")
+    require(actor, PLAN_MEASURES)
     if not alert.is_open:
         raise Refused(f"预警已“{alert.state}”，不能再制定帮扶措施")
     entry = MeasureCatalogue.objects.filter(rule=alert.rule, name=measure, active=True).first()
@@ -326,8 +330,7 @@ def task_assign(*, measure: Measure, actor, unit: str, due: date, person=None,
     (department staff of the measure's channel, or an officer of the household's place)."""
     alert = measure.alert
     alert_in_scope(alert, actor)
-    if actor.role not in SUPERVISORS:
-        raise Refused(f"{Role(actor.role).label}不能指派任务：须由乡镇或区县监管人员指派")
+    require(actor, ASSIGN_TASKS)
     if not alert.is_open:
         raise Refused(f"预警已“{alert.state}”，不能再指派任务")
     unit = (unit or (person.unit if person else "")).strip()
@@ -362,8 +365,8 @@ def task_update(*, task: Task, actor, state: str, note: str = "") -> Task:
     update the tasks of their channel; supervisors and the assignee any they can see."""
     if not Task.objects.visible_to(actor).filter(pk=task.pk).exists():
         raise NotFound("未找到该任务")
-    if actor.role not in (Role.DEPARTMENT, *SUPERVISORS) and task.person_id != actor.pk:
-        raise Refused(f"{Role(actor.role).label}只能更新指派给自己的任务")
+    if not may(actor, UPDATE_TASKS) and task.person_id != actor.pk:
+        raise Refused(UPDATE_TASKS.words(actor))
     if state not in TASK_ORDER:
         raise Refused(f"未知的任务状态“{state}”，可选：{'、'.join(TASK_ORDER)}")
     note = note.strip()

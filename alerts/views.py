@@ -20,7 +20,14 @@ from monitor.counting import CountingPaginator
 from monitor.models import User
 from monitor.periods import parse_day
 from monitor.remembered import remembered
-from monitor.roles import Channel, Role, refusal_as_message
+from monitor.roles import (
+    ASSIGN_TASKS,
+    PLAN_MEASURES,
+    Channel,
+    Role,
+    may,
+    refusal_as_message,
+)
 from monitor.rules import RULES
 
 from . import services
@@ -107,7 +114,7 @@ def alert_detail(request, pk):
                                               kind=CheckKind.VERIFICATION,
                                               visit_date__gte=alert.raised_on),
         "catalogue": services.catalogue_for(alert.rule)
-        if alert.is_open and user.role in services.WORKERS else [],
+        if alert.is_open and may(user, PLAN_MEASURES) else [],
     })
 
 
@@ -155,7 +162,7 @@ def household_plan(request, number):
     by_alert = {}
     for measure in measures:
         by_alert.setdefault(measure.alert_id, []).append(measure)
-    can_plan = user.role in services.WORKERS
+    can_plan = may(user, PLAN_MEASURES)
     catalogues = {}
     if can_plan:
         for alert in alerts:
@@ -167,7 +174,7 @@ def household_plan(request, number):
         "household": household,
         "open_rows": [r for r in rows if r["alert"].is_open],
         "final_rows": [r for r in rows if not r["alert"].is_open],
-        "can_assign": user.role in services.SUPERVISORS,
+        "can_assign": may(user, ASSIGN_TASKS),
         "people": assignable_people(household),
         "today": timezone.localdate(),
     })
