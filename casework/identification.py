@@ -55,19 +55,25 @@ from monitor.choices import MonitoringCategory, PovertyStatus
 from monitor.classification import share
 from monitor.models import AuditAction
 from monitor.policy import Policy
-from monitor.roles import Refused, Role
+from monitor.roles import (
+    COUNTY_CONFIRMATION,
+    PROPOSE_CASES,
+    RECORD_OBJECTIONS,
+    TOWN_REVIEW,
+    VILLAGE_STEPS,
+    Refused,
+    require,
+)
 from monitor.rules import RULES_BY_CODE, able_labourers, fired_rules, money, per_capita_income
 from monitor.rules import total_income as income_of
 
 ORDER = [CaseStep.VERIFY, CaseStep.VILLAGE_REVIEW, CaseStep.NOTICE, CaseStep.TOWN_REVIEW,
          CaseStep.COUNTY_CONFIRM]
-STEP_ROLE = {
-    CaseStep.VERIFY: Role.VILLAGE, CaseStep.VILLAGE_REVIEW: Role.VILLAGE,
-    CaseStep.NOTICE: Role.VILLAGE, CaseStep.TOWN_REVIEW: Role.TOWN,
-    CaseStep.COUNTY_CONFIRM: Role.COUNTY,
+STEP_CAPABILITY = {  # who does each step (monitor/roles.py)
+    CaseStep.VERIFY: VILLAGE_STEPS, CaseStep.VILLAGE_REVIEW: VILLAGE_STEPS,
+    CaseStep.NOTICE: VILLAGE_STEPS, CaseStep.TOWN_REVIEW: TOWN_REVIEW,
+    CaseStep.COUNTY_CONFIRM: COUNTY_CONFIRMATION,
 }
-ROLE_WORDS = {Role.VILLAGE: "村干部", Role.TOWN: "乡镇监管人员", Role.COUNTY: "区县监管人员"}
-PROPOSERS = (Role.VILLAGE, Role.TOWN, Role.COUNTY)
 SUDDEN_RULES = ("SUDDEN_EVENT", "MEDICAL_BURDEN")
 SUDDEN_DECLARED = ("因灾", "意外事故", "因病")
 
@@ -111,8 +117,7 @@ def case_propose_inclusion(*, household: Household, alert: Alert, actor
                            ) -> IdentificationCase:
     """Make a household with an open alert a candidate for monitoring (纳入监测)."""
     _in_scope(household, actor)
-    if actor.role not in PROPOSERS:
-        raise Refused(f"{Role(actor.role).label}不能提出纳入监测")
+    require(actor, PROPOSE_CASES, purpose=CasePurpose.INCLUDE.label)
     if alert.household_id != household.pk or not alert.is_open:
         raise Refused("纳入监测须以该户一条未销号的预警（排查、农户申报或部门比对发现）为依据")
     if household.monitoring_category:
@@ -127,8 +132,7 @@ def case_propose_elimination(*, household: Household, actor) -> IdentificationCa
     """Propose a monitored household for risk elimination (风险消除) when §9's
     conditions hold; otherwise refuse with every condition that fails."""
     _in_scope(household, actor)
-    if actor.role not in PROPOSERS:
-        raise Refused(f"{Role(actor.role).label}不能提出风险消除")
+    require(actor, PROPOSE_CASES, purpose=CasePurpose.ELIMINATE.label)
     if not household.monitoring_category:
         raise Refused("该户不是监测对象，无需风险消除")
     _open_case_refusal(household)
@@ -230,9 +234,7 @@ def may_do(case: IdentificationCase, step: str, actor) -> None:
         if ORDER.index(step) < ORDER.index(expected):
             raise Refused(f"“{label}”已经办理")
         raise Refused(f"须按顺序办理：下一步是“{CaseStep(expected).label}”，不能办理“{label}”")
-    role = STEP_ROLE[step]
-    if actor.role != role:
-        raise Refused(f"“{label}”须由{ROLE_WORDS[role]}办理")
+    require(actor, STEP_CAPABILITY[step], step=label)
 
 
 def _last_day(case: IdentificationCase) -> date | None:
@@ -400,8 +402,7 @@ def objection_record(*, case: IdentificationCase, actor, received_on: date, cont
     """Record an objection to a notice, received within its window, by a village officer
     or town or county staff of the household's place."""
     _in_scope(case.household, actor)
-    if actor.role not in PROPOSERS:
-        raise Refused(f"{Role(actor.role).label}不能记录公示异议")
+    require(actor, RECORD_OBJECTIONS)
     notice = Notice.objects.filter(case=case).first()
     if notice is None or case.state != CaseState.OPEN or next_step(case) != CaseStep.NOTICE:
         raise Refused("该事项不在公示期，不能记录异议")
