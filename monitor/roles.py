@@ -81,10 +81,14 @@ class Capability:
 FIELD = (Role.VILLAGE, Role.TOWN, Role.COUNTY)  # village officers and their supervisors
 SUPERVISORS = (Role.TOWN, Role.COUNTY)
 
+# One line a capability: the roles that may, then what a refusal says.
+
 # Checks (§4) and the people in them: department staff see only what their tasks need.
 RECORD_CHECKS = Capability((*FIELD, Role.ADMIN), "行业部门用户不能录入排查", superuser=True)
 SEE_PERSONAL_DATA = Capability((*FIELD, Role.ADMIN), superuser=True)  # ID numbers, phones in full
-# Alerts at work (§7). Working one is 核实, 开始帮扶 or 排除; assigning makes someone responsible.
+
+# Alerts at work (§7). Working one is 核实, 开始帮扶 or 排除; those who may are whom a
+# supervisor makes responsible for it (ASSIGN_ALERTS).
 WORK_ALERTS = Capability(FIELD, "{role}不能{move}预警：须由村干部或乡镇、区县监管人员办理")
 CLOSE_ALERTS = Capability(SUPERVISORS, "{role}不能{move}预警：须由乡镇或区县监管人员办理")
 ASSIGN_ALERTS = Capability(SUPERVISORS, "{role}不能指派预警：须由乡镇或区县监管人员指派")
@@ -92,6 +96,7 @@ PLAN_MEASURES = Capability(FIELD, "{role}不能制定帮扶措施")
 ASSIGN_TASKS = Capability(SUPERVISORS, "{role}不能指派任务：须由乡镇或区县监管人员指派")
 # Any task they see; anyone else only a task assigned to them.
 UPDATE_TASKS = Capability((Role.DEPARTMENT, *SUPERVISORS), "{role}只能更新指派给自己的任务")
+
 # Casework (§7 sources, §9): the pages of declarations, cases and doubtful points.
 READ_CASEWORK = Capability((*FIELD, Role.ADMIN), superuser=True)
 RECORD_DECLARATIONS = Capability(FIELD,
