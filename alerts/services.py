@@ -14,7 +14,19 @@ from monitor.audit import LABELS, audit_bulk, audit_event, audit_record, audit_r
 from monitor.choices import CheckKind
 from monitor.models import AuditAction
 from monitor.policy import Thresholds
-from monitor.roles import Role
+from monitor.roles import (
+    ASSIGN_ALERTS,
+    ASSIGN_TASKS,
+    CLOSE_ALERTS,
+    PLAN_MEASURES,
+    UPDATE_TASKS,
+    WORK_ALERTS,
+    Capability,
+    LostRace,
+    Refused,
+    may,
+    require,
+)
 
 from .models import (
     Alert,
@@ -67,29 +79,16 @@ def deadlines(severity: str, raised: date, t: Thresholds) -> dict:
 # ── Moves made by people (§7) ─────────────────────────────────────────────────────────
 #
 # Each move takes the acting user, is checked against scope (outside it the alert does
-# not exist), role and state, and is written with a conditional UPDATE keyed on the state
-# the actor saw: of two people moving the same alert at once, one wins and the other is
-# told it has moved. The move row is written in the same transaction.
-
-
-class MoveRefused(Exception):
-    """A move the rules do not allow; the message says why, in Chinese."""
-
-
-class IllegalMove(MoveRefused):
-    """Wrong state, wrong role or a missing reason, note or verification."""
-
-
-class MoveConflict(MoveRefused):
-    """Someone else moved the alert (or task) since the actor loaded it."""
+# not exist), role and state (else Refused: wrong state, wrong role or a missing reason,
+# note or verification), and is written with a conditional UPDATE keyed on the state the
+# actor saw: of two people moving the same alert at once, one wins and the other is told
+# it has moved (LostRace). The move row is written in the same transaction.
 
 
 class NotFound(Http404):
     """Outside the actor's scope, answered exactly as if it did not exist."""
 
 
-WORKERS = (Role.VILLAGE, Role.TOWN, Role.COUNTY)
-SUPERVISORS = (Role.TOWN, Role.COUNTY)
 OPEN_STATES = (State.RAISED, State.VERIFIED, State.IN_ASSISTANCE, State.READY_TO_CLOSE)
 
 
@@ -98,17 +97,14 @@ class Move:
     label: str
     to: str
     sources: tuple[str, ...]
-    roles: tuple[str, ...]
-    who: str  # the roles in words, for the refusal message
+    capability: Capability  # who may (monitor/roles.py)
 
 
 MOVES = {
-    "verify": Move("核实", State.VERIFIED, (State.RAISED,), WORKERS, "村干部或乡镇、区县监管人员"),
-    "start": Move("开始帮扶", State.IN_ASSISTANCE, (State.VERIFIED,), WORKERS,
-                  "村干部或乡镇、区县监管人员"),
-    "dismiss": Move("排除", State.DISMISSED, (State.RAISED, State.VERIFIED), WORKERS,
-                    "村干部或乡镇、区县监管人员"),
-    "close": Move("销号", State.CLOSED, OPEN_STATES, SUPERVISORS, "乡镇或区县监管人员"),
+    "verify": Move("核实", State.VERIFIED, (State.RAISED,), WORK_ALERTS),
+    "start": Move("开始帮扶", State.IN_ASSISTANCE, (State.VERIFIED,), WORK_ALERTS),
+    "dismiss": Move("排除", State.DISMISSED, (State.RAISED, State.VERIFIED), WORK_ALERTS),
+    "close": Move("销号", State.CLOSED, OPEN_STATES, CLOSE_ALERTS),
 }
 
 
@@ -121,18 +117,17 @@ def moves_for(alert: Alert, user) -> list[str]:
     """The moves this user's role allows from the alert's state (for the page's buttons;
     the services still check the rest, e.g. a reason or a verification)."""
     return [key for key, move in MOVES.items()
-            if user.role in move.roles and alert.state in move.sources]
+            if may(user, move.capability) and alert.state in move.sources]
 
 
 def _allowed(alert: Alert, actor, key: str) -> Move:
     move = MOVES[key]
     alert_in_scope(alert, actor)
-    if actor.role not in move.roles:
-        raise IllegalMove(f"{Role(actor.role).label}不能{move.label}预警：须由{move.who}办理")
+    require(actor, move.capability, move=move.label)
     if alert.state not in move.sources:
         sources = "、".join(f"“{s}”" for s in move.sources)
-        raise IllegalMove(f"预警当前为“{alert.state}”，不能{move.label}："
-                          f"只有{sources}状态的预警可以{move.label}")
+        raise Refused(f"预警当前为“{alert.state}”，不能{move.label}："
+                      f"只有{sources}状态的预警可以{move.label}")
     return move
 
 
@@ -146,7 +141,7 @@ def _move(alert: Alert, *, actor, to: str, note: str, **changes) -> Alert:
         state=to, updated_at=now, **changes)
     if not updated:
         current = Alert.objects.filter(pk=alert.pk).values_list("state", flat=True).first()
-        raise MoveConflict(f"该预警刚被他人处理，当前状态为“{current}”，请刷新页面后再操作")
+        raise LostRace(f"该预警刚被他人处理，当前状态为“{current}”，请刷新页面后再操作")
     record_move(alert, to=to, actor=actor, note=note)
     audit_record(actor=actor, action=AuditAction.MOVED, obj=alert,
                  changes={"状态": [alert.state, to]}, note=note)
@@ -159,11 +154,11 @@ def _move(alert: Alert, *, actor, to: str, note: str, **changes) -> Alert:
 def _verification(alert: Alert, check) -> None:
     """A verification check of the alert's household, not older than the alert."""
     if check.household_id != alert.household_id:
-        raise IllegalMove("所选排查不是该户的排查记录")
+        raise Refused("所选排查不是该户的排查记录")
     if check.kind != CheckKind.VERIFICATION:
-        raise IllegalMove(f"所选排查的类型是“{check.kind}”，须为“核实”排查")
+        raise Refused(f"所选排查的类型是“{check.kind}”，须为“核实”排查")
     if check.visit_date < alert.raised_on:
-        raise IllegalMove(f"核实排查日期 {check.visit_date} 早于预警发现日期 {alert.raised_on}")
+        raise Refused(f"核实排查日期 {check.visit_date} 早于预警发现日期 {alert.raised_on}")
 
 
 def _refresh_household(household_id: int) -> None:
@@ -179,7 +174,7 @@ def alert_verify(*, alert: Alert, actor, note: str = "", check=None) -> Alert:
     _allowed(alert, actor, "verify")
     note = note.strip()
     if check is None and not note:
-        raise IllegalMove("核实须关联一次“核实”排查，或填写核实情况")
+        raise Refused("核实须关联一次“核实”排查，或填写核实情况")
     changes = {}
     if check is not None:
         _verification(alert, check)
@@ -194,7 +189,7 @@ def alert_dismiss(*, alert: Alert, actor, reason: str) -> Alert:
     _allowed(alert, actor, "dismiss")
     reason = (reason or "").strip()
     if not reason:
-        raise IllegalMove("排除预警须填写理由")
+        raise Refused("排除预警须填写理由")
     _move(alert, actor=actor, to=State.DISMISSED, note=reason)
     _refresh_household(alert.household_id)
     return alert
@@ -206,7 +201,7 @@ def alert_start_assistance(*, alert: Alert, actor, note: str = "") -> Alert:
     _allowed(alert, actor, "start")
     names = list(alert.measures.values_list("name", flat=True))
     if not names:
-        raise IllegalMove("开始帮扶前，须先在一户一策中为该预警制定至少一项帮扶措施")
+        raise Refused("开始帮扶前，须先在一户一策中为该预警制定至少一项帮扶措施")
     return _move(alert, actor=actor, to=State.IN_ASSISTANCE,
                  note=note.strip() or f"帮扶措施：{'、'.join(names)}")
 
@@ -221,14 +216,14 @@ def alert_close(*, alert: Alert, actor, note: str = "", check=None) -> Alert:
     if alert.state != State.READY_TO_CLOSE:
         check = check or alert.verification_check
         if check is None:
-            raise IllegalMove(f"预警当前为“{alert.state}”：只有“待销号”的预警，或关联了发现之后的"
-                              "“核实”排查的预警才能销号")
+            raise Refused(f"预警当前为“{alert.state}”：只有“待销号”的预警，或关联了发现之后的"
+                          "“核实”排查的预警才能销号")
         _verification(alert, check)
         if check.visit_date <= alert.raised_on:
-            raise IllegalMove(f"核实排查日期 {check.visit_date} 须晚于预警发现日期 "
-                              f"{alert.raised_on}")
+            raise Refused(f"核实排查日期 {check.visit_date} 须晚于预警发现日期 "
+                          f"{alert.raised_on}")
         if alert.last_seen_on >= check.visit_date:
-            raise IllegalMove(f"{alert.last_seen_on} 的排查仍发现该问题，不能销号")
+            raise Refused(f"{alert.last_seen_on} 的排查仍发现该问题，不能销号")
         changes["verification_check"] = check
         note = note.strip() or f"{check.visit_date} 核实排查未再发现问题"
     else:
@@ -244,9 +239,9 @@ def assignable_to(actor):
     town or county staff working in the supervisor's place."""
     from monitor.models import User
 
-    if actor.role not in SUPERVISORS or not actor.place_id:
+    if not may(actor, ASSIGN_ALERTS) or not actor.place_id:
         return User.objects.none()
-    return User.objects.filter(is_active=True, role__in=WORKERS,
+    return User.objects.filter(is_active=True, role__in=WORK_ALERTS.roles,
                                place__code__startswith=actor.place_id).order_by("place_id",
                                                                               "username")
 
@@ -257,12 +252,11 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> in
     queue's bulk assignment). Each is recorded as a note on the alert's history, and the
     person is told once. All or none: one alert that cannot be assigned refuses the lot;
     one outside the actor's scope is NotFound, as if it did not exist."""
-    if actor.role not in SUPERVISORS:
-        raise IllegalMove(f"{Role(actor.role).label}不能指派预警：须由乡镇或区县监管人员指派")
+    require(actor, ASSIGN_ALERTS)
     if not alerts:
-        raise IllegalMove("请先勾选要指派的预警")
+        raise Refused("请先勾选要指派的预警")
     if not assignable_to(actor).filter(pk=assignee.pk).exists():
-        raise IllegalMove(f"{_person_label(assignee)} 不是您所辖地区的村干部或监管人员，不能指派")
+        raise Refused(f"{_person_label(assignee)} 不是您所辖地区的村干部或监管人员，不能指派")
     ids = {a.pk for a in alerts}
     # Read again through the actor's scope, in one query, with what the trail shows.
     alerts = list(Alert.objects.visible_to(actor).select_related("household", "assignee").filter(
@@ -273,10 +267,10 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> in
         pk__in=ids).values_list("pk", flat=True))
     for alert in alerts:
         if not alert.is_open:
-            raise IllegalMove(f"{alert.household.number} {alert.rule} 已“{alert.state}”，不能指派")
+            raise Refused(f"{alert.household.number} {alert.rule} 已“{alert.state}”，不能指派")
         if alert.pk not in visible_to_assignee:
-            raise IllegalMove(f"{_person_label(assignee)} 看不到 {alert.household.number} 的预警"
-                              "（不在其工作地区），请另选负责人")
+            raise Refused(f"{_person_label(assignee)} 看不到 {alert.household.number} 的预警"
+                          "（不在其工作地区），请另选负责人")
     Alert.objects.filter(pk__in=ids).update(assignee=assignee, updated_at=timezone.now())
     text = f"指派给 {_person_label(assignee)}" + (f"：{note.strip()}" if note.strip() else "")
     AlertMove.objects.bulk_create(
@@ -303,16 +297,15 @@ def plan_add_measure(*, alert: Alert, actor, measure: str, deadline: date,
     """Add a measure from the rule's catalogue for an open alert to the household's plan
     (created with its first measure)."""
     alert_in_scope(alert, actor)
-    if actor.role not in WORKERS:
-        raise IllegalMove(f"{Role(actor.role).label}不能制定帮扶措施")
+    require(actor, PLAN_MEASURES)
     if not alert.is_open:
-        raise IllegalMove(f"预警已“{alert.state}”，不能再制定帮扶措施")
+        raise Refused(f"预警已“{alert.state}”，不能再制定帮扶措施")
     entry = MeasureCatalogue.objects.filter(rule=alert.rule, name=measure, active=True).first()
     if entry is None:
         offered = "、".join(e.name for e in catalogue_for(alert.rule)) or "（目录为空）"
-        raise IllegalMove(f"“{measure}”不在 {alert.rule} 的帮扶措施目录中，可选：{offered}")
+        raise Refused(f"“{measure}”不在 {alert.rule} 的帮扶措施目录中，可选：{offered}")
     if deadline is None:
-        raise IllegalMove("帮扶措施须填写完成期限")
+        raise Refused("帮扶措施须填写完成期限")
     plan, created = Plan.objects.get_or_create(household_id=alert.household_id,
                                                defaults={"created_by": actor})
     if created:
@@ -337,23 +330,22 @@ def task_assign(*, measure: Measure, actor, unit: str, due: date, person=None,
     (department staff of the measure's channel, or an officer of the household's place)."""
     alert = measure.alert
     alert_in_scope(alert, actor)
-    if actor.role not in SUPERVISORS:
-        raise IllegalMove(f"{Role(actor.role).label}不能指派任务：须由乡镇或区县监管人员指派")
+    require(actor, ASSIGN_TASKS)
     if not alert.is_open:
-        raise IllegalMove(f"预警已“{alert.state}”，不能再指派任务")
+        raise Refused(f"预警已“{alert.state}”，不能再指派任务")
     unit = (unit or (person.unit if person else "")).strip()
     if not unit:
-        raise IllegalMove("任务须填写责任单位")
+        raise Refused("任务须填写责任单位")
     if due is None:
-        raise IllegalMove("任务须填写完成期限")
+        raise Refused("任务须填写完成期限")
     task = Task.objects.create(
         measure=measure, household_id=alert.household_id, channel=measure.channel,
         title=title.strip() or measure.name, unit=unit, person=person, due=due,
         note=note.strip(), assigned_by=actor)
     if person is not None:
         if not Task.objects.visible_to(person).filter(pk=task.pk).exists():
-            raise IllegalMove(f"责任人 {_person_label(person)} 不负责该户所在地区或该渠道，"
-                              "看不到这项任务，请另选")
+            raise Refused(f"责任人 {_person_label(person)} 不负责该户所在地区或该渠道，"
+                          "看不到这项任务，请另选")
         Notification.objects.create(
             user=person, text=f"新任务：{alert.household.number} {task.title}，"
                               f"{due} 前完成", link=task_link(task))
@@ -373,17 +365,17 @@ def task_update(*, task: Task, actor, state: str, note: str = "") -> Task:
     update the tasks of their channel; supervisors and the assignee any they can see."""
     if not Task.objects.visible_to(actor).filter(pk=task.pk).exists():
         raise NotFound("未找到该任务")
-    if actor.role not in (Role.DEPARTMENT, *SUPERVISORS) and task.person_id != actor.pk:
-        raise IllegalMove(f"{Role(actor.role).label}只能更新指派给自己的任务")
+    if not may(actor, UPDATE_TASKS) and task.person_id != actor.pk:
+        raise Refused(UPDATE_TASKS.words(actor))
     if state not in TASK_ORDER:
-        raise IllegalMove(f"未知的任务状态“{state}”，可选：{'、'.join(TASK_ORDER)}")
+        raise Refused(f"未知的任务状态“{state}”，可选：{'、'.join(TASK_ORDER)}")
     note = note.strip()
     if task.state == TaskState.DONE:
-        raise IllegalMove("任务已完成，不能再修改")
+        raise Refused("任务已完成，不能再修改")
     if TASK_ORDER.index(state) < TASK_ORDER.index(task.state):
-        raise IllegalMove(f"任务不能从“{task.state}”退回“{state}”")
+        raise Refused(f"任务不能从“{task.state}”退回“{state}”")
     if state == task.state and not note:
-        raise IllegalMove("状态未变化：请选择新的状态或填写进展说明")
+        raise Refused("状态未变化：请选择新的状态或填写进展说明")
     now = timezone.now()
     changes = {"state": state, "updated_at": now}
     if note:
@@ -391,7 +383,7 @@ def task_update(*, task: Task, actor, state: str, note: str = "") -> Task:
     if state == TaskState.DONE:
         changes["done_at"] = now
     if not Task.objects.filter(pk=task.pk, state=task.state).update(**changes):
-        raise MoveConflict("该任务刚被他人更新，请刷新页面后再操作")
+        raise LostRace("该任务刚被他人更新，请刷新页面后再操作")
     TaskUpdate.objects.create(task=task, actor=actor, from_state=task.state, to_state=state,
                               note=note)
     if state != task.state:

@@ -2,7 +2,7 @@
 
 Every page reads through monitor/scope.py; anything outside it is a 404, the same answer
 as for something that does not exist. Views only translate: scope, validate, call a
-service, redirect with its message.
+service, redirect with its message (a refusal's through monitor.roles.refusal_as_message).
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +18,14 @@ from households.models import Check, Household
 from monitor.choices import CheckKind
 from monitor.models import User
 from monitor.periods import parse_day
-from monitor.roles import Channel, Role
+from monitor.roles import (
+    ASSIGN_TASKS,
+    PLAN_MEASURES,
+    Channel,
+    Role,
+    may,
+    refusal_as_message,
+)
 from monitor.rules import RULES
 
 from . import services
@@ -79,12 +86,9 @@ def alerts_assign(request):
     if assignee is None:
         messages.error(request, "请选择负责人")
         return back
-    try:
+    with refusal_as_message(request):
         count = services.alerts_assign(alerts=alerts, assignee=assignee, actor=request.user,
                                        note=request.POST.get("note", ""))
-    except services.MoveRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"已将 {count} 条预警指派给 "
                                   f"{assignee.get_full_name() or assignee.username}")
     return back
@@ -107,7 +111,7 @@ def alert_detail(request, pk):
                                               kind=CheckKind.VERIFICATION,
                                               visit_date__gte=alert.raised_on),
         "catalogue": services.catalogue_for(alert.rule)
-        if alert.is_open and user.role in services.WORKERS else [],
+        if alert.is_open and may(user, PLAN_MEASURES) else [],
     })
 
 
@@ -126,7 +130,7 @@ def alert_move(request, pk):
     check = None
     if request.POST.get("check"):
         check = get_object_or_404(Check, pk=request.POST["check"], household=alert.household)
-    try:
+    with refusal_as_message(request):
         if action == "verify":
             services.alert_verify(alert=alert, actor=user, note=note, check=check)
         elif action == "dismiss":
@@ -135,9 +139,6 @@ def alert_move(request, pk):
             services.alert_start_assistance(alert=alert, actor=user, note=note)
         else:
             services.alert_close(alert=alert, actor=user, note=note, check=check)
-    except services.MoveRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"已{services.MOVES[action].label}：现为“{alert.state}”")
     return redirect("alerts:detail", pk=alert.pk)
 
@@ -158,7 +159,7 @@ def household_plan(request, number):
     by_alert = {}
     for measure in measures:
         by_alert.setdefault(measure.alert_id, []).append(measure)
-    can_plan = user.role in services.WORKERS
+    can_plan = may(user, PLAN_MEASURES)
     catalogues = {}
     if can_plan:
         for alert in alerts:
@@ -170,7 +171,7 @@ def household_plan(request, number):
         "household": household,
         "open_rows": [r for r in rows if r["alert"].is_open],
         "final_rows": [r for r in rows if not r["alert"].is_open],
-        "can_assign": user.role in services.SUPERVISORS,
+        "can_assign": may(user, ASSIGN_TASKS),
         "people": assignable_people(household),
         "today": timezone.localdate(),
     })
@@ -192,13 +193,10 @@ def assignable_people(household) -> list[User]:
 def measure_add(request, pk):
     alert = get_object_or_404(Alert.objects.visible_to(request.user).select_related("household"),
                               pk=pk)
-    try:
+    with refusal_as_message(request):
         measure = services.plan_add_measure(
             alert=alert, actor=request.user, measure=request.POST.get("measure", ""),
             deadline=parse_day(request.POST.get("deadline", "")), note=request.POST.get("note", ""))
-    except services.MoveRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"已制定帮扶措施：{measure.name}")
     return redirect("alerts:plan", number=alert.household.number)
 
@@ -213,14 +211,11 @@ def task_assign(request, pk):
         person = User.objects.filter(pk=request.POST["person"], is_active=True).first()
         if person is None:
             raise Http404("未找到该用户")
-    try:
+    with refusal_as_message(request):
         task = services.task_assign(
             measure=measure, actor=request.user, unit=request.POST.get("unit", ""),
             person=person, due=parse_day(request.POST.get("due", "")),
             title=request.POST.get("title", ""), note=request.POST.get("note", ""))
-    except services.MoveRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"已指派任务：{task.title}（{task.unit}）")
     return redirect("alerts:plan", number=measure.alert.household.number)
 
@@ -254,12 +249,9 @@ def task_list(request):
 @require_POST
 def task_update(request, pk):
     task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
-    try:
+    with refusal_as_message(request):
         services.task_update(task=task, actor=request.user, state=request.POST.get("state", ""),
                              note=request.POST.get("note", ""))
-    except services.MoveRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"任务“{task.title}”现为“{task.state}”")
     return redirect(request.POST.get("next") or "alerts:tasks")
 

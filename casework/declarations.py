@@ -29,7 +29,7 @@ from households.models import Declaration, DeclarationChannel, Household
 from monitor.audit import audit_record, diff, plain
 from monitor.models import AuditAction
 from monitor.policy import Policy
-from monitor.roles import Role
+from monitor.roles import ACCEPT_DECLARATIONS, RECORD_DECLARATIONS, LostRace, Refused, require
 from monitor.rules import RULES, SUDDEN_RISK_TYPE
 
 RULE = "DECLARATION"
@@ -43,14 +43,6 @@ for _word in SUDDEN_RISK_TYPE.values():
     RISK_CHANNEL.setdefault(_word, "civil")
 RISK_CHANNEL[OTHER] = "civil"
 RISK_TYPES = list(RISK_CHANNEL)
-
-RECORDERS = (Role.VILLAGE, Role.TOWN, Role.COUNTY)
-ACCEPTORS = (Role.TOWN, Role.COUNTY)
-
-
-class DeclarationRefused(Exception):
-    """Not allowed; the message says why, in Chinese."""
-
 
 def declarations_visible_to(user):
     """Declarations of the households the user may see (monitor.scope)."""
@@ -82,13 +74,13 @@ def declaration_evidence(declaration: Declaration, count: int) -> dict:
 
 def _validate(*, channel: str, risk_type: str, content: str, declared_on: date) -> None:
     if channel not in DeclarationChannel.values:
-        raise DeclarationRefused(f"申报方式应为：{'、'.join(DeclarationChannel.labels)}")
+        raise Refused(f"申报方式应为：{'、'.join(DeclarationChannel.labels)}")
     if risk_type not in RISK_CHANNEL:
-        raise DeclarationRefused(f"风险类型应为以下之一：{'、'.join(RISK_TYPES)}")
+        raise Refused(f"风险类型应为以下之一：{'、'.join(RISK_TYPES)}")
     if not content.strip():
-        raise DeclarationRefused("请填写申报内容")
+        raise Refused("请填写申报内容")
     if declared_on is None or declared_on > timezone.localdate():
-        raise DeclarationRefused("申报日期须填写，且不能晚于今天")
+        raise Refused("申报日期须填写，且不能晚于今天")
 
 
 @transaction.atomic
@@ -97,9 +89,7 @@ def declaration_record(*, household: Household, channel: str, risk_type: str, co
     """Record a household's declaration and raise its DECLARATION alert (or join the open
     one); the town's acceptance deadline is stamped on the alert's verify_by."""
     _in_scope(household, actor)
-    if actor.role not in RECORDERS:
-        raise DeclarationRefused(f"{Role(actor.role).label}不能记录农户申报："
-                                 "须由村干部或乡镇、区县工作人员记录")
+    require(actor, RECORD_DECLARATIONS)
     _validate(channel=channel, risk_type=risk_type, content=content, declared_on=declared_on)
     list(Household.objects.select_for_update().filter(pk=household.pk).values("pk"))
     alert = Alert.objects.open().filter(household=household, rule=RULE).first()
@@ -172,13 +162,11 @@ def declaration_accept(*, declaration: Declaration, actor, note: str = "") -> De
     """乡镇受理: the town (or county) accepts a declaration; the alert's verify deadline
     becomes the ordinary one, counted from today."""
     _in_scope(declaration.household, actor)
-    if actor.role not in ACCEPTORS:
-        raise DeclarationRefused(f"{Role(actor.role).label}不能受理农户申报："
-                                 "须由乡镇或区县监管人员受理")
+    require(actor, ACCEPT_DECLARATIONS)
     now = timezone.now()
     if not Declaration.objects.filter(pk=declaration.pk, accepted_at__isnull=True).update(
             accepted_at=now, accepted_by=actor, accept_note=note.strip()):
-        raise DeclarationRefused("该申报已经受理，请刷新页面")
+        raise LostRace("该申报已经受理，请刷新页面")
     declaration.accepted_at, declaration.accepted_by = now, actor
     declaration.accept_note = note.strip()
     audit_record(actor=actor, action=AuditAction.CHANGED, obj=declaration,

@@ -55,25 +55,27 @@ from monitor.choices import MonitoringCategory, PovertyStatus
 from monitor.classification import share
 from monitor.models import AuditAction
 from monitor.policy import Policy
-from monitor.roles import Role
+from monitor.roles import (
+    COUNTY_CONFIRMATION,
+    PROPOSE_CASES,
+    RECORD_OBJECTIONS,
+    TOWN_REVIEW,
+    VILLAGE_STEPS,
+    Refused,
+    require,
+)
 from monitor.rules import RULES_BY_CODE, able_labourers, fired_rules, money, per_capita_income
 from monitor.rules import total_income as income_of
 
 ORDER = [CaseStep.VERIFY, CaseStep.VILLAGE_REVIEW, CaseStep.NOTICE, CaseStep.TOWN_REVIEW,
          CaseStep.COUNTY_CONFIRM]
-STEP_ROLE = {
-    CaseStep.VERIFY: Role.VILLAGE, CaseStep.VILLAGE_REVIEW: Role.VILLAGE,
-    CaseStep.NOTICE: Role.VILLAGE, CaseStep.TOWN_REVIEW: Role.TOWN,
-    CaseStep.COUNTY_CONFIRM: Role.COUNTY,
+STEP_CAPABILITY = {  # who does each step (monitor/roles.py)
+    CaseStep.VERIFY: VILLAGE_STEPS, CaseStep.VILLAGE_REVIEW: VILLAGE_STEPS,
+    CaseStep.NOTICE: VILLAGE_STEPS, CaseStep.TOWN_REVIEW: TOWN_REVIEW,
+    CaseStep.COUNTY_CONFIRM: COUNTY_CONFIRMATION,
 }
-ROLE_WORDS = {Role.VILLAGE: "村干部", Role.TOWN: "乡镇监管人员", Role.COUNTY: "区县监管人员"}
-PROPOSERS = (Role.VILLAGE, Role.TOWN, Role.COUNTY)
 SUDDEN_RULES = ("SUDDEN_EVENT", "MEDICAL_BURDEN")
 SUDDEN_DECLARED = ("因灾", "意外事故", "因病")
-
-
-class CaseRefused(Exception):
-    """A proposal or step the rules do not allow; the message says why, in Chinese."""
 
 
 def cases_visible_to(user):
@@ -88,7 +90,7 @@ def _in_scope(household: Household, actor) -> None:
 
 def _open_case_refusal(household: Household) -> None:
     if household.identification_cases.filter(state=CaseState.OPEN).exists():
-        raise CaseRefused("该户已有正在办理的纳入监测或风险消除事项，请先办结")
+        raise Refused("该户已有正在办理的纳入监测或风险消除事项，请先办结")
 
 
 # ── Proposals ─────────────────────────────────────────────────────────────────────────
@@ -102,7 +104,7 @@ def inclusion_category(household: Household, alert: Alert) -> str:
         return MonitoringCategory.UNSTABLE
     if not household.registered:
         return MonitoringCategory.MARGINAL
-    raise CaseRefused("该户为建档立卡未脱贫户，按未脱贫户帮扶，不纳入防止返贫监测")
+    raise Refused("该户为建档立卡未脱贫户，按未脱贫户帮扶，不纳入防止返贫监测")
 
 
 def alert_cause(alert: Alert) -> str:
@@ -115,12 +117,11 @@ def case_propose_inclusion(*, household: Household, alert: Alert, actor
                            ) -> IdentificationCase:
     """Make a household with an open alert a candidate for monitoring (纳入监测)."""
     _in_scope(household, actor)
-    if actor.role not in PROPOSERS:
-        raise CaseRefused(f"{Role(actor.role).label}不能提出纳入监测")
+    require(actor, PROPOSE_CASES, purpose=CasePurpose.INCLUDE.label)
     if alert.household_id != household.pk or not alert.is_open:
-        raise CaseRefused("纳入监测须以该户一条未销号的预警（排查、农户申报或部门比对发现）为依据")
+        raise Refused("纳入监测须以该户一条未销号的预警（排查、农户申报或部门比对发现）为依据")
     if household.monitoring_category:
-        raise CaseRefused(f"该户已是监测对象（{household.monitoring_category}）")
+        raise Refused(f"该户已是监测对象（{household.monitoring_category}）")
     _open_case_refusal(household)
     return _open(household, CasePurpose.INCLUDE, inclusion_category(household, alert),
                  alert_cause(alert), actor, alert)
@@ -131,14 +132,13 @@ def case_propose_elimination(*, household: Household, actor) -> IdentificationCa
     """Propose a monitored household for risk elimination (风险消除) when §9's
     conditions hold; otherwise refuse with every condition that fails."""
     _in_scope(household, actor)
-    if actor.role not in PROPOSERS:
-        raise CaseRefused(f"{Role(actor.role).label}不能提出风险消除")
+    require(actor, PROPOSE_CASES, purpose=CasePurpose.ELIMINATE.label)
     if not household.monitoring_category:
-        raise CaseRefused("该户不是监测对象，无需风险消除")
+        raise Refused("该户不是监测对象，无需风险消除")
     _open_case_refusal(household)
     blockers = elimination_blockers(household)
     if blockers:
-        raise CaseRefused("不符合风险消除条件：" + "；".join(blockers))
+        raise Refused("不符合风险消除条件：" + "；".join(blockers))
     return _open(household, CasePurpose.ELIMINATE, household.monitoring_category,
                  elimination_grounds(household), actor, None)
 
@@ -150,7 +150,7 @@ def _open(household, purpose, category, cause, actor, alert) -> IdentificationCa
                 household=household, purpose=purpose, category=category, cause=cause,
                 alert=alert, opened_by=actor)
     except IntegrityError:
-        raise CaseRefused("该户已有正在办理的纳入监测或风险消除事项，请先办结") from None
+        raise Refused("该户已有正在办理的纳入监测或风险消除事项，请先办结") from None
     audit_record(actor=actor, action=AuditAction.CREATED, obj=case, note=cause)
     return case
 
@@ -228,15 +228,13 @@ def may_do(case: IdentificationCase, step: str, actor) -> None:
     _in_scope(case.household, actor)
     label = CaseStep(step).label
     if case.state != CaseState.OPEN:
-        raise CaseRefused(f"该事项已{case.state}，不能再办理“{label}”")
+        raise Refused(f"该事项已{case.state}，不能再办理“{label}”")
     expected = next_step(case)
     if step != expected:
         if ORDER.index(step) < ORDER.index(expected):
-            raise CaseRefused(f"“{label}”已经办理")
-        raise CaseRefused(f"须按顺序办理：下一步是“{CaseStep(expected).label}”，不能办理“{label}”")
-    role = STEP_ROLE[step]
-    if actor.role != role:
-        raise CaseRefused(f"“{label}”须由{ROLE_WORDS[role]}办理")
+            raise Refused(f"“{label}”已经办理")
+        raise Refused(f"须按顺序办理：下一步是“{CaseStep(expected).label}”，不能办理“{label}”")
+    require(actor, STEP_CAPABILITY[step], step=label)
 
 
 def _last_day(case: IdentificationCase) -> date | None:
@@ -245,10 +243,10 @@ def _last_day(case: IdentificationCase) -> date | None:
 
 def _check_date(case: IdentificationCase, done_on: date) -> None:
     if done_on > timezone.localdate():
-        raise CaseRefused("办理日期不能晚于今天")
+        raise Refused("办理日期不能晚于今天")
     last = _last_day(case)
     if last and done_on < last:
-        raise CaseRefused(f"办理日期 {done_on} 早于上一环节的日期 {last}")
+        raise Refused(f"办理日期 {done_on} 早于上一环节的日期 {last}")
 
 
 def _step_rules(case: IdentificationCase, step: str, outcome: str, done_on: date,
@@ -257,30 +255,30 @@ def _step_rules(case: IdentificationCase, step: str, outcome: str, done_on: date
     verification; a notice whose window is over to pass the notice, with a note on the
     objections if any; §9's conditions still holding to confirm an elimination."""
     if outcome not in StepOutcome.values:
-        raise CaseRefused("办理结果应为“通过”或“退回”")
+        raise Refused("办理结果应为“通过”或“退回”")
     if outcome == StepOutcome.RETURNED:
         if not reason:
-            raise CaseRefused("退回须填写理由")
+            raise Refused("退回须填写理由")
         return
     if step == CaseStep.VERIFY and not consent:
-        raise CaseRefused("入户核实通过须有农户签字确认（承诺书或认可书）")
+        raise Refused("入户核实通过须有农户签字确认（承诺书或认可书）")
     if step == CaseStep.NOTICE:
         _notice_may_pass(case, done_on, reason)
     if step == CaseStep.COUNTY_CONFIRM and case.purpose == CasePurpose.ELIMINATE:
         blockers = elimination_blockers(case.household)
         if blockers:
-            raise CaseRefused("风险消除条件已不满足，请退回：" + "；".join(blockers))
+            raise Refused("风险消除条件已不满足，请退回：" + "；".join(blockers))
 
 
 def _notice_may_pass(case: IdentificationCase, done_on: date, reason: str) -> None:
     notice = Notice.objects.filter(case=case).first()
     if notice is None:
-        raise CaseRefused("须先发布公示")
+        raise Refused("须先发布公示")
     if done_on <= notice.ends_on:
-        raise CaseRefused(f"公示期至 {notice.ends_on}，期满后才能办结公示")
+        raise Refused(f"公示期至 {notice.ends_on}，期满后才能办结公示")
     objections = notice.objections.count()
     if objections and not reason:
-        raise CaseRefused(f"公示期间收到 {objections} 条异议，通过须说明异议的核实处理情况")
+        raise Refused(f"公示期间收到 {objections} 条异议，通过须说明异议的核实处理情况")
 
 
 @transaction.atomic
@@ -382,14 +380,14 @@ def notice_post(*, case: IdentificationCase, actor, starts_on: date, ends_on: da
         "household__village__parent", "alert").get(pk=case.pk)
     may_do(case, CaseStep.NOTICE, actor)
     if Notice.objects.filter(case=case).exists():
-        raise CaseRefused("公示已发布")
+        raise Refused("公示已发布")
     last = _last_day(case)
     if last and starts_on < last:
-        raise CaseRefused(f"公示开始日期 {starts_on} 早于民主评议日期 {last}")
+        raise Refused(f"公示开始日期 {starts_on} 早于民主评议日期 {last}")
     days, needed = (ends_on - starts_on).days + 1, int(Policy().value("notice_days", starts_on))
     if days < needed:
-        raise CaseRefused(f"公示期不少于 {needed} 天：{starts_on} 至 {ends_on} "
-                          f"只有 {max(days, 0)} 天")
+        raise Refused(f"公示期不少于 {needed} 天：{starts_on} 至 {ends_on} "
+                      f"只有 {max(days, 0)} 天")
     notice = Notice.objects.create(case=case, starts_on=starts_on, ends_on=ends_on,
                                    text=notice_text(case, starts_on, ends_on), posted_by=actor)
     audit_record(actor=actor, action=AuditAction.CREATED, obj=notice,
@@ -404,15 +402,14 @@ def objection_record(*, case: IdentificationCase, actor, received_on: date, cont
     """Record an objection to a notice, received within its window, by a village officer
     or town or county staff of the household's place."""
     _in_scope(case.household, actor)
-    if actor.role not in PROPOSERS:
-        raise CaseRefused(f"{Role(actor.role).label}不能记录公示异议")
+    require(actor, RECORD_OBJECTIONS)
     notice = Notice.objects.filter(case=case).first()
     if notice is None or case.state != CaseState.OPEN or next_step(case) != CaseStep.NOTICE:
-        raise CaseRefused("该事项不在公示期，不能记录异议")
+        raise Refused("该事项不在公示期，不能记录异议")
     if not notice.starts_on <= received_on <= notice.ends_on:
-        raise CaseRefused(f"异议须在公示期内提出（{notice.starts_on} 至 {notice.ends_on}）")
+        raise Refused(f"异议须在公示期内提出（{notice.starts_on} 至 {notice.ends_on}）")
     if not content.strip():
-        raise CaseRefused("请填写异议内容")
+        raise Refused("请填写异议内容")
     objection = Objection.objects.create(notice=notice, received_on=received_on,
                                          content=content.strip(), raised_by=raised_by.strip(),
                                          recorded_by=actor)

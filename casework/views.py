@@ -5,7 +5,8 @@ cases with their notice, and the data-quality checks before reporting upward.
 Every page reads through monitor/scope.py (Household.objects.visible_to and the helpers built on
 it); anything outside the user's scope is a 404, the same answer as for something that
 does not exist. A role that has no business on a page gets 403. Views only translate:
-scope, validate the form, call the service, redirect with its message.
+scope, validate the form, call the service, redirect with its message (a refusal's
+through monitor.roles.refusal_as_message).
 """
 import csv
 import tempfile
@@ -26,8 +27,16 @@ from alerts.models import Alert
 from households.models import CasePurpose, CaseState, CaseStep, Household, Notice
 from monitor.audit import audit_export
 from monitor.policy import Policy
-from monitor.roles import Role
-from monitor.scope import sees_everything
+from monitor.roles import (
+    ACCEPT_DECLARATIONS,
+    COMPARE_LISTS,
+    PROPOSE_CASES,
+    READ_CASEWORK,
+    RECORD_DECLARATIONS,
+    RECORD_OBJECTIONS,
+    may,
+    refusal_as_message,
+)
 from monitor.tabular import write_table
 
 from . import comparison as comparing
@@ -43,15 +52,14 @@ from .forms import (
 )
 from .quality import CHECKS, COLUMNS, doubts
 
-FIELD_ROLES = (Role.VILLAGE, Role.TOWN, Role.COUNTY)
 REPORT_PREVIEW = 200
 DOUBTS_SHOWN = 500
 
 
-def require_role(user, roles, what: str) -> None:
-    """Administrators see everything; other users need one of `roles`."""
-    if not (sees_everything(user) or user.role in roles):
-        raise PermissionDenied(f"{user.get_role_display()}不能使用{what}")
+def require_page(user, capability, page: str) -> None:
+    """403 for a role that has no business on the page (monitor/roles.py says who has)."""
+    if not may(user, capability):
+        raise PermissionDenied(f"{user.get_role_display()}不能使用{page}")
 
 
 def visible_household(user, number: str):
@@ -64,7 +72,7 @@ def visible_household(user, number: str):
 @login_required
 def comparisons(request):
     """The county's comparisons, newest first, and the form to upload a list."""
-    require_role(request.user, (Role.COUNTY,), "部门数据比对")
+    require_page(request.user, COMPARE_LISTS, "部门数据比对")
     form = ComparisonForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not form.is_valid():
@@ -85,12 +93,10 @@ def run_upload(request, data):
         with path.open("wb") as handle:
             for chunk in upload.chunks():
                 handle.write(chunk)
-        try:
+        with refusal_as_message(request):
             return comparing.comparison_run(kind=data["kind"], path=path, actor=request.user,
                                             file_name=upload.name, on=data["compared_on"])
-        except comparing.ComparisonRefused as refused:
-            messages.error(request, str(refused))
-            return None
+        return None
 
 
 @login_required
@@ -98,7 +104,7 @@ def comparison_detail(request, pk):
     """One comparison: its counts, the rows it could not read, the report's first rows
     (filtered by result). Like the list, for the county and administrators only: the
     report names people of the whole registry by ID number, beyond any department's tasks."""
-    require_role(request.user, (Role.COUNTY,), "部门数据比对")
+    require_page(request.user, COMPARE_LISTS, "部门数据比对")
     comparison = get_object_or_404(comparing.comparisons_visible_to(request.user), pk=pk)
     result = request.GET.get("result", "")
     rows, total = [], 0
@@ -120,7 +126,7 @@ def comparison_detail(request, pk):
 
 @login_required
 def comparison_report(request, pk):
-    require_role(request.user, (Role.COUNTY,), "部门数据比对")
+    require_page(request.user, COMPARE_LISTS, "部门数据比对")
     comparison = get_object_or_404(comparing.comparisons_visible_to(request.user), pk=pk)
     path = comparing.report_path(comparison)
     if not comparison.report or not path.exists():
@@ -137,7 +143,7 @@ def comparison_report(request, pk):
 @login_required
 def declarations(request):
     """Declarations in scope, those waiting for the town's acceptance first."""
-    require_role(request.user, FIELD_ROLES, "农户申报")
+    require_page(request.user, READ_CASEWORK, "农户申报")
     found = declaring.declarations_visible_to(request.user).select_related(
         "household__village", "recorded_by", "accepted_by", "alert")
     if request.GET.get("pending"):
@@ -146,7 +152,7 @@ def declarations(request):
         request.GET.get("page"))
     return render(request, "casework/declarations.html", {
         "page": page, "pending": request.GET.get("pending", ""),
-        "can_accept": request.user.role in declaring.ACCEPTORS,
+        "can_accept": may(request.user, ACCEPT_DECLARATIONS),
         "today": timezone.localdate(),
     })
 
@@ -154,15 +160,14 @@ def declarations(request):
 @login_required
 def declaration_new(request, number):
     household = visible_household(request.user, number)
-    require_role(request.user, declaring.RECORDERS, "农户申报")
+    # The form opens for anyone reading casework; recording is RECORD_DECLARATIONS's, which
+    # the household page's button asks and the service requires (administrators are refused).
+    require_page(request.user, READ_CASEWORK, "农户申报")
     form = DeclarationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_as_message(request):
             declaration = declaring.declaration_record(household=household,
                                                        actor=request.user, **form.cleaned_data)
-        except declaring.DeclarationRefused as refused:
-            messages.error(request, str(refused))
-        else:
             messages.success(request, f"已记录农户申报，乡镇须在 {declaration.accept_by} 前受理")
             return redirect("casework:household", number=household.number)
     return render(request, "casework/declaration_form.html", {"household": household,
@@ -174,12 +179,9 @@ def declaration_new(request, number):
 def declaration_accept(request, pk):
     declaration = get_object_or_404(declaring.declarations_visible_to(request.user).
                                     select_related("household", "alert"), pk=pk)
-    try:
+    with refusal_as_message(request):
         declaring.declaration_accept(declaration=declaration, actor=request.user,
                                      note=request.POST.get("note", ""))
-    except declaring.DeclarationRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"已受理 {declaration.household.number} 的申报")
     return redirect("casework:declarations")
 
@@ -189,7 +191,7 @@ def declaration_accept(request, pk):
 @login_required
 def cases(request):
     """Cases in scope, open ones first, filtered by purpose and state."""
-    require_role(request.user, FIELD_ROLES, "纳入监测和风险消除")
+    require_page(request.user, READ_CASEWORK, "纳入监测和风险消除")
     found = identifying.cases_visible_to(request.user).select_related("household__village")
     filters = {name: request.GET.get(name, "") for name in ("purpose", "state")}
     if filters["purpose"] in CasePurpose.values:
@@ -211,7 +213,7 @@ def household_monitoring(request, number):
     proposed on, or why it cannot be proposed for elimination yet."""
     user = request.user
     household = visible_household(user, number)
-    require_role(user, FIELD_ROLES, "纳入监测和风险消除")
+    require_page(user, READ_CASEWORK, "纳入监测和风险消除")
     household_cases = identifying.cases_visible_to(user).filter(household=household)
     has_open = household_cases.filter(state=CaseState.OPEN).exists()
     monitored = bool(household.monitoring_category)
@@ -223,8 +225,8 @@ def household_monitoring(request, number):
         "blockers": identifying.elimination_blockers(household)
         if monitored and not has_open else [],
         "monitored": monitored, "has_open": has_open,
-        "can_propose": user.role in identifying.PROPOSERS,
-        "can_declare": user.role in declaring.RECORDERS,
+        "can_propose": may(user, PROPOSE_CASES),
+        "can_declare": may(user, RECORD_DECLARATIONS),
     })
 
 
@@ -233,7 +235,7 @@ def household_monitoring(request, number):
 def case_propose(request, number):
     user = request.user
     household = visible_household(user, number)
-    try:
+    with refusal_as_message(request):
         if request.POST.get("purpose") == CasePurpose.ELIMINATE:
             case = identifying.case_propose_elimination(household=household, actor=user)
         else:
@@ -241,11 +243,9 @@ def case_propose(request, number):
                                       household=household)
             case = identifying.case_propose_inclusion(household=household, alert=alert,
                                                       actor=user)
-    except identifying.CaseRefused as refused:
-        messages.error(request, str(refused))
-        return redirect("casework:household", number=household.number)
-    messages.success(request, f"已提出{case.purpose}，下一步：入户核实")
-    return redirect("casework:case", pk=case.pk)
+        messages.success(request, f"已提出{case.purpose}，下一步：入户核实")
+        return redirect("casework:case", pk=case.pk)
+    return redirect("casework:household", number=household.number)
 
 
 def visible_case(user, pk):
@@ -261,7 +261,7 @@ def case_detail(request, pk):
     case = visible_case(user, pk)
     step = identifying.next_step(case)
     notice = Notice.objects.filter(case=case).first()
-    mine = step is not None and user.role == identifying.STEP_ROLE[step]
+    mine = step is not None and may(user, identifying.STEP_CAPABILITY[step])
     start = timezone.localdate()
     days = int(Policy().value("notice_days", start))
     return render(request, "casework/case.html", {
@@ -271,7 +271,7 @@ def case_detail(request, pk):
         if notice else [],
         "post_notice": mine and step == CaseStep.NOTICE and notice is None,
         "take_objection": step == CaseStep.NOTICE and notice is not None
-        and user.role in identifying.PROPOSERS,
+        and may(user, RECORD_OBJECTIONS),
         "step_form": StepForm(), "notice_form": NoticeForm(initial={
             "starts_on": start, "ends_on": start + timedelta(days=days - 1)}),
         "objection_form": ObjectionForm(), "notice_days": days,
@@ -289,12 +289,9 @@ def case_step(request, pk):
     step = request.POST.get("step", "")
     if step not in CaseStep.values:
         return HttpResponseBadRequest("未知环节")
-    try:
+    with refusal_as_message(request):
         row = identifying.case_step(case=case, step=step, actor=request.user,
                                     **form.cleaned_data)
-    except identifying.CaseRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"“{row.get_step_display()}”已办理：{row.outcome}")
     return redirect("casework:case", pk=case.pk)
 
@@ -307,11 +304,8 @@ def case_notice(request, pk):
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("casework:case", pk=case.pk)
-    try:
+    with refusal_as_message(request):
         identifying.notice_post(case=case, actor=request.user, **form.cleaned_data)
-    except identifying.CaseRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, "公示已发布，请打印张贴")
     return redirect("casework:case", pk=case.pk)
 
@@ -324,11 +318,8 @@ def case_objection(request, pk):
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect("casework:case", pk=case.pk)
-    try:
+    with refusal_as_message(request):
         identifying.objection_record(case=case, actor=request.user, **form.cleaned_data)
-    except identifying.CaseRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, "异议已记录")
     return redirect("casework:case", pk=case.pk)
 
@@ -345,7 +336,7 @@ def notice_print(request, pk):
 @login_required
 def quality(request):
     """The doubtful points among the households in scope, check by check."""
-    require_role(request.user, FIELD_ROLES, "疑点核查")
+    require_page(request.user, READ_CASEWORK, "疑点核查")
     only = request.GET.get("only", "")
     found = doubts(Household.objects.visible_to(request.user), timezone.localdate(),
                    only if only in {code for code, _, _ in CHECKS} else "")
@@ -361,7 +352,7 @@ def quality(request):
 
 @login_required
 def quality_export(request):
-    require_role(request.user, FIELD_ROLES, "疑点核查")
+    require_page(request.user, READ_CASEWORK, "疑点核查")
     fmt, only = request.GET.get("format", "xlsx"), request.GET.get("only", "")
     if fmt not in ("xlsx", "csv"):
         return HttpResponseBadRequest("格式应为 xlsx 或 csv")

@@ -3,8 +3,9 @@ the error shapes the schema documents. The routes are in shouwang/api_urls.py; t
 in visits/api.py and alerts/api.py.
 
 Errors are JSON. A refusal from a service reaches the client in its own Chinese words:
-a Django ValidationError with field keys becomes a 400 with the same keys, a move the
-rules refuse a 400 `{"detail": ...}`, a move someone else made first a 409.
+a Django ValidationError with field keys becomes a 400 with the same keys, a refusal
+(monitor/roles.py `Refused`) a 400 `{"detail": ...}`, a lost race (`LostRace`: someone
+else changed it first) a 409.
 """
 
 import hashlib
@@ -25,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .models import IdempotencyKey
+from .roles import LostRace, Refused
 
 # ── Pagination ────────────────────────────────────────────────────────────────────────
 
@@ -57,14 +59,12 @@ def field_errors(error: DjangoValidationError) -> dict:
 
 def exception_handler(exc, context):
     """DRF's handler, plus the services' exceptions: Django's ValidationError → 400 with
-    field keys, a refused alert or task move → 400, a lost race → 409."""
-    from alerts.services import MoveConflict, MoveRefused  # alerts imports monitor
-
+    field keys, a refusal (monitor/roles.py) → 400, a lost race → 409."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(field_errors(exc))
-    elif isinstance(exc, MoveConflict):
+    elif isinstance(exc, LostRace):
         exc = Conflict(str(exc))
-    elif isinstance(exc, MoveRefused):
+    elif isinstance(exc, Refused):
         exc = exceptions.ValidationError({"detail": str(exc)})
     return drf_exception_handler(exc, context)
 

@@ -34,10 +34,6 @@ class User(AbstractUser):
         super().clean()
         check_role_binding(role=self.role, place=self.place, channel=self.channel)
 
-    @property
-    def is_county_admin(self) -> bool:
-        return self.is_superuser or self.role == Role.ADMIN
-
 
 def check_role_binding(*, role, place, channel) -> None:
     """A role needs the right kind of place, and department staff a channel."""

@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 
 from alerts.models import Alert, AlertMove, Notification, State
-from alerts.services import IllegalMove, NotFound, alerts_assign
+from alerts.services import NotFound, alerts_assign
+from monitor.roles import Refused
 
 from .alert_helpers import alert_of, family, put, record
 
@@ -38,13 +39,13 @@ def test_a_town_supervisor_assigns_two_alerts_to_a_village_officer(
 
 
 def test_a_village_officer_cannot_assign(open_alerts, village_officer):
-    with pytest.raises(IllegalMove, match="须由乡镇或区县监管人员指派"):
+    with pytest.raises(Refused, match="须由乡镇或区县监管人员指派"):
         alerts_assign(alerts=open_alerts, assignee=village_officer, actor=village_officer)
 
 
 def test_an_officer_of_another_village_cannot_be_made_responsible(
         open_alerts, town_supervisor, other_village_officer):
-    with pytest.raises(IllegalMove, match="看不到 HA001 的预警"):
+    with pytest.raises(Refused, match="看不到 HA001 的预警"):
         alerts_assign(alerts=open_alerts, assignee=other_village_officer,
                       actor=town_supervisor)
     assert not Alert.objects.filter(assignee__isnull=False).exists()
@@ -52,14 +53,14 @@ def test_an_officer_of_another_village_cannot_be_made_responsible(
 
 def test_department_staff_cannot_be_made_responsible(
         open_alerts, county_supervisor, education_staff):
-    with pytest.raises(IllegalMove, match="不是您所辖地区的村干部或监管人员"):
+    with pytest.raises(Refused, match="不是您所辖地区的村干部或监管人员"):
         alerts_assign(alerts=open_alerts[1:], assignee=education_staff,
                       actor=county_supervisor)
 
 
 def test_a_closed_alert_refuses_the_whole_batch(open_alerts, town_supervisor, village_officer):
     put(open_alerts[0], State.DISMISSED)
-    with pytest.raises(IllegalMove, match="HOUSING 已“已排除”，不能指派"):
+    with pytest.raises(Refused, match="HOUSING 已“已排除”，不能指派"):
         alerts_assign(alerts=open_alerts, assignee=village_officer, actor=town_supervisor)
     assert not Alert.objects.filter(assignee__isnull=False).exists()
 

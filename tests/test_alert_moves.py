@@ -8,8 +8,6 @@ import pytest
 from alerts.models import Alert, AlertMove, State
 from alerts.services import (
     MOVES,
-    IllegalMove,
-    MoveConflict,
     NotFound,
     alert_close,
     alert_dismiss,
@@ -17,6 +15,7 @@ from alerts.services import (
     alert_verify,
     plan_add_measure,
 )
+from monitor.roles import LostRace, Refused
 
 from .alert_helpers import alert_of, family, put, record
 
@@ -155,13 +154,13 @@ def test_the_real_path_raises_after_commit_and_the_moves_follow(
 # ── Illegal moves ─────────────────────────────────────────────────────────────────────
 
 def test_verifying_needs_a_check_or_a_note(housing, village_officer):
-    with pytest.raises(IllegalMove, match="核实须关联"):
+    with pytest.raises(Refused, match="核实须关联"):
         alert_verify(alert=housing, actor=village_officer, note="  ")
 
 
 def test_a_check_that_is_not_a_verification_is_refused(home, housing, village_officer):
     routine = record(home, D0 + timedelta(days=1), evaluate=False, housing="D")
-    with pytest.raises(IllegalMove, match="须为“核实”排查"):
+    with pytest.raises(Refused, match="须为“核实”排查"):
         alert_verify(alert=housing, actor=village_officer, check=routine)
 
 
@@ -169,25 +168,25 @@ def test_a_verification_of_another_household_is_refused(
         places, housing, village_officer):
     other = family(places["village_a"], "HA002")
     check = verification(other, D0 + timedelta(days=1))
-    with pytest.raises(IllegalMove, match="不是该户"):
+    with pytest.raises(Refused, match="不是该户"):
         alert_verify(alert=housing, actor=village_officer, check=check)
 
 
 def test_dismissing_needs_a_reason(housing, village_officer):
-    with pytest.raises(IllegalMove, match="须填写理由"):
+    with pytest.raises(Refused, match="须填写理由"):
         alert_dismiss(alert=housing, actor=village_officer, reason="")
     assert Alert.objects.get(pk=housing.pk).state == State.RAISED
 
 
 def test_assistance_without_a_measure_is_refused(housing, village_officer):
     alert_verify(alert=housing, actor=village_officer, note="属实")
-    with pytest.raises(IllegalMove, match="至少一项帮扶措施"):
+    with pytest.raises(Refused, match="至少一项帮扶措施"):
         alert_start_assistance(alert=housing, actor=village_officer)
 
 
 def test_a_village_officer_cannot_close(home, housing, village_officer):
     record(home, D0 + timedelta(days=20))
-    with pytest.raises(IllegalMove, match="须由乡镇或区县监管人员办理"):
+    with pytest.raises(Refused, match="须由乡镇或区县监管人员办理"):
         alert_close(alert=alert_of(home, "HOUSING"), actor=village_officer)
 
 
@@ -198,7 +197,7 @@ def test_department_staff_cannot_move_an_alert_of_their_channel(places, educatio
     for call in (lambda: alert_verify(alert=dropout, actor=education_staff, note="x"),
                  lambda: alert_dismiss(alert=dropout, actor=education_staff, reason="x"),
                  lambda: alert_close(alert=dropout, actor=education_staff)):
-        with pytest.raises(IllegalMove, match="行业部门不能"):
+        with pytest.raises(Refused, match="行业部门不能"):
             call()
     assert dropout.moves.count() == 1
 
@@ -206,14 +205,14 @@ def test_department_staff_cannot_move_an_alert_of_their_channel(places, educatio
 def test_closing_without_ready_or_verification_is_refused(housing, village_officer,
                                                             town_supervisor):
     alert_verify(alert=housing, actor=village_officer, note="属实")
-    with pytest.raises(IllegalMove, match="只有“待销号”的预警"):
+    with pytest.raises(Refused, match="只有“待销号”的预警"):
         alert_close(alert=housing, actor=town_supervisor)
 
 
 def test_closing_with_a_verification_on_the_day_raised_is_refused(
         home, housing, town_supervisor):
     check = verification(home, D0)
-    with pytest.raises(IllegalMove, match="须晚于预警发现日期"):
+    with pytest.raises(Refused, match="须晚于预警发现日期"):
         alert_close(alert=housing, actor=town_supervisor, check=check)
 
 
@@ -221,14 +220,14 @@ def test_closing_with_a_verification_that_still_finds_the_problem_is_refused(
         home, housing, village_officer, town_supervisor):
     check = record(home, D0 + timedelta(days=3), kind="核实", housing="D")  # evaluated
     alert_verify(alert=alert_of(home, "HOUSING"), actor=village_officer, check=check)
-    with pytest.raises(IllegalMove, match="仍发现该问题"):
+    with pytest.raises(Refused, match="仍发现该问题"):
         alert_close(alert=alert_of(home, "HOUSING"), actor=town_supervisor)
 
 
 def test_a_closed_alert_is_not_closed_again(home, housing, town_supervisor):
     record(home, D0 + timedelta(days=20))
     alert_close(alert=alert_of(home, "HOUSING"), actor=town_supervisor)
-    with pytest.raises(IllegalMove, match="当前为“已销号”，不能销号"):
+    with pytest.raises(Refused, match="当前为“已销号”，不能销号"):
         alert_close(alert=alert_of(home, "HOUSING"), actor=town_supervisor)
 
 
@@ -247,7 +246,7 @@ def test_every_move_from_a_state_it_may_not_leave_is_refused(
         "close": lambda: alert_close(alert=housing, actor=county_supervisor, note="n"),
     }[key]
     before = housing.moves.count()
-    with pytest.raises(IllegalMove, match=f"预警当前为“{state}”，不能"):
+    with pytest.raises(Refused, match=f"预警当前为“{state}”，不能"):
         call()
     assert Alert.objects.get(pk=housing.pk).state == state
     assert housing.moves.count() == before
@@ -288,7 +287,7 @@ def test_two_supervisors_closing_at_once_one_wins(home, housing, town_supervisor
     record(home, D0 + timedelta(days=20))
     first, second = Alert.objects.get(pk=housing.pk), Alert.objects.get(pk=housing.pk)
     alert_close(alert=first, actor=town_supervisor)
-    with pytest.raises(MoveConflict, match="刚被他人处理，当前状态为“已销号”"):
+    with pytest.raises(LostRace, match="刚被他人处理，当前状态为“已销号”"):
         alert_close(alert=second, actor=county_supervisor)
     closes = AlertMove.objects.filter(alert=housing, to_state=State.CLOSED)
     assert [m.actor for m in closes] == [town_supervisor]
@@ -299,6 +298,6 @@ def test_a_dismissal_racing_a_verification_is_refused(housing, village_officer,
                                                       town_supervisor):
     first, second = Alert.objects.get(pk=housing.pk), Alert.objects.get(pk=housing.pk)
     alert_verify(alert=first, actor=village_officer, note="属实")
-    with pytest.raises(MoveConflict):
+    with pytest.raises(LostRace):
         alert_dismiss(alert=second, actor=town_supervisor, reason="误报")
     assert Alert.objects.get(pk=housing.pk).state == State.VERIFIED

@@ -14,8 +14,9 @@ from django.core.management.base import CommandError
 
 from alerts.engine import evaluate_household
 from alerts.models import Alert, AlertMove, Measure, MeasureState, Plan, Source, State
-from casework.comparison import ComparisonRefused, comparison_run, report_path
+from casework.comparison import comparison_run, report_path
 from households.models import DepartmentComparison, Place, StatusChange
+from monitor.roles import Refused
 from visits.services import check_record
 
 from .alert_helpers import alert_of, family, put, record
@@ -388,13 +389,13 @@ def test_it_reads_an_xlsx_list(tmp_path, home):
 
 
 def test_a_list_without_its_column_is_refused_naming_it(tmp_path, home):
-    with pytest.raises(ComparisonRefused, match="名单缺少必需的列：参保状态"):
+    with pytest.raises(Refused, match="名单缺少必需的列：参保状态"):
         compare(tmp_path, "insured", ["身份证号", "姓名"], [])
     assert not DepartmentComparison.objects.exists()
 
 
 def test_a_village_officer_may_not_compare(tmp_path, home, village_officer):
-    with pytest.raises(ComparisonRefused, match="须由区县监管人员或管理员办理"):
+    with pytest.raises(Refused, match="须由区县监管人员或管理员办理"):
         compare(tmp_path, "insured", INSURED, [], actor=village_officer)
 
 

@@ -10,10 +10,10 @@ from django.utils import timezone
 from alerts.escalation import escalate_overdue
 from alerts.models import Alert, Level, Source, State
 from casework.declarations import (
-    DeclarationRefused,
     declaration_accept,
     declaration_record,
 )
+from monitor.roles import Refused
 
 from .alert_helpers import family
 
@@ -87,13 +87,13 @@ def test_a_late_acceptance_says_so(home, village_officer, town_supervisor):
 def test_a_declaration_is_accepted_once(home, village_officer, town_supervisor):
     declaration = declare(home, village_officer)
     declaration_accept(declaration=declaration, actor=town_supervisor)
-    with pytest.raises(DeclarationRefused, match="已经受理"):
+    with pytest.raises(Refused, match="已经受理"):
         declaration_accept(declaration=declaration, actor=town_supervisor)
 
 
 def test_a_village_officer_may_not_accept(home, village_officer):
     declaration = declare(home, village_officer)
-    with pytest.raises(DeclarationRefused, match="须由乡镇或区县监管人员受理"):
+    with pytest.raises(Refused, match="须由乡镇或区县监管人员受理"):
         declaration_accept(declaration=declaration, actor=village_officer)
 
 
@@ -115,7 +115,7 @@ def test_staff_taking_a_phone_call_may_record(home, county_supervisor):
 
 def test_department_staff_may_not_record(home, village_officer, education_staff):
     declare(home, village_officer, risk_type="因学")  # so the household is in their scope
-    with pytest.raises(DeclarationRefused, match="不能记录农户申报"):
+    with pytest.raises(Refused, match="不能记录农户申报"):
         declare(home, education_staff)
 
 
@@ -125,11 +125,11 @@ def test_a_household_outside_scope_is_not_found(home, other_village_officer):
 
 
 def test_a_future_date_or_an_unknown_risk_type_is_refused(home, village_officer):
-    with pytest.raises(DeclarationRefused, match="不能晚于今天"):
+    with pytest.raises(Refused, match="不能晚于今天"):
         declare(home, village_officer, on=TODAY + timedelta(days=1))
-    with pytest.raises(DeclarationRefused, match="风险类型应为以下之一"):
+    with pytest.raises(Refused, match="风险类型应为以下之一"):
         declare(home, village_officer, risk_type="想要补贴")
-    with pytest.raises(DeclarationRefused, match="请填写申报内容"):
+    with pytest.raises(Refused, match="请填写申报内容"):
         declare(home, village_officer, content="  ")
 
 

@@ -11,7 +11,6 @@ from django.utils import timezone
 from alerts.models import State
 from casework.declarations import declaration_record
 from casework.identification import (
-    CaseRefused,
     case_propose_elimination,
     case_propose_inclusion,
     case_step,
@@ -22,6 +21,7 @@ from casework.identification import (
 )
 from households.models import CaseState, IdentificationCase, StatusChange
 from monitor.choices import PovertyStatus
+from monitor.roles import Refused
 
 from .alert_helpers import alert_of, family, put, record
 
@@ -157,21 +157,21 @@ def test_a_declared_illness_makes_a_sudden_hardship_household(home, village_offi
 def test_a_household_not_yet_out_of_poverty_is_not_proposed(candidate, village_officer):
     candidate.registered, candidate.poverty_status = True, PovertyStatus.NOT_OUT
     candidate.save()
-    with pytest.raises(CaseRefused, match="未脱贫户"):
+    with pytest.raises(Refused, match="未脱贫户"):
         case_propose_inclusion(household=candidate, alert=alert_of(candidate, "HOUSING"),
                                actor=village_officer)
 
 
 def test_a_closed_alert_is_no_cause(candidate, village_officer):
     alert = put(alert_of(candidate, "HOUSING"), State.CLOSED)
-    with pytest.raises(CaseRefused, match="未销号的预警"):
+    with pytest.raises(Refused, match="未销号的预警"):
         case_propose_inclusion(household=candidate, alert=alert, actor=village_officer)
 
 
 def test_a_monitored_household_is_not_proposed_again(candidate, village_officer):
     candidate.monitoring_category = "边缘易致贫户"
     candidate.save()
-    with pytest.raises(CaseRefused, match="已是监测对象"):
+    with pytest.raises(Refused, match="已是监测对象"):
         case_propose_inclusion(household=candidate, alert=alert_of(candidate, "HOUSING"),
                                actor=village_officer)
 
@@ -179,7 +179,7 @@ def test_a_monitored_household_is_not_proposed_again(candidate, village_officer)
 def test_one_open_case_per_household(candidate, village_officer):
     alert = alert_of(candidate, "HOUSING")
     case_propose_inclusion(household=candidate, alert=alert, actor=village_officer)
-    with pytest.raises(CaseRefused, match="正在办理"):
+    with pytest.raises(Refused, match="正在办理"):
         case_propose_inclusion(household=candidate, alert=alert, actor=village_officer)
 
 
@@ -220,7 +220,7 @@ def test_the_verification_records_the_households_consent(case, people):
 # ── Returned, with a reason ───────────────────────────────────────────────────────────
 
 def test_a_verification_without_consent_does_not_pass(case, people):
-    with pytest.raises(CaseRefused, match="农户签字确认"):
+    with pytest.raises(Refused, match="农户签字确认"):
         verify(case, people, consent=False)
 
 
@@ -236,7 +236,7 @@ def test_a_step_returned_with_its_reason_ends_the_case(case, people):
 
 
 def test_a_return_needs_a_reason(case, people):
-    with pytest.raises(CaseRefused, match="退回须填写理由"):
+    with pytest.raises(Refused, match="退回须填写理由"):
         case_step(case=case, step="verify", outcome="退回", actor=people["village"],
                   reason="  ")
 
@@ -269,7 +269,7 @@ def test_a_returned_household_may_be_proposed_again(candidate, people):
 
 def test_a_returned_case_takes_no_more_steps(case, people):
     case_step(case=case, step="verify", outcome="退回", actor=people["village"], reason="拒签")
-    with pytest.raises(CaseRefused, match="该事项已已退回"):
+    with pytest.raises(Refused, match="该事项已已退回"):
         case_step(case=reload(case), step="village", outcome="通过", actor=people["village"])
 
 
@@ -278,14 +278,14 @@ def test_a_returned_case_takes_no_more_steps(case, people):
 def test_a_notice_window_shorter_than_the_policy_is_refused(case, people):
     verify(case, people)
     review(case, people)
-    with pytest.raises(CaseRefused, match="公示期不少于 5 天：.* 只有 4 天"):
+    with pytest.raises(Refused, match="公示期不少于 5 天：.* 只有 4 天"):
         post(case, people, days=4)
 
 
 def test_a_notice_cannot_start_before_the_village_review(case, people):
     verify(case, people)
     review(case, people)
-    with pytest.raises(CaseRefused, match="早于民主评议日期"):
+    with pytest.raises(Refused, match="早于民主评议日期"):
         notice_post(case=case, actor=people["village"], starts_on=DAY,
                     ends_on=DAY + timedelta(days=10))
 
@@ -308,7 +308,7 @@ def test_the_notice_passes_only_after_its_window(case, people):
     verify(case, people)
     review(case, people)
     notice = post(case, people)
-    with pytest.raises(CaseRefused, match="期满后才能办结公示"):
+    with pytest.raises(Refused, match="期满后才能办结公示"):
         case_step(case=case, step="notice", outcome="通过", actor=people["village"],
                   done_on=notice.ends_on)
 
@@ -316,7 +316,7 @@ def test_the_notice_passes_only_after_its_window(case, people):
 def test_the_notice_cannot_pass_before_it_is_posted(case, people):
     verify(case, people)
     review(case, people)
-    with pytest.raises(CaseRefused, match="须先发布公示"):
+    with pytest.raises(Refused, match="须先发布公示"):
         conclude(case, people)
 
 
@@ -334,7 +334,7 @@ def test_an_objection_outside_the_window_is_refused(case, people):
     verify(case, people)
     review(case, people)
     notice = post(case, people)
-    with pytest.raises(CaseRefused, match="异议须在公示期内提出"):
+    with pytest.raises(Refused, match="异议须在公示期内提出"):
         objection_record(case=case, actor=people["village"],
                          received_on=notice.ends_on + timedelta(days=1), content="有异议")
 
@@ -345,7 +345,7 @@ def test_a_notice_with_objections_passes_only_with_their_handling(case, people):
     notice = post(case, people)
     objection_record(case=case, actor=people["village"], received_on=notice.starts_on,
                      content="该户有车有房")
-    with pytest.raises(CaseRefused, match="收到 1 条异议，通过须说明"):
+    with pytest.raises(Refused, match="收到 1 条异议，通过须说明"):
         conclude(case, people)
     step = conclude(case, people, reason="经核实车辆为借用，异议不成立")
     assert step.outcome == "通过"
@@ -365,32 +365,32 @@ def test_an_upheld_objection_returns_the_case(case, people):
 # ── Order, dates, roles, scope ────────────────────────────────────────────────────────
 
 def test_a_step_out_of_order_is_refused(case, people):
-    with pytest.raises(CaseRefused, match="下一步是“入户核实”，不能办理“民主评议”"):
+    with pytest.raises(Refused, match="下一步是“入户核实”，不能办理“民主评议”"):
         review(case, people)
     verify(case, people)
     review(case, people)
-    with pytest.raises(CaseRefused, match="下一步是“公示”，不能办理“乡镇审核”"):
+    with pytest.raises(Refused, match="下一步是“公示”，不能办理“乡镇审核”"):
         town(case, people)
 
 
 def test_a_step_done_is_not_done_again(case, people):
     verify(case, people)
-    with pytest.raises(CaseRefused, match="“入户核实”已经办理"):
+    with pytest.raises(Refused, match="“入户核实”已经办理"):
         verify(case, people)
 
 
 def test_a_step_dated_before_the_previous_one_or_in_the_future_is_refused(case, people):
     verify(case, people)
-    with pytest.raises(CaseRefused, match="早于上一环节的日期"):
+    with pytest.raises(Refused, match="早于上一环节的日期"):
         case_step(case=case, step="village", outcome="通过", actor=people["village"],
                   done_on=DAY - timedelta(days=1))
-    with pytest.raises(CaseRefused, match="不能晚于今天"):
+    with pytest.raises(Refused, match="不能晚于今天"):
         case_step(case=case, step="village", outcome="通过", actor=people["village"],
                   done_on=TODAY + timedelta(days=1))
 
 
 def test_the_verification_is_a_village_officers(case, people):
-    with pytest.raises(CaseRefused, match="“入户核实”须由村干部办理"):
+    with pytest.raises(Refused, match="“入户核实”须由村干部办理"):
         case_step(case=case, step="verify", outcome="通过", actor=people["town"],
                   consent=True)
 
@@ -398,14 +398,14 @@ def test_the_verification_is_a_village_officers(case, people):
 def test_the_town_review_is_the_towns(case, people):
     through_notice(case, people)
     for who in ("village", "county"):
-        with pytest.raises(CaseRefused, match="“乡镇审核”须由乡镇监管人员办理"):
+        with pytest.raises(Refused, match="“乡镇审核”须由乡镇监管人员办理"):
             case_step(case=case, step="town", outcome="通过", actor=people[who])
 
 
 def test_the_confirmation_is_the_countys(case, people):
     through_notice(case, people)
     town(case, people)
-    with pytest.raises(CaseRefused, match="“县级确认”须由区县监管人员办理"):
+    with pytest.raises(Refused, match="“县级确认”须由区县监管人员办理"):
         case_step(case=case, step="county", outcome="通过", actor=people["town"])
 
 
@@ -422,7 +422,7 @@ def test_staff_outside_the_households_place_are_answered_not_found(
 # ── Elimination's preconditions (§9) ─────────────────────────────────────────────────
 
 def refused_elimination(household, actor) -> str:
-    with pytest.raises(CaseRefused) as refused:
+    with pytest.raises(Refused) as refused:
         case_propose_elimination(household=household, actor=actor)
     return str(refused.value)
 
@@ -513,7 +513,7 @@ def test_the_confirmation_checks_the_conditions_again(monitored, people):
     town(case, people)
     declaration_record(household=monitored, channel="电话", risk_type="因病", content="住院",
                        declared_on=TODAY, actor=people["village"])
-    with pytest.raises(CaseRefused, match="风险消除条件已不满足，请退回：还有 1 条未销号预警"):
+    with pytest.raises(Refused, match="风险消除条件已不满足，请退回：还有 1 条未销号预警"):
         county(case, people)
     county(case, people, outcome="退回", reason="新发生因病风险")
     monitored.refresh_from_db()

@@ -7,14 +7,12 @@ import pytest
 
 from alerts.models import MeasureCatalogue, Notification, Plan, Task, TaskUpdate
 from alerts.services import (
-    IllegalMove,
-    MoveConflict,
     NotFound,
     plan_add_measure,
     task_assign,
     task_update,
 )
-from monitor.roles import Channel, Role
+from monitor.roles import Channel, LostRace, Refused, Role
 from monitor.rules import RULES
 
 from .alert_helpers import alert_of, family, record
@@ -86,14 +84,14 @@ def test_a_measure_takes_its_channel_from_the_catalogue(measures):
 
 
 def test_a_measure_outside_the_catalogue_is_refused(home, village_officer):
-    with pytest.raises(IllegalMove, match="不在 HOUSING 的帮扶措施目录中，可选：危房改造"):
+    with pytest.raises(Refused, match="不在 HOUSING 的帮扶措施目录中，可选：危房改造"):
         plan_add_measure(alert=alert_of(home, "HOUSING"), actor=village_officer,
                          measure="送教上门", deadline=DUE)
 
 
 def test_a_measure_the_county_switched_off_is_refused(home, village_officer):
     MeasureCatalogue.objects.filter(rule="HOUSING", name="危房改造").update(active=False)
-    with pytest.raises(IllegalMove, match="不在 HOUSING 的帮扶措施目录中"):
+    with pytest.raises(Refused, match="不在 HOUSING 的帮扶措施目录中"):
         plan_add_measure(alert=alert_of(home, "HOUSING"), actor=village_officer,
                          measure="危房改造", deadline=DUE)
 
@@ -102,13 +100,13 @@ def test_a_measure_for_a_final_alert_is_refused(home, village_officer):
     from alerts.services import alert_dismiss
 
     alert_dismiss(alert=alert_of(home, "HOUSING"), actor=village_officer, reason="误报")
-    with pytest.raises(IllegalMove, match="不能再制定帮扶措施"):
+    with pytest.raises(Refused, match="不能再制定帮扶措施"):
         plan_add_measure(alert=alert_of(home, "HOUSING"), actor=village_officer,
                          measure="危房改造", deadline=DUE)
 
 
 def test_department_staff_do_not_plan(home, education_staff):
-    with pytest.raises(IllegalMove, match="行业部门不能制定帮扶措施"):
+    with pytest.raises(Refused, match="行业部门不能制定帮扶措施"):
         plan_add_measure(alert=alert_of(home, "DROPOUT"), actor=education_staff,
                          measure="劝返复学", deadline=DUE)
 
@@ -138,21 +136,21 @@ def test_a_task_without_a_person_goes_to_the_unit(measures, town_supervisor):
 
 
 def test_only_supervisors_assign_tasks(measures, village_officer):
-    with pytest.raises(IllegalMove, match="须由乡镇或区县监管人员指派"):
+    with pytest.raises(Refused, match="须由乡镇或区县监管人员指派"):
         task_assign(measure=measures["HOUSING"], actor=village_officer, unit="县住建委",
                     due=DUE)
 
 
 def test_a_task_for_someone_who_cannot_see_it_is_refused(measures, town_supervisor,
                                                          education_staff):
-    with pytest.raises(IllegalMove, match="看不到这项任务"):
+    with pytest.raises(Refused, match="看不到这项任务"):
         task_assign(measure=measures["HOUSING"], actor=town_supervisor, unit="县住建委",
                     person=education_staff, due=DUE)
     assert not Task.objects.exists()
 
 
 def test_a_task_needs_a_unit(measures, town_supervisor):
-    with pytest.raises(IllegalMove, match="责任单位"):
+    with pytest.raises(Refused, match="责任单位"):
         task_assign(measure=measures["HOUSING"], actor=town_supervisor, unit=" ", due=DUE)
 
 
@@ -203,31 +201,31 @@ def test_another_channels_task_is_not_found_for_department_staff(tasks, educatio
 
 def test_a_done_task_cannot_change(tasks, housing_staff):
     task_update(task=tasks["housing"], actor=housing_staff, state="已完成")
-    with pytest.raises(IllegalMove, match="已完成，不能再修改"):
+    with pytest.raises(Refused, match="已完成，不能再修改"):
         task_update(task=tasks["housing"], actor=housing_staff, state="进行中")
 
 
 def test_a_task_does_not_go_back(tasks, housing_staff):
     task_update(task=tasks["housing"], actor=housing_staff, state="进行中")
-    with pytest.raises(IllegalMove, match="不能从“进行中”退回“待办”"):
+    with pytest.raises(Refused, match="不能从“进行中”退回“待办”"):
         task_update(task=tasks["housing"], actor=housing_staff, state="待办")
 
 
 def test_a_progress_note_without_a_new_state_is_kept(tasks, housing_staff):
     task_update(task=tasks["housing"], actor=housing_staff, state="待办", note="已联系施工队")
     assert Task.objects.get(pk=tasks["housing"].pk).note == "已联系施工队"
-    with pytest.raises(IllegalMove, match="状态未变化"):
+    with pytest.raises(Refused, match="状态未变化"):
         task_update(task=tasks["housing"], actor=housing_staff, state="待办")
 
 
 def test_an_unknown_state_is_refused(tasks, housing_staff):
-    with pytest.raises(IllegalMove, match="未知的任务状态"):
+    with pytest.raises(Refused, match="未知的任务状态"):
         task_update(task=tasks["housing"], actor=housing_staff, state="done")
 
 
 def test_a_village_officer_updates_only_a_task_assigned_to_them(
         measures, town_supervisor, village_officer, tasks):
-    with pytest.raises(IllegalMove, match="只能更新指派给自己的任务"):
+    with pytest.raises(Refused, match="只能更新指派给自己的任务"):
         task_update(task=tasks["housing"], actor=village_officer, state="进行中")
     mine = task_assign(measure=measures["HOUSING"], actor=town_supervisor, unit="平所村委",
                        person=village_officer, due=DUE, title="协助入户测量")
@@ -238,6 +236,6 @@ def test_a_village_officer_updates_only_a_task_assigned_to_them(
 def test_two_updates_at_once_one_wins(tasks, housing_staff, town_supervisor):
     first, second = (Task.objects.get(pk=tasks["housing"].pk) for _ in range(2))
     task_update(task=first, actor=housing_staff, state="已完成")
-    with pytest.raises(MoveConflict, match="刚被他人更新"):
+    with pytest.raises(LostRace, match="刚被他人更新"):
         task_update(task=second, actor=town_supervisor, state="进行中")
     assert Task.objects.get(pk=first.pk).state == "已完成"

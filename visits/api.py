@@ -54,10 +54,10 @@ from monitor.choices import (
     SuddenEvent,
     Work,
 )
+from monitor.roles import RECORD_CHECKS, may
 from visits.services import check_record
 
 from .forms import EARLIEST_VISIT
-from .views import can_record_checks
 
 # ── Households and members ────────────────────────────────────────────────────────────
 
@@ -378,8 +378,8 @@ class CheckViewSet(viewsets.ReadOnlyModelViewSet):
                                                                           "recorded_by")
 
     def create(self, request):
-        if not can_record_checks(request.user):
-            raise PermissionDenied("行业部门用户不能录入排查")
+        if not may(request.user, RECORD_CHECKS):
+            raise PermissionDenied(RECORD_CHECKS.words(request.user))
         return idempotent(request, lambda: self.record(request))
 
     def record(self, request) -> Response:

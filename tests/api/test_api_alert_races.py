@@ -81,7 +81,7 @@ def test_two_moves_that_both_passed_their_checks_one_is_refused_by_the_update(
     """Both requests load the alert and pass the rules before either writes: the test
     holds the household's row lock (which every move takes first) until both wait on it.
     The conditional UPDATE keyed on the state each saw lets one through and refuses the
-    other (MoveConflict → 409)."""
+    other (LostRace → 409)."""
     alert = alert_of(county["HA001"], "DROPOUT")
     before = alert.moves.count()
     holder, watcher = side_connection(), side_connection(autocommit=True)

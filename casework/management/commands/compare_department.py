@@ -16,7 +16,6 @@ from casework.comparison import (
     KINDS,
     ONLY_IN_LIST,
     ONLY_IN_REGISTRY,
-    ComparisonRefused,
     comparison_run,
     report_path,
 )
@@ -24,6 +23,7 @@ from households.models import Place
 from monitor.audit import audit_export, audit_source, command_note
 from monitor.choices import PlaceLevel
 from monitor.models import AuditSource
+from monitor.roles import Refused
 from monitor.tabular import read_csv, write_table
 
 PROBLEMS_SHOWN = 20
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             with audit_source(AuditSource.COMMAND):
                 comparison = comparison_run(kind=kind, path=Path(path), actor=None,
                                             place=where, on=on)
-        except ComparisonRefused as refused:
+        except Refused as refused:
             raise CommandError(str(refused), returncode=2) from refused
         self.write_out(report_path(comparison), out)
         audit_export(actor=None, what=f"比对报告 {comparison.get_kind_display()}",
