@@ -18,17 +18,15 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from alerts.findings import Move, finding_attach, finding_cleared, finding_raise
-from alerts.services import move_events
 from households.models import Check, Household, StatusChange
-from monitor.audit import audit_bulk_rows
-from monitor.bulk import bulk_insert, bulk_set, insert_rows, update_rows
+from monitor.bulk import insert_rows, update_rows
 from monitor.classification import classify, key_group
 from monitor.models import AuditSource
 from monitor.policy import Policy, Thresholds
-from monitor.rules import RULES, fired_rules, money, per_capita_income
+from monitor.rules import RULES, fired_rules, money, per_capita_income, risk_type
 
-from .models import Alert, AlertMove
+from .models import Alert, Source
+from .raising import Move, alert_clear, alert_raise, check_attach, of_rule, save_alerts
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +46,6 @@ STATUS_FIELD = {StatusChange.Kind.CLASS: "household_class",
                 StatusChange.Kind.KEY_GROUP: "key_group"}
 STATUS_CHANGE_FIELDS = ["household_id", "kind", "old", "new", "reasons", "changed_at",
                         "based_on_id"]
-
-ALERT_FIELDS = ["state", "state_before_ready", "last_seen_on", "last_check", "raised_on",
-                "first_check", "evidence", "cleared_by", "cleared_evidence", "updated_at"]
 
 
 @dataclass
@@ -108,26 +103,27 @@ class AlertBook:
 
 def apply_check(household, check, previous, t: Thresholds, book: AlertBook, today: date
                 ) -> dict:
-    """Raise, attach or clear the household's alerts for one check; returns what it fired."""
+    """Raise, attach or clear the household's alerts for one check; returns what it fired.
+    Deadlines run from `today`, the day the system learns of a finding."""
     fired = fired_rules(check, previous, t)
     for rule in RULES:
         alert = book.open.get(rule.code)
         if rule.code in fired:
             if alert is not None:
-                book.touched(alert, finding_attach(alert=alert, check=check,
-                                                   evidence=fired[rule.code],
-                                                   newest=book.is_newest(alert, check),
-                                                   cleared=book.cleared(alert)))
+                book.touched(alert, check_attach(alert, check=check, evidence=fired[rule.code],
+                                                 newest=book.is_newest(alert, check),
+                                                 cleared=book.cleared(alert)))
                 book.stale.discard(alert.id)
             elif not book.covered(rule.code, check):
-                alert, move = finding_raise(household=household, rule=rule, check=check,
-                                            evidence=fired[rule.code], t=t, today=today)
+                alert, move = alert_raise(
+                    household_id=household.id, **of_rule(rule, risk_type(rule, check)),
+                    source=Source.CHECK, found_on=check.visit_date, evidence=fired[rule.code],
+                    t=t, counted_from=today, check_id=check.id)
                 book.open[rule.code] = alert
                 book.new.append(alert)
                 book.moves.append(move)
         elif alert is not None and book.is_newest(alert, check):
-            book.touched(alert, finding_cleared(alert=alert, check=check,
-                                                values=cleared_values(check)))
+            book.touched(alert, alert_clear(alert, check=check, values=cleared_values(check)))
     return fired
 
 
@@ -225,25 +221,6 @@ def settled(household, changes: list[tuple[str, str, str, str]]) -> tuple[str, s
     """The household's class and key group after these changes."""
     new = {kind: value for kind, _, value, _ in changes}
     return tuple(new.get(kind, getattr(household, name)) for kind, name in STATUS_FIELD.items())
-
-
-MOVE_FIELDS = ["alert_id", "actor_id", "at", "from_state", "to_state", "note"]
-
-
-def save_alerts(new: list[Alert], changed: list[Alert], moves: list[Move],
-                source: str = "") -> None:
-    """Write new and changed alerts and their moves, in the audit trail too (the engine's,
-    source 'engine', and a department list's, the source of the request or command).
-    Moves and their events are written as rows: a county's campaign makes tens of
-    thousands of each."""
-    bulk_insert(Alert, new)
-    now = timezone.now()
-    for alert in changed:
-        alert.updated_at = now
-    bulk_set(Alert, changed, ALERT_FIELDS)
-    insert_rows(AlertMove, MOVE_FIELDS, [(move.alert.pk, move.actor_id, now, move.from_state,
-                                          move.to_state, move.note) for move in moves])
-    audit_bulk_rows(move_events(moves, source=source, at=now))
 
 
 def save_batch(books: list[AlertBook], replayed: list[int], changes: list[tuple],

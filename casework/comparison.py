@@ -51,10 +51,8 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from alerts.engine import save_alerts
-from alerts.findings import Move
 from alerts.models import Alert, MeasureState, Source, State
-from alerts.services import deadlines
+from alerts.raising import Move, deadlines, save_alerts
 from households.idnumber import parse_id_number
 from households.models import Check, ComparisonKind, DepartmentComparison, Household, Member, Place
 from monitor.audit import audit_record, command_note

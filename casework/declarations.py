@@ -24,7 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from alerts.models import Alert, AlertMove, Source, State
-from alerts.services import deadlines
+from alerts.raising import deadlines
 from households.models import Declaration, DeclarationChannel, Household
 from monitor.audit import audit_record, diff, plain
 from monitor.models import AuditAction
