@@ -51,8 +51,8 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from alerts.models import Alert, MeasureState, Source, State
-from alerts.raising import Move, deadlines, save_alerts
+from alerts.models import Alert, MeasureState, Source
+from alerts.raising import Move, alert_raise, department_attach, of_rule, save_alerts
 from households.idnumber import parse_id_number
 from households.models import Check, ComparisonKind, DepartmentComparison, Household, Member, Place
 from monitor.audit import audit_record, command_note
@@ -421,41 +421,18 @@ def department_evidence(ctx: Context, comparison: DepartmentComparison, rule: st
     }
 
 
-def attach_finding(alert: Alert, evidence: dict, on: date, actor) -> Move:
-    """An open alert of the rule takes the department's finding (never a second alert):
-    its evidence gains the list's values, last seen moves to the comparison date, and an
-    alert ready to close whose clearing check is not newer than the list returns to the
-    state it left, as a check's finding would return it."""
-    if alert.source == Source.DEPARTMENT:
-        alert.evidence = evidence
-    else:
-        values = {**alert.evidence.get("values", {}), "部门名单": evidence["text"]}
-        alert.evidence = {**alert.evidence, "values": values, "department": evidence}
-    alert.last_seen_on = max(alert.last_seen_on, on)
-    note = f"部门比对再次发现：{evidence['text']}"
-    cleared_on = alert.cleared_by.visit_date if alert.cleared_by_id else None
-    if alert.state == State.READY_TO_CLOSE and (cleared_on is None or on >= cleared_on):
-        back = alert.state_before_ready or State.RAISED
-        move = Move(alert, alert.state, back, note, actor_id=_actor_id(actor))
-        alert.state, alert.state_before_ready = back, ""
-        alert.cleared_by, alert.cleared_evidence = None, {}
-        return move
-    return Move(alert, alert.state, alert.state, note, actor_id=_actor_id(actor))
-
-
 def _actor_id(actor) -> int | None:
     return actor.pk if actor is not None else None  # a command acts for no one
 
 
 def new_alert(household: Household, rule_code: str, evidence: dict, on: date, today: date,
               policy: Policy, actor) -> tuple[Alert, Move]:
-    rule = RULES_BY_CODE[rule_code]
-    t = policy.thresholds(household.village_id[:2], today)
-    alert = Alert(household=household, rule=rule.code, risk_type=rule.risk_type,
-                  severity=rule.severity, channel=rule.channel, source=Source.DEPARTMENT,
-                  state=State.RAISED, raised_on=on, last_seen_on=on, evidence=evidence,
-                  **deadlines(rule.severity, today, t))
-    return alert, Move(alert, "", State.RAISED, evidence["text"], actor_id=_actor_id(actor))
+    """An alert of the list's risk, found on the list's date; its deadlines run from
+    today, the day the system learns of it."""
+    return alert_raise(household_id=household.id, **of_rule(RULES_BY_CODE[rule_code]),
+                       source=Source.DEPARTMENT, found_on=on, evidence=evidence,
+                       t=policy.thresholds(household.village_id[:2], today),
+                       counted_from=today, actor_id=_actor_id(actor))
 
 
 def raise_alerts(ctx: Context, comparison: DepartmentComparison, hits: dict, actor,
@@ -481,11 +458,13 @@ def raise_alerts(ctx: Context, comparison: DepartmentComparison, hits: dict, act
             alert, move = new_alert(households[household_id], rule, evidence, ctx.on, today,
                                     policy, actor)
             new.append(alert)
+            found = [move]
         else:
-            move = attach_finding(alert, evidence, ctx.on, actor)
+            found = department_attach(alert, evidence=evidence, on=ctx.on,
+                                      actor_id=_actor_id(actor))
             changed.append(alert)
-        moves.append(move)
-        if move.from_state != move.to_state:
+        moves += found
+        if any(move.from_state != move.to_state for move in found):
             touched.add(household_id)
     save_alerts(new, changed, moves)
     return len(new), len(changed), touched
