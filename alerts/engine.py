@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -169,16 +169,53 @@ def derive_status(household, newest, newest_fired: dict, open_alerts: list[tuple
     return changes
 
 
-def status_changes(household: Household, newest, newest_fired: dict,
-                   open_alerts: list[tuple[str, str]], policy: Policy) -> list[StatusChange]:
-    """Derive the class (§6) and key group (§3); set them and return a row per change."""
-    changes = []
-    for kind, old, new, reasons in derive_status(household, newest, newest_fired,
-                                                 open_alerts, policy):
-        changes.append(StatusChange(household=household, kind=kind, old=old, new=new,
-                                    reasons=reasons, based_on=newest))
-        setattr(household, STATUS_FIELD[kind], new)
-    return changes
+def newest_fired(household, checks: list, policy: Policy) -> tuple:
+    """The household's newest check (a row; None without one) and what it fires, judged
+    against the check before it, as the replay judged it."""
+    if not checks:
+        return None, {}
+    newest, previous = checks[-1], (checks[-2] if len(checks) > 1 else None)
+    return newest, fired_rules(newest, previous, thresholds_for(policy, household, newest))
+
+
+@dataclass
+class Statuses:
+    """A batch's changes of class and key group, as rows: their history (StatusChange,
+    which the audit trail does not repeat) and the households' (id, class, group,
+    updated_at)."""
+
+    now: datetime = field(default_factory=timezone.now)
+    changes: list[tuple] = field(default_factory=list)
+    moved: list[tuple] = field(default_factory=list)
+
+    def add(self, household, newest, found: list[tuple[str, str, str, str]]) -> None:
+        """What derive_status found for a household (a row), based on its newest check."""
+        if found:
+            based_on = newest.id if newest is not None else None
+            self.changes += [(household.id, kind, old, new, reasons, self.now, based_on)
+                             for kind, old, new, reasons in found]
+            self.moved.append((household.id, *settled(household, found), self.now))
+
+    def save(self) -> None:
+        insert_rows(StatusChange, STATUS_CHANGE_FIELDS, self.changes)
+        update_rows(Household, ["household_class", "key_group", "updated_at"], self.moved)
+
+
+def locked_households(household_ids) -> dict:
+    """The households as rows of HOUSEHOLD_FIELDS by id, locked for the transaction: an
+    evaluation, a person's move, a list and a declaration of one household take turns
+    (PostgreSQL; SQLite serialises writers anyway)."""
+    return {h.id: h for h in Household.objects.select_for_update().filter(
+        id__any_of=household_ids).values_list(*HOUSEHOLD_FIELDS, named=True)}
+
+
+def checks_of(household_ids) -> defaultdict:
+    """Each household's checks as rows of CHECK_FIELDS, in visit order."""
+    checks = defaultdict(list)
+    for check in Check.objects.filter(household_id__any_of=household_ids).order_by(
+            "household_id", "visit_date", "id").values_list(*CHECK_FIELDS, named=True):
+        checks[check.household_id].append(check)
+    return checks
 
 
 @transaction.atomic
@@ -189,16 +226,11 @@ def evaluate_households(household_ids, policy: Policy | None = None,
     Households and checks are read as rows of the columns the rules need (not model
     instances: a county is 140,776 households and twice as many checks)."""
     policy, today, result = policy or Policy(), today or timezone.localdate(), Evaluated()
-    households = {h.id: h for h in Household.objects.select_for_update().filter(
-        id__any_of=household_ids).values_list(*HOUSEHOLD_FIELDS, named=True)}
-    checks, alerts = defaultdict(list), defaultdict(list)
-    for check in Check.objects.filter(household_id__any_of=households).order_by(
-            "household_id", "visit_date", "id").values_list(*CHECK_FIELDS, named=True):
-        checks[check.household_id].append(check)
+    households = locked_households(household_ids)
+    checks, alerts = checks_of(households), defaultdict(list)
     for alert in Alert.objects.filter(household_id__any_of=households):
         alerts[alert.household_id].append(alert)
-    books, replayed, changes, moved = [], [], [], []
-    now = timezone.now()
+    books, replayed, statuses = [], [], Statuses()
     for household_id, household in households.items():
         outcome = replay(household, checks[household_id], alerts[household_id], policy, today)
         if outcome is None:
@@ -207,13 +239,10 @@ def evaluate_households(household_ids, policy: Policy | None = None,
         books.append(book)
         replayed += ids
         newest = checks[household_id][-1]
-        found = derive_status(household, newest, fired, book.open_rules(), policy)
-        if found:
-            changes += [(household_id, kind, old, new, reasons, now, newest.id)
-                        for kind, old, new, reasons in found]
-            moved.append((household_id, *settled(household, found), now))
+        statuses.add(household, newest,
+                     derive_status(household, newest, fired, book.open_rules(), policy))
         result.households += 1
-    save_batch(books, replayed, changes, moved, result)
+    save_batch(books, replayed, statuses, result)
     return result
 
 
@@ -223,12 +252,11 @@ def settled(household, changes: list[tuple[str, str, str, str]]) -> tuple[str, s
     return tuple(new.get(kind, getattr(household, name)) for kind, name in STATUS_FIELD.items())
 
 
-def save_batch(books: list[AlertBook], replayed: list[int], changes: list[tuple],
-               moved: list[tuple], result: Evaluated) -> None:
+def save_batch(books: list[AlertBook], replayed: list[int], statuses: Statuses,
+               result: Evaluated) -> None:
     """Write what a batch decided: new and changed alerts, their moves (in the audit trail
     too, by the engine), the evaluated checks, and class and group changes with their
-    history (StatusChange is that history; the trail does not repeat it). `changes` are
-    StatusChange rows and `moved` the households' (id, class, group, updated_at)."""
+    history."""
     new = [alert for book in books for alert in book.new]
     changed = [alert for book in books for alert in book.changed.values()]
     moves = [move for book in books for move in book.moves]
@@ -237,8 +265,7 @@ def save_batch(books: list[AlertBook], replayed: list[int], changes: list[tuple]
     for start in range(0, len(replayed), 1000):
         Check.objects.filter(id__any_of=replayed[start:start + 1000]).update(
             evaluated_at=now)
-    insert_rows(StatusChange, STATUS_CHANGE_FIELDS, changes)
-    update_rows(Household, ["household_class", "key_group", "updated_at"], moved)
+    statuses.save()
     result.checks += len(replayed)
     result.alerts_raised += len(new)
     result.alerts_ready += sum(m.to_state == "待销号" for m in moves)
@@ -291,18 +318,30 @@ def evaluate_household(household_id: int, policy: Policy | None = None) -> Evalu
     return evaluate_households([household_id], policy)
 
 
-def refresh_status(household_id: int) -> None:
-    """Re-derive class and key group after an alert moved (no new check)."""
-    household = Household.objects.get(pk=household_id)
-    checks = list(Check.objects.filter(household=household).in_visit_order())
-    newest = checks[-1] if checks else None
-    previous = checks[-2] if len(checks) > 1 else None
-    policy = Policy()
-    fired = fired_rules(newest, previous, thresholds_for(policy, household, newest)) \
-        if newest else {}
-    open_alerts = list(Alert.objects.open().filter(household=household)
-                       .values_list("rule", "severity"))
-    changes = status_changes(household, newest, fired, open_alerts, policy)
-    if changes:
-        StatusChange.objects.bulk_create(changes)
-        household.save(update_fields=["household_class", "key_group", "updated_at"])
+@transaction.atomic
+def refresh_statuses(household_ids, policy: Policy | None = None) -> None:
+    """Re-derive the class (§6) and key group (§3) of households whose open alerts or
+    registration changed without a new check — a person closed or dismissed an alert, a
+    department list or a declaration raised one, an import changed only the registry —
+    from their newest check and open alerts, as an evaluation derives them. A batch of
+    BATCH households costs a handful of queries, whatever its size."""
+    policy, ids = policy or Policy(), sorted(set(household_ids))
+    for start in range(0, len(ids), BATCH):
+        refresh_batch(ids[start:start + BATCH], policy)
+
+
+def refresh_batch(household_ids: list[int], policy: Policy) -> None:
+    """One batch of refresh_statuses: its households, checks and open alerts read in one
+    query each, and only the changes written."""
+    households, checks = locked_households(household_ids), checks_of(household_ids)
+    open_rules = defaultdict(list)
+    for household_id, rule, severity in Alert.objects.open().filter(
+            household_id__any_of=household_ids).values_list("household_id", "rule",
+                                                            "severity"):
+        open_rules[household_id].append((rule, severity))
+    statuses = Statuses()
+    for household_id, household in households.items():
+        newest, fired = newest_fired(household, checks[household_id], policy)
+        statuses.add(household, newest,
+                     derive_status(household, newest, fired, open_rules[household_id], policy))
+    statuses.save()

@@ -16,6 +16,7 @@ from monitor.choices import CheckKind
 from monitor.models import AuditAction
 from monitor.roles import Role
 
+from .engine import refresh_statuses
 from .models import (
     Alert,
     AlertMove,
@@ -138,12 +139,6 @@ def _verification(alert: Alert, check) -> None:
         raise IllegalMove(f"核实排查日期 {check.visit_date} 早于预警发现日期 {alert.raised_on}")
 
 
-def _refresh_household(household_id: int) -> None:
-    from alerts.engine import refresh_status  # the engine imports this module
-
-    refresh_status(household_id)
-
-
 @transaction.atomic
 def alert_verify(*, alert: Alert, actor, note: str = "", check=None) -> Alert:
     """预警 → 核实: a verification visit confirmed the problem. Needs a verification check
@@ -168,7 +163,7 @@ def alert_dismiss(*, alert: Alert, actor, reason: str) -> Alert:
     if not reason:
         raise IllegalMove("排除预警须填写理由")
     _move(alert, actor=actor, to=State.DISMISSED, note=reason)
-    _refresh_household(alert.household_id)
+    refresh_statuses([alert.household_id])
     return alert
 
 
@@ -207,7 +202,7 @@ def alert_close(*, alert: Alert, actor, note: str = "", check=None) -> Alert:
         when = alert.cleared_by.visit_date if alert.cleared_by_id else ""
         note = note.strip() or f"{when} 排查未再发现问题".strip()
     _move(alert, actor=actor, to=State.CLOSED, note=note, **changes)
-    _refresh_household(alert.household_id)
+    refresh_statuses([alert.household_id])
     return alert
 
 

@@ -51,12 +51,12 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from alerts.engine import refresh_statuses
 from alerts.models import Alert, MeasureState, Source
 from alerts.raising import Move, alert_raise, department_attach, of_rule, save_alerts
 from households.idnumber import parse_id_number
 from households.models import Check, ComparisonKind, DepartmentComparison, Household, Member, Place
 from monitor.audit import audit_record, command_note
-from monitor.bulk import bulk_insert, bulk_set
 from monitor.choices import UNSAFE_HOUSING, Health, HousingGrade, Schooling
 from monitor.models import AuditAction
 from monitor.policy import Policy
@@ -473,40 +473,6 @@ def raise_alerts(ctx: Context, comparison: DepartmentComparison, hits: dict, act
 def chunks(items: list, size: int = 900):
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def refresh_statuses(household_ids) -> None:
-    """Re-derive class and key group of households whose open alerts changed without a
-    check (as alerts.engine.refresh_status does for one household), a batch at a time."""
-    from collections import defaultdict
-
-    from alerts.engine import status_changes, thresholds_for
-    from households.models import StatusChange
-    from monitor.rules import fired_rules
-
-    policy = Policy()
-    for chunk in chunks(sorted(household_ids)):
-        households = Household.objects.in_bulk(chunk)
-        checks, open_alerts = defaultdict(list), defaultdict(list)
-        for check in Check.objects.filter(household_id__in=chunk).in_visit_order():
-            checks[check.household_id].append(check)
-        for household_id, rule, severity in Alert.objects.open().filter(
-                household_id__in=chunk).values_list("household_id", "rule", "severity"):
-            open_alerts[household_id].append((rule, severity))
-        changes, moved = [], []
-        for household_id, household in households.items():
-            history = checks[household_id]
-            newest = history[-1] if history else None
-            previous = history[-2] if len(history) > 1 else None
-            fired = fired_rules(newest, previous, thresholds_for(policy, household, newest)) \
-                if newest else {}
-            found = status_changes(household, newest, fired, open_alerts[household_id], policy)
-            if found:
-                changes += found
-                household.updated_at = timezone.now()
-                moved.append(household)
-        bulk_insert(StatusChange, changes)
-        bulk_set(Household, moved, ["household_class", "key_group", "updated_at"])
 
 
 # ── The comparison, kept ──────────────────────────────────────────────────────────────

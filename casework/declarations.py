@@ -23,6 +23,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from alerts.engine import refresh_statuses
 from alerts.models import Alert, AlertMove, Source, State
 from alerts.raising import alert_raise, deadlines, declaration_attach, save_alerts
 from households.models import Declaration, DeclarationChannel, Household
@@ -120,8 +121,6 @@ def declaration_record(*, household: Household, channel: str, risk_type: str, co
 def _raise(declaration: Declaration, actor) -> Alert:
     """The household's DECLARATION alert, found on the day declared: its deadlines count
     from that day, and verifying waits for the town's acceptance (accept_by)."""
-    from alerts.engine import refresh_status  # the engine imports alerts' services
-
     household, on = declaration.household, declaration.declared_on
     alert, move = alert_raise(
         household_id=household.pk, rule=RULE, risk_type=declaration.risk_type,
@@ -131,7 +130,7 @@ def _raise(declaration: Declaration, actor) -> Alert:
         t=Policy().thresholds(household.village_id[:2], on), counted_from=on,
         verify_by=declaration.accept_by, actor_id=actor.pk)
     save_alerts([alert], [], [move])
-    refresh_status(household.pk)
+    refresh_statuses([household.pk])
     return alert
 
 
