@@ -13,7 +13,7 @@ from django.utils import timezone
 from households.models import Household
 from monitor.audit import audit_bulk, audit_event, audit_record
 from monitor.choices import CheckKind
-from monitor.models import AuditAction
+from monitor.models import AuditAction, User
 from monitor.roles import Role
 
 from .engine import refresh_statuses
@@ -209,8 +209,6 @@ def alert_close(*, alert: Alert, actor, note: str = "", check=None) -> Alert:
 def assignable_to(actor):
     """Who a supervisor may make responsible for alerts: active village officers and
     town or county staff working in the supervisor's place."""
-    from monitor.models import User
-
     if actor.role not in SUPERVISORS or not actor.place_id:
         return User.objects.none()
     return User.objects.filter(is_active=True, role__in=WORKERS,

@@ -50,9 +50,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from python_calamine import CalamineError, CalamineWorkbook
 
 from alerts.engine import refresh_statuses
-from alerts.models import Alert, MeasureState, Source
+from alerts.models import Alert, Measure, MeasureState, Source
 from alerts.raising import Move, alert_raise, department_attach, of_rule, save_alerts
 from households.idnumber import parse_id_number
 from households.models import Check, ComparisonKind, DepartmentComparison, Household, Member, Place
@@ -62,7 +63,9 @@ from monitor.models import AuditAction
 from monitor.policy import Policy
 from monitor.roles import Role
 from monitor.rules import RULES_BY_CODE
+from monitor.scope import sees_everything
 from monitor.tabular import UnreadableFile, decode
+from survey.reading import cell_text
 
 ONLY_IN_LIST = "名单有登记无"
 ONLY_IN_REGISTRY = "登记有名单无"
@@ -138,10 +141,6 @@ def read_list(path: Path) -> DepartmentList:
 
 
 def _xlsx_table(path: Path) -> list[list[str]]:
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    from survey.reading import cell_text
-
     try:
         book = CalamineWorkbook.from_path(str(path))
         rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
@@ -193,8 +192,6 @@ def registry_disability(households, on: date, policy: Policy) -> dict[str, Perso
 
 def registry_allowance(households, on: date, policy: Policy) -> dict[str, Person]:
     """Every member; the heads of households whose plan carries out 低保 are expected."""
-    from alerts.models import Measure
-
     on_allowance = set(Measure.objects.filter(
         plan__household__in=households, name="低保", state=MeasureState.DONE,
     ).values_list("plan__household_id", flat=True))
@@ -480,8 +477,6 @@ def chunks(items: list, size: int = 900):
 def comparisons_visible_to(user):
     """Comparisons of the user's place and below (administrators: all, including those
     of the whole registry run from the command line)."""
-    from monitor.scope import sees_everything
-
     comparisons = DepartmentComparison.objects.select_related("created_by", "place")
     if sees_everything(user):
         return comparisons
@@ -506,8 +501,8 @@ def write_report(comparison: DepartmentComparison, rows: list[list[str]]) -> str
 
 
 def scope_households(actor, place):
-
-
+    """The households the actor may compare (the command, with no actor: all), within
+    `place` if given."""
     households = (Household.objects.visible_to(actor) if actor is not None
                   else Household.objects.all())
     return households.in_place(place.code) if place is not None else households
