@@ -13,22 +13,20 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
 
-from alerts.findings import Move, finding_attach, finding_cleared, finding_raise
-from alerts.services import move_events
 from households.models import Check, Household, StatusChange
-from monitor.audit import audit_bulk_rows
-from monitor.bulk import bulk_insert, bulk_set, insert_rows, update_rows
+from monitor.bulk import insert_rows, update_rows
 from monitor.classification import classify, key_group
 from monitor.models import AuditSource
 from monitor.policy import Policy, Thresholds
-from monitor.rules import RULES, fired_rules, money, per_capita_income
+from monitor.rules import RULES, fired_rules, money, per_capita_income, risk_type
 
-from .models import Alert, AlertMove
+from .models import Alert, Source
+from .raising import Move, alert_clear, alert_raise, check_attach, of_rule, save_alerts
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +46,6 @@ STATUS_FIELD = {StatusChange.Kind.CLASS: "household_class",
                 StatusChange.Kind.KEY_GROUP: "key_group"}
 STATUS_CHANGE_FIELDS = ["household_id", "kind", "old", "new", "reasons", "changed_at",
                         "based_on_id"]
-
-ALERT_FIELDS = ["state", "state_before_ready", "last_seen_on", "last_check", "raised_on",
-                "first_check", "evidence", "cleared_by", "cleared_evidence", "updated_at"]
 
 
 @dataclass
@@ -108,26 +103,27 @@ class AlertBook:
 
 def apply_check(household, check, previous, t: Thresholds, book: AlertBook, today: date
                 ) -> dict:
-    """Raise, attach or clear the household's alerts for one check; returns what it fired."""
+    """Raise, attach or clear the household's alerts for one check; returns what it fired.
+    Deadlines run from `today`, the day the system learns of a finding."""
     fired = fired_rules(check, previous, t)
     for rule in RULES:
         alert = book.open.get(rule.code)
         if rule.code in fired:
             if alert is not None:
-                book.touched(alert, finding_attach(alert=alert, check=check,
-                                                   evidence=fired[rule.code],
-                                                   newest=book.is_newest(alert, check),
-                                                   cleared=book.cleared(alert)))
+                book.touched(alert, check_attach(alert, check=check, evidence=fired[rule.code],
+                                                 newest=book.is_newest(alert, check),
+                                                 cleared=book.cleared(alert)))
                 book.stale.discard(alert.id)
             elif not book.covered(rule.code, check):
-                alert, move = finding_raise(household=household, rule=rule, check=check,
-                                            evidence=fired[rule.code], t=t, today=today)
+                alert, move = alert_raise(
+                    household_id=household.id, **of_rule(rule, risk_type(rule, check)),
+                    source=Source.CHECK, found_on=check.visit_date, evidence=fired[rule.code],
+                    t=t, counted_from=today, check_id=check.id)
                 book.open[rule.code] = alert
                 book.new.append(alert)
                 book.moves.append(move)
         elif alert is not None and book.is_newest(alert, check):
-            book.touched(alert, finding_cleared(alert=alert, check=check,
-                                                values=cleared_values(check)))
+            book.touched(alert, alert_clear(alert, check=check, values=cleared_values(check)))
     return fired
 
 
@@ -173,16 +169,53 @@ def derive_status(household, newest, newest_fired: dict, open_alerts: list[tuple
     return changes
 
 
-def status_changes(household: Household, newest, newest_fired: dict,
-                   open_alerts: list[tuple[str, str]], policy: Policy) -> list[StatusChange]:
-    """Derive the class (§6) and key group (§3); set them and return a row per change."""
-    changes = []
-    for kind, old, new, reasons in derive_status(household, newest, newest_fired,
-                                                 open_alerts, policy):
-        changes.append(StatusChange(household=household, kind=kind, old=old, new=new,
-                                    reasons=reasons, based_on=newest))
-        setattr(household, STATUS_FIELD[kind], new)
-    return changes
+def newest_fired(household, checks: list, policy: Policy) -> tuple:
+    """The household's newest check (a row; None without one) and what it fires, judged
+    against the check before it, as the replay judged it."""
+    if not checks:
+        return None, {}
+    newest, previous = checks[-1], (checks[-2] if len(checks) > 1 else None)
+    return newest, fired_rules(newest, previous, thresholds_for(policy, household, newest))
+
+
+@dataclass
+class Statuses:
+    """A batch's changes of class and key group, as rows: their history (StatusChange,
+    which the audit trail does not repeat) and the households' (id, class, group,
+    updated_at)."""
+
+    now: datetime = field(default_factory=timezone.now)
+    changes: list[tuple] = field(default_factory=list)
+    moved: list[tuple] = field(default_factory=list)
+
+    def add(self, household, newest, found: list[tuple[str, str, str, str]]) -> None:
+        """What derive_status found for a household (a row), based on its newest check."""
+        if found:
+            based_on = newest.id if newest is not None else None
+            self.changes += [(household.id, kind, old, new, reasons, self.now, based_on)
+                             for kind, old, new, reasons in found]
+            self.moved.append((household.id, *settled(household, found), self.now))
+
+    def save(self) -> None:
+        insert_rows(StatusChange, STATUS_CHANGE_FIELDS, self.changes)
+        update_rows(Household, ["household_class", "key_group", "updated_at"], self.moved)
+
+
+def locked_households(household_ids) -> dict:
+    """The households as rows of HOUSEHOLD_FIELDS by id, locked for the transaction: an
+    evaluation, a person's move, a list and a declaration of one household take turns
+    (PostgreSQL; SQLite serialises writers anyway)."""
+    return {h.id: h for h in Household.objects.select_for_update().filter(
+        id__any_of=household_ids).values_list(*HOUSEHOLD_FIELDS, named=True)}
+
+
+def checks_of(household_ids) -> defaultdict:
+    """Each household's checks as rows of CHECK_FIELDS, in visit order."""
+    checks = defaultdict(list)
+    for check in Check.objects.filter(household_id__any_of=household_ids).order_by(
+            "household_id", "visit_date", "id").values_list(*CHECK_FIELDS, named=True):
+        checks[check.household_id].append(check)
+    return checks
 
 
 @transaction.atomic
@@ -193,16 +226,11 @@ def evaluate_households(household_ids, policy: Policy | None = None,
     Households and checks are read as rows of the columns the rules need (not model
     instances: a county is 140,776 households and twice as many checks)."""
     policy, today, result = policy or Policy(), today or timezone.localdate(), Evaluated()
-    households = {h.id: h for h in Household.objects.select_for_update().filter(
-        id__any_of=household_ids).values_list(*HOUSEHOLD_FIELDS, named=True)}
-    checks, alerts = defaultdict(list), defaultdict(list)
-    for check in Check.objects.filter(household_id__any_of=households).order_by(
-            "household_id", "visit_date", "id").values_list(*CHECK_FIELDS, named=True):
-        checks[check.household_id].append(check)
+    households = locked_households(household_ids)
+    checks, alerts = checks_of(households), defaultdict(list)
     for alert in Alert.objects.filter(household_id__any_of=households):
         alerts[alert.household_id].append(alert)
-    books, replayed, changes, moved = [], [], [], []
-    now = timezone.now()
+    books, replayed, statuses = [], [], Statuses()
     for household_id, household in households.items():
         outcome = replay(household, checks[household_id], alerts[household_id], policy, today)
         if outcome is None:
@@ -211,13 +239,10 @@ def evaluate_households(household_ids, policy: Policy | None = None,
         books.append(book)
         replayed += ids
         newest = checks[household_id][-1]
-        found = derive_status(household, newest, fired, book.open_rules(), policy)
-        if found:
-            changes += [(household_id, kind, old, new, reasons, now, newest.id)
-                        for kind, old, new, reasons in found]
-            moved.append((household_id, *settled(household, found), now))
+        statuses.add(household, newest,
+                     derive_status(household, newest, fired, book.open_rules(), policy))
         result.households += 1
-    save_batch(books, replayed, changes, moved, result)
+    save_batch(books, replayed, statuses, result)
     return result
 
 
@@ -227,31 +252,11 @@ def settled(household, changes: list[tuple[str, str, str, str]]) -> tuple[str, s
     return tuple(new.get(kind, getattr(household, name)) for kind, name in STATUS_FIELD.items())
 
 
-MOVE_FIELDS = ["alert_id", "actor_id", "at", "from_state", "to_state", "note"]
-
-
-def save_alerts(new: list[Alert], changed: list[Alert], moves: list[Move],
-                source: str = "") -> None:
-    """Write new and changed alerts and their moves, in the audit trail too (the engine's,
-    source 'engine', and a department list's, the source of the request or command).
-    Moves and their events are written as rows: a county's campaign makes tens of
-    thousands of each."""
-    bulk_insert(Alert, new)
-    now = timezone.now()
-    for alert in changed:
-        alert.updated_at = now
-    bulk_set(Alert, changed, ALERT_FIELDS)
-    insert_rows(AlertMove, MOVE_FIELDS, [(move.alert.pk, move.actor_id, now, move.from_state,
-                                          move.to_state, move.note) for move in moves])
-    audit_bulk_rows(move_events(moves, source=source, at=now))
-
-
-def save_batch(books: list[AlertBook], replayed: list[int], changes: list[tuple],
-               moved: list[tuple], result: Evaluated) -> None:
+def save_batch(books: list[AlertBook], replayed: list[int], statuses: Statuses,
+               result: Evaluated) -> None:
     """Write what a batch decided: new and changed alerts, their moves (in the audit trail
     too, by the engine), the evaluated checks, and class and group changes with their
-    history (StatusChange is that history; the trail does not repeat it). `changes` are
-    StatusChange rows and `moved` the households' (id, class, group, updated_at)."""
+    history."""
     new = [alert for book in books for alert in book.new]
     changed = [alert for book in books for alert in book.changed.values()]
     moves = [move for book in books for move in book.moves]
@@ -260,8 +265,7 @@ def save_batch(books: list[AlertBook], replayed: list[int], changes: list[tuple]
     for start in range(0, len(replayed), 1000):
         Check.objects.filter(id__any_of=replayed[start:start + 1000]).update(
             evaluated_at=now)
-    insert_rows(StatusChange, STATUS_CHANGE_FIELDS, changes)
-    update_rows(Household, ["household_class", "key_group", "updated_at"], moved)
+    statuses.save()
     result.checks += len(replayed)
     result.alerts_raised += len(new)
     result.alerts_ready += sum(m.to_state == "待销号" for m in moves)
@@ -314,18 +318,30 @@ def evaluate_household(household_id: int, policy: Policy | None = None) -> Evalu
     return evaluate_households([household_id], policy)
 
 
-def refresh_status(household_id: int) -> None:
-    """Re-derive class and key group after an alert moved (no new check)."""
-    household = Household.objects.get(pk=household_id)
-    checks = list(Check.objects.filter(household=household).in_visit_order())
-    newest = checks[-1] if checks else None
-    previous = checks[-2] if len(checks) > 1 else None
-    policy = Policy()
-    fired = fired_rules(newest, previous, thresholds_for(policy, household, newest)) \
-        if newest else {}
-    open_alerts = list(Alert.objects.open().filter(household=household)
-                       .values_list("rule", "severity"))
-    changes = status_changes(household, newest, fired, open_alerts, policy)
-    if changes:
-        StatusChange.objects.bulk_create(changes)
-        household.save(update_fields=["household_class", "key_group", "updated_at"])
+@transaction.atomic
+def refresh_statuses(household_ids, policy: Policy | None = None) -> None:
+    """Re-derive the class (§6) and key group (§3) of households whose open alerts or
+    registration changed without a new check — a person closed or dismissed an alert, a
+    department list or a declaration raised one, an import changed only the registry —
+    from their newest check and open alerts, as an evaluation derives them. A batch of
+    BATCH households costs a handful of queries, whatever its size."""
+    policy, ids = policy or Policy(), sorted(set(household_ids))
+    for start in range(0, len(ids), BATCH):
+        refresh_batch(ids[start:start + BATCH], policy)
+
+
+def refresh_batch(household_ids: list[int], policy: Policy) -> None:
+    """One batch of refresh_statuses: its households, checks and open alerts read in one
+    query each, and only the changes written."""
+    households, checks = locked_households(household_ids), checks_of(household_ids)
+    open_rules = defaultdict(list)
+    for household_id, rule, severity in Alert.objects.open().filter(
+            household_id__any_of=household_ids).values_list("household_id", "rule",
+                                                            "severity"):
+        open_rules[household_id].append((rule, severity))
+    statuses = Statuses()
+    for household_id, household in households.items():
+        newest, fired = newest_fired(household, checks[household_id], policy)
+        statuses.add(household, newest,
+                     derive_status(household, newest, fired, open_rules[household_id], policy))
+    statuses.save()

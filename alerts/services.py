@@ -1,8 +1,9 @@
 """Writes to alerts. Every move is recorded (who, when, from, to, note) in the same
 transaction (domain.md §7), as an AlertMove or TaskUpdate and in the household's audit
-trail (monitor/audit.py). What checks do to alerts is in alerts/findings.py."""
+trail (monitor/audit.py). How findings raise, attach and clear alerts (a check's, a
+department list's, a declaration's) is in alerts/raising.py."""
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.http import Http404
@@ -10,10 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from households.models import Household
-from monitor.audit import LABELS, audit_bulk, audit_event, audit_record, audit_row
+from monitor.audit import audit_bulk, audit_event, audit_record
 from monitor.choices import CheckKind
-from monitor.models import AuditAction
-from monitor.policy import Thresholds
+from monitor.models import AuditAction, User
 from monitor.roles import (
     ASSIGN_ALERTS,
     ASSIGN_TASKS,
@@ -28,6 +28,7 @@ from monitor.roles import (
     require,
 )
 
+from .engine import refresh_statuses
 from .models import (
     Alert,
     AlertMove,
@@ -46,34 +47,6 @@ from .models import (
 def record_move(alert: Alert, *, to: str, actor=None, note: str = "") -> None:
     AlertMove.objects.create(alert=alert, actor=actor, from_state=alert.state if alert.pk
                              and alert.state != to else "", to_state=to, note=note)
-
-
-def move_events(moves: list, source: str = "", at=None) -> list[tuple]:
-    """The audit rows (monitor.audit.audit_row) of alert moves written in bulk (the
-    engine, a department list): a raise is 新增, a change of state 流转 (old → new), a
-    finding that leaves the state as it was 修改. Each is a finding's Move
-    (alerts/findings.py) whose alert is saved."""
-    at, rows = at or timezone.now(), []
-    for move in moves:
-        if not move.from_state:
-            action, changes = AuditAction.CREATED, {"状态": [None, move.to_state]}
-        elif move.from_state != move.to_state:
-            action, changes = AuditAction.MOVED, {"状态": [move.from_state, move.to_state]}
-        else:
-            action, changes = AuditAction.CHANGED, {}
-        alert = move.alert
-        rows.append(audit_row(at=at, actor_id=move.actor_id, action=action, kind="alert",
-                              object_id=alert.pk, label=LABELS["alert"](alert),
-                              household_id=alert.household_id, changes=changes,
-                              note=move.note, source=source))
-    return rows
-
-
-def deadlines(severity: str, raised: date, t: Thresholds) -> dict:
-    """Verify, plan and close deadlines from the severity's policy (§7)."""
-    days = {step: int(getattr(t, f"{severity}_{step}_days")) for step in ("verify", "plan",
-                                                                          "close")}
-    return {f"{step}_by": raised + timedelta(days=n) for step, n in days.items()}
 
 
 # ── Moves made by people (§7) ─────────────────────────────────────────────────────────
@@ -161,12 +134,6 @@ def _verification(alert: Alert, check) -> None:
         raise Refused(f"核实排查日期 {check.visit_date} 早于预警发现日期 {alert.raised_on}")
 
 
-def _refresh_household(household_id: int) -> None:
-    from alerts.engine import refresh_status  # the engine imports this module
-
-    refresh_status(household_id)
-
-
 @transaction.atomic
 def alert_verify(*, alert: Alert, actor, note: str = "", check=None) -> Alert:
     """预警 → 核实: a verification visit confirmed the problem. Needs a verification check
@@ -191,7 +158,7 @@ def alert_dismiss(*, alert: Alert, actor, reason: str) -> Alert:
     if not reason:
         raise Refused("排除预警须填写理由")
     _move(alert, actor=actor, to=State.DISMISSED, note=reason)
-    _refresh_household(alert.household_id)
+    refresh_statuses([alert.household_id])
     return alert
 
 
@@ -230,15 +197,13 @@ def alert_close(*, alert: Alert, actor, note: str = "", check=None) -> Alert:
         when = alert.cleared_by.visit_date if alert.cleared_by_id else ""
         note = note.strip() or f"{when} 排查未再发现问题".strip()
     _move(alert, actor=actor, to=State.CLOSED, note=note, **changes)
-    _refresh_household(alert.household_id)
+    refresh_statuses([alert.household_id])
     return alert
 
 
 def assignable_to(actor):
     """Who a supervisor may make responsible for alerts: active village officers and
     town or county staff working in the supervisor's place."""
-    from monitor.models import User
-
     if not may(actor, ASSIGN_ALERTS) or not actor.place_id:
         return User.objects.none()
     return User.objects.filter(is_active=True, role__in=WORK_ALERTS.roles,

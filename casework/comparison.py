@@ -50,21 +50,22 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from python_calamine import CalamineError, CalamineWorkbook
 
-from alerts.engine import save_alerts
-from alerts.findings import Move
-from alerts.models import Alert, MeasureState, Source, State
-from alerts.services import deadlines
+from alerts.engine import refresh_statuses
+from alerts.models import Alert, Measure, MeasureState, Source
+from alerts.raising import Move, alert_raise, department_attach, of_rule, save_alerts
 from households.idnumber import parse_id_number
 from households.models import Check, ComparisonKind, DepartmentComparison, Household, Member, Place
 from monitor.audit import audit_record, command_note
-from monitor.bulk import bulk_insert, bulk_set
 from monitor.choices import UNSAFE_HOUSING, Health, HousingGrade, Schooling
 from monitor.models import AuditAction
 from monitor.policy import Policy
 from monitor.roles import COMPARE_LISTS, Refused, require
 from monitor.rules import RULES_BY_CODE
+from monitor.scope import sees_everything
 from monitor.tabular import UnreadableFile, decode
+from survey.reading import cell_text
 
 ONLY_IN_LIST = "名单有登记无"
 ONLY_IN_REGISTRY = "登记有名单无"
@@ -135,10 +136,6 @@ def read_list(path: Path) -> DepartmentList:
 
 
 def _xlsx_table(path: Path) -> list[list[str]]:
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    from survey.reading import cell_text
-
     try:
         book = CalamineWorkbook.from_path(str(path))
         rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
@@ -190,8 +187,6 @@ def registry_disability(households, on: date, policy: Policy) -> dict[str, Perso
 
 def registry_allowance(households, on: date, policy: Policy) -> dict[str, Person]:
     """Every member; the heads of households whose plan carries out 低保 are expected."""
-    from alerts.models import Measure
-
     on_allowance = set(Measure.objects.filter(
         plan__household__in=households, name="低保", state=MeasureState.DONE,
     ).values_list("plan__household_id", flat=True))
@@ -418,41 +413,18 @@ def department_evidence(ctx: Context, comparison: DepartmentComparison, rule: st
     }
 
 
-def attach_finding(alert: Alert, evidence: dict, on: date, actor) -> Move:
-    """An open alert of the rule takes the department's finding (never a second alert):
-    its evidence gains the list's values, last seen moves to the comparison date, and an
-    alert ready to close whose clearing check is not newer than the list returns to the
-    state it left, as a check's finding would return it."""
-    if alert.source == Source.DEPARTMENT:
-        alert.evidence = evidence
-    else:
-        values = {**alert.evidence.get("values", {}), "部门名单": evidence["text"]}
-        alert.evidence = {**alert.evidence, "values": values, "department": evidence}
-    alert.last_seen_on = max(alert.last_seen_on, on)
-    note = f"部门比对再次发现：{evidence['text']}"
-    cleared_on = alert.cleared_by.visit_date if alert.cleared_by_id else None
-    if alert.state == State.READY_TO_CLOSE and (cleared_on is None or on >= cleared_on):
-        back = alert.state_before_ready or State.RAISED
-        move = Move(alert, alert.state, back, note, actor_id=_actor_id(actor))
-        alert.state, alert.state_before_ready = back, ""
-        alert.cleared_by, alert.cleared_evidence = None, {}
-        return move
-    return Move(alert, alert.state, alert.state, note, actor_id=_actor_id(actor))
-
-
 def _actor_id(actor) -> int | None:
     return actor.pk if actor is not None else None  # a command acts for no one
 
 
 def new_alert(household: Household, rule_code: str, evidence: dict, on: date, today: date,
               policy: Policy, actor) -> tuple[Alert, Move]:
-    rule = RULES_BY_CODE[rule_code]
-    t = policy.thresholds(household.village_id[:2], today)
-    alert = Alert(household=household, rule=rule.code, risk_type=rule.risk_type,
-                  severity=rule.severity, channel=rule.channel, source=Source.DEPARTMENT,
-                  state=State.RAISED, raised_on=on, last_seen_on=on, evidence=evidence,
-                  **deadlines(rule.severity, today, t))
-    return alert, Move(alert, "", State.RAISED, evidence["text"], actor_id=_actor_id(actor))
+    """An alert of the list's risk, found on the list's date; its deadlines run from
+    today, the day the system learns of it."""
+    return alert_raise(household_id=household.id, **of_rule(RULES_BY_CODE[rule_code]),
+                       source=Source.DEPARTMENT, found_on=on, evidence=evidence,
+                       t=policy.thresholds(household.village_id[:2], today),
+                       counted_from=today, actor_id=_actor_id(actor))
 
 
 def raise_alerts(ctx: Context, comparison: DepartmentComparison, hits: dict, actor,
@@ -478,11 +450,13 @@ def raise_alerts(ctx: Context, comparison: DepartmentComparison, hits: dict, act
             alert, move = new_alert(households[household_id], rule, evidence, ctx.on, today,
                                     policy, actor)
             new.append(alert)
+            found = [move]
         else:
-            move = attach_finding(alert, evidence, ctx.on, actor)
+            found = department_attach(alert, evidence=evidence, on=ctx.on,
+                                      actor_id=_actor_id(actor))
             changed.append(alert)
-        moves.append(move)
-        if move.from_state != move.to_state:
+        moves += found
+        if any(move.from_state != move.to_state for move in found):
             touched.add(household_id)
     save_alerts(new, changed, moves)
     return len(new), len(changed), touched
@@ -493,47 +467,11 @@ def chunks(items: list, size: int = 900):
         yield items[start:start + size]
 
 
-def refresh_statuses(household_ids) -> None:
-    """Re-derive class and key group of households whose open alerts changed without a
-    check (as alerts.engine.refresh_status does for one household), a batch at a time."""
-    from collections import defaultdict
-
-    from alerts.engine import status_changes, thresholds_for
-    from households.models import StatusChange
-    from monitor.rules import fired_rules
-
-    policy = Policy()
-    for chunk in chunks(sorted(household_ids)):
-        households = Household.objects.in_bulk(chunk)
-        checks, open_alerts = defaultdict(list), defaultdict(list)
-        for check in Check.objects.filter(household_id__in=chunk).in_visit_order():
-            checks[check.household_id].append(check)
-        for household_id, rule, severity in Alert.objects.open().filter(
-                household_id__in=chunk).values_list("household_id", "rule", "severity"):
-            open_alerts[household_id].append((rule, severity))
-        changes, moved = [], []
-        for household_id, household in households.items():
-            history = checks[household_id]
-            newest = history[-1] if history else None
-            previous = history[-2] if len(history) > 1 else None
-            fired = fired_rules(newest, previous, thresholds_for(policy, household, newest)) \
-                if newest else {}
-            found = status_changes(household, newest, fired, open_alerts[household_id], policy)
-            if found:
-                changes += found
-                household.updated_at = timezone.now()
-                moved.append(household)
-        bulk_insert(StatusChange, changes)
-        bulk_set(Household, moved, ["household_class", "key_group", "updated_at"])
-
-
 # ── The comparison, kept ──────────────────────────────────────────────────────────────
 
 def comparisons_visible_to(user):
     """Comparisons of the user's place and below (administrators: all, including those
     of the whole registry run from the command line)."""
-    from monitor.scope import sees_everything
-
     comparisons = DepartmentComparison.objects.select_related("created_by", "place")
     if sees_everything(user):
         return comparisons
@@ -558,8 +496,8 @@ def write_report(comparison: DepartmentComparison, rows: list[list[str]]) -> str
 
 
 def scope_households(actor, place):
-
-
+    """The households the actor may compare (the command, with no actor: all), within
+    `place` if given."""
     households = (Household.objects.visible_to(actor) if actor is not None
                   else Household.objects.all())
     return households.in_place(place.code) if place is not None else households

@@ -23,8 +23,9 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
+from alerts.engine import refresh_statuses
 from alerts.models import Alert, AlertMove, Source, State
-from alerts.services import deadlines
+from alerts.raising import alert_raise, deadlines, declaration_attach, save_alerts
 from households.models import Declaration, DeclarationChannel, Household
 from monitor.audit import audit_record, diff, plain
 from monitor.models import AuditAction
@@ -108,36 +109,29 @@ def declaration_record(*, household: Household, channel: str, risk_type: str, co
 
 
 def _raise(declaration: Declaration, actor) -> Alert:
-    from alerts.engine import refresh_status  # the engine imports alerts' services
-
+    """The household's DECLARATION alert, found on the day declared: its deadlines count
+    from that day, and verifying waits for the town's acceptance (accept_by)."""
     household, on = declaration.household, declaration.declared_on
-    t = Policy().thresholds(household.village_id[:2], on)
-    alert = Alert.objects.create(
-        household=household, rule=RULE, risk_type=declaration.risk_type, severity=SEVERITY,
-        channel=RISK_CHANNEL[declaration.risk_type], source=Source.DECLARATION,
-        state=State.RAISED, raised_on=on, last_seen_on=on,
+    alert, move = alert_raise(
+        household_id=household.pk, rule=RULE, risk_type=declaration.risk_type,
+        severity=SEVERITY, channel=RISK_CHANNEL[declaration.risk_type],
+        source=Source.DECLARATION, found_on=on,
         evidence=declaration_evidence(declaration, 1) | {"declarations": [declaration.pk]},
-        **(deadlines(SEVERITY, on, t) | {"verify_by": declaration.accept_by}))
-    AlertMove.objects.create(alert=alert, actor=actor, to_state=State.RAISED,
-                             note=alert.evidence["text"])
-    audit_record(actor=actor, action=AuditAction.CREATED, obj=alert,
-                 changes={"状态": [None, State.RAISED]}, note=alert.evidence["text"])
-    refresh_status(household.pk)
+        t=Policy().thresholds(household.village_id[:2], on), counted_from=on,
+        verify_by=declaration.accept_by, actor_id=actor.pk)
+    save_alerts([alert], [], [move])
+    refresh_statuses([household.pk])
     return alert
 
 
 def _join(alert: Alert, declaration: Declaration, actor) -> None:
-    before = copy(alert)
+    """Another declaration joins the open alert: its evidence shows the newest, the count
+    and every declaration's id, and the verify deadline waits for the new acceptance."""
     ids = [*alert.evidence.get("declarations", []), declaration.pk]
-    alert.evidence = declaration_evidence(declaration, len(ids)) | {"declarations": ids}
-    alert.last_seen_on = max(alert.last_seen_on, declaration.declared_on)
-    alert.verify_by = verify_deadline(alert)
-    alert.save(update_fields=["evidence", "last_seen_on", "verify_by", "updated_at"])
-    note = f"再次申报：{alert.evidence['text']}"
-    AlertMove.objects.create(alert=alert, actor=actor, from_state=alert.state,
-                             to_state=alert.state, note=note)
-    audit_record(actor=actor, action=AuditAction.CHANGED, obj=alert,
-                 changes=diff(before, alert, ["last_seen_on", "verify_by"]), note=note)
+    moves = declaration_attach(
+        alert, evidence=declaration_evidence(declaration, len(ids)) | {"declarations": ids},
+        on=declaration.declared_on, verify_by=verify_deadline(alert), actor_id=actor.pk)
+    save_alerts([], [alert], moves)
 
 
 def verify_deadline(alert: Alert) -> date | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from alerts.engine import BATCH, evaluate_in_batches, refresh_status
+from alerts.engine import BATCH, evaluate_in_batches, refresh_statuses
 from alerts.models import Alert, AlertMove
 from households.idnumber import born_and_male
 from households.models import Check, Household, Member, Place, StatusChange
@@ -374,9 +374,15 @@ def survey_evaluate(result: ImportResult,
     in_total = (lambda done, _: progress(done, total)) if progress else None
     result.alerts_raised += evaluate_in_batches(ids, policy, batch_size=EVALUATION_BATCH,
                                                 progress=in_total).alerts_raised
-    for done, household_id in enumerate(only_status, start=len(ids) + 1):
-        refresh_status(household_id)  # the engine replays nothing without a changed check
-        if progress and (done % EVALUATION_BATCH == 0 or done == total):
+    # The engine replays nothing without a changed check: these are re-derived a batch at
+    # a time, each batch ending on a multiple of EVALUATION_BATCH (or the total), where
+    # the progress is said, as for the households evaluated above.
+    done = len(ids)
+    while done < total:
+        end = min(total, (done // EVALUATION_BATCH + 1) * EVALUATION_BATCH)
+        refresh_statuses(only_status[done - len(ids):end - len(ids)], policy)
+        done = end
+        if progress:
             progress(done, total)
     if result.alerts_raised > ANALYZE_FROM:
         analyze(Alert, AlertMove, StatusChange, AuditEvent)

@@ -183,6 +183,40 @@ def test_an_alert_ready_to_close_returns_when_the_list_finds_it_again(tmp_path, 
     assert alert.moves.last().from_state == State.READY_TO_CLOSE
 
 
+def uninsured_check(home, visit, insured):
+    """A check recording whether 杨小 is insured (not insured fires UNINSURED)."""
+    return check_record(household=home, recorded_by=None, visit_date=visit, kind="日常走访",
+                        member_updates={person(home, "杨小").id_number: {"insured": insured}},
+                        income_wages=Decimal("40000"))
+
+
+def test_a_list_older_than_the_check_that_cleared_an_alert_leaves_it_ready_to_close(
+        tmp_path, home):
+    uninsured_check(home, D0, insured=False)
+    uninsured_check(home, date(2026, 10, 1), insured=True)  # after the list's date
+    evaluate_household(home.id)
+    assert alert_of(home, "UNINSURED").state == State.READY_TO_CLOSE
+    compare(tmp_path, "insured", INSURED, insured_list(home, 杨小="未参保"))
+    alert = alert_of(home, "UNINSURED")
+    assert (alert.state, alert.last_seen_on) == (State.READY_TO_CLOSE, ON)
+    move = alert.moves.last()
+    assert (move.from_state, move.to_state) == (State.READY_TO_CLOSE, State.READY_TO_CLOSE)
+    assert move.note.startswith("部门比对再次发现")
+
+
+def test_a_list_older_than_a_checks_finding_adds_its_values_without_moving_the_dates(
+        tmp_path, home):
+    found = date(2026, 10, 1)
+    uninsured_check(home, found, insured=False)
+    evaluate_household(home.id)
+    home.members.filter(name="杨小").update(insured=True)  # the registry was corrected since
+    compare(tmp_path, "insured", INSURED, insured_list(home, 杨小="未参保"))
+    alert = alert_of(home, "UNINSURED")
+    assert (alert.raised_on, alert.last_seen_on) == (found, found)
+    assert alert.evidence["department"]["values"]["字段"] == "参保状态"
+    assert "医保部门名单" in alert.evidence["values"]["部门名单"]
+
+
 # ── pupils ────────────────────────────────────────────────────────────────────────────
 
 def test_a_pupil_at_school_on_both_sides_matches(tmp_path, home):

@@ -13,6 +13,7 @@ from casework.declarations import (
     declaration_accept,
     declaration_record,
 )
+from monitor.models import AuditAction, AuditEvent
 from monitor.roles import Refused
 
 from .alert_helpers import family
@@ -107,6 +108,19 @@ def test_a_second_declaration_joins_the_open_alert(home, village_officer, town_s
     assert alert.evidence["declarations"] == [first.pk, second.pk]
     assert alert.verify_by == second.accept_by  # the new one must be accepted in time
     assert alert.moves.last().note.startswith("再次申报")
+
+
+def test_a_second_declaration_records_the_dates_it_changed_in_the_trail(
+        home, village_officer, town_supervisor):
+    first = declare(home, village_officer, on=TODAY - timedelta(days=3))
+    declaration_accept(declaration=first, actor=town_supervisor)  # verify by TODAY + 3
+    second = declare(home, town_supervisor, content="房屋漏雨")
+    event = AuditEvent.objects.filter(object_kind="alert").latest("id")
+    assert (event.action, event.actor) == (AuditAction.CHANGED, town_supervisor)
+    assert event.note.startswith("再次申报")
+    assert event.changes == {
+        "最近发现日期": [(TODAY - timedelta(days=3)).isoformat(), TODAY.isoformat()],
+        "核实期限": [(TODAY + timedelta(days=3)).isoformat(), second.accept_by.isoformat()]}
 
 
 def test_staff_taking_a_phone_call_may_record(home, county_supervisor):

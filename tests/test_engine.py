@@ -4,10 +4,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from alerts.engine import evaluate_household
+from alerts.engine import evaluate_household, evaluate_households, refresh_statuses
 from alerts.models import Alert, AlertMove
-from households.models import StatusChange
+from households.models import Household, StatusChange
 from monitor.models import MonitoringLine, PolicySetting
 from visits.services import check_record
 
@@ -224,3 +226,19 @@ def test_a_campaign_is_evaluated_batch_by_batch_and_says_how_far_it_got(places):
     assert seen == [(2, 7), (4, 7), (6, 7), (7, 7)]
     assert AlertMove.objects.count() == 28 and StatusChange.objects.count() == 14
     assert evaluate_in_batches(ids, batch_size=2).households == 0  # idempotent
+
+
+def test_groups_re_derived_without_a_check_cost_the_same_queries_for_one_or_many(places):
+    queries = []
+    for count in (1, 6):
+        ids = households_with_findings(places, count)
+        evaluate_households(ids)
+        Household.objects.filter(id__in=ids).update(household_class="")  # as if stale
+        with CaptureQueriesContext(connection) as captured:
+            refresh_statuses(ids)
+        queries.append(len(captured))
+        assert set(Household.objects.filter(id__in=ids).values_list(
+            "household_class", flat=True)) == {"临界"}
+        assert StatusChange.objects.filter(household_id__in=ids, old="", new="临界").count() \
+            == 2 * count  # the evaluation's and the re-derivation's
+    assert queries[0] == queries[1]
