@@ -56,7 +56,7 @@ from alerts.findings import Move
 from alerts.models import Alert, MeasureState, Source, State
 from alerts.services import deadlines
 from households.idnumber import parse_id_number
-from households.models import Check, ComparisonKind, DepartmentComparison, Household, Member, Place
+from households.models import Check, Household, Member, Place
 from monitor.audit import audit_record, command_note
 from monitor.bulk import bulk_insert, bulk_set
 from monitor.choices import UNSAFE_HOUSING, Health, HousingGrade, Schooling
@@ -65,6 +65,8 @@ from monitor.policy import Policy
 from monitor.roles import Role
 from monitor.rules import RULES_BY_CODE
 from monitor.tabular import UnreadableFile, decode
+
+from .models import ComparisonKind, DepartmentComparison
 
 ONLY_IN_LIST = "名单有登记无"
 ONLY_IN_REGISTRY = "登记有名单无"

@@ -25,12 +25,14 @@ from django.utils import timezone
 
 from alerts.models import Alert, AlertMove, Source, State
 from alerts.services import deadlines
-from households.models import Declaration, DeclarationChannel, Household
+from households.models import Household
 from monitor.audit import audit_record, diff, plain
 from monitor.models import AuditAction
 from monitor.policy import Policy
 from monitor.roles import Role
 from monitor.rules import RULES, SUDDEN_RISK_TYPE
+
+from .models import Declaration, DeclarationChannel
 
 RULE = "DECLARATION"
 SEVERITY = "high"

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from alerts.models import Alert
-from households.models import CasePurpose, CaseState, CaseStep, Household, Notice
+from households.models import Household
 from monitor.audit import audit_export
 from monitor.policy import Policy
 from monitor.roles import Role
@@ -41,6 +41,7 @@ from .forms import (
     StepForm,
     form_errors,
 )
+from .models import CasePurpose, CaseState, CaseStep, Notice
 from .quality import CHECKS, COLUMNS, doubts
 
 FIELD_ROLES = (Role.VILLAGE, Role.TOWN, Role.COUNTY)

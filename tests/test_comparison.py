@@ -15,7 +15,8 @@ from django.core.management.base import CommandError
 from alerts.engine import evaluate_household
 from alerts.models import Alert, AlertMove, Measure, MeasureState, Plan, Source, State
 from casework.comparison import ComparisonRefused, comparison_run, report_path
-from households.models import DepartmentComparison, Place, StatusChange
+from casework.models import DepartmentComparison
+from households.models import Place, StatusChange
 from visits.services import check_record
 
 from .alert_helpers import alert_of, family, put, record

@@ -20,7 +20,8 @@ from casework.identification import (
     notice_post,
     objection_record,
 )
-from households.models import CaseState, IdentificationCase, StatusChange
+from casework.models import CaseState, IdentificationCase
+from households.models import StatusChange
 from monitor.choices import PovertyStatus
 
 from .alert_helpers import alert_of, family, put, record
