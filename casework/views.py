@@ -41,6 +41,7 @@ from .forms import (
     StepForm,
     form_errors,
 )
+from .matching import DISAGREE, ONLY_IN_LIST, ONLY_IN_REGISTRY
 from .models import CasePurpose, CaseState, CaseStep, Notice
 from .quality import CHECKS, COLUMNS, doubts
 
@@ -114,7 +115,7 @@ def comparison_detail(request, pk):
                     rows.append([row[column] for column in comparing.REPORT_COLUMNS])
     return render(request, "casework/comparison.html", {
         "c": comparison, "rows": rows, "total": total, "result": result,
-        "results": [comparing.ONLY_IN_LIST, comparing.ONLY_IN_REGISTRY, comparing.DISAGREE],
+        "results": [ONLY_IN_LIST, ONLY_IN_REGISTRY, DISAGREE],
         "columns": comparing.REPORT_COLUMNS,
     })
 
