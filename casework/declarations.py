@@ -26,12 +26,14 @@ from django.utils import timezone
 from alerts.engine import refresh_statuses
 from alerts.models import Alert, AlertMove, Source, State
 from alerts.raising import alert_raise, deadlines, declaration_attach, save_alerts
-from households.models import Declaration, DeclarationChannel, Household
+from households.models import Household
 from monitor.audit import audit_record, diff, plain
 from monitor.models import AuditAction
 from monitor.policy import Policy
 from monitor.roles import ACCEPT_DECLARATIONS, RECORD_DECLARATIONS, LostRace, Refused, require
 from monitor.rules import RULES, SUDDEN_RISK_TYPE
+
+from .models import Declaration, DeclarationChannel
 
 RULE = "DECLARATION"
 SEVERITY = "high"

@@ -5,10 +5,9 @@ errors); the services in comparison.py, declarations.py and identification.py de
 from django import forms
 from django.utils import timezone
 
-from households.models import ComparisonKind, DeclarationChannel, StepOutcome
-
 from .comparison import KINDS
 from .declarations import RISK_TYPES
+from .models import ComparisonKind, DeclarationChannel, StepOutcome
 
 LIST_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 MAX_LIST_BYTES = 50 * 1024 * 1024

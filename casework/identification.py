@@ -38,18 +38,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from alerts.models import Alert
-from households.models import (
-    CasePurpose,
-    CaseState,
-    CaseStep,
-    Household,
-    IdentificationCase,
-    IdentificationStep,
-    Notice,
-    Objection,
-    StatusChange,
-    StepOutcome,
-)
+from households.models import Household, StatusChange
 from monitor.audit import audit_record
 from monitor.choices import MonitoringCategory, PovertyStatus
 from monitor.classification import share
@@ -66,6 +55,17 @@ from monitor.roles import (
 )
 from monitor.rules import RULES_BY_CODE, able_labourers, fired_rules, money, per_capita_income
 from monitor.rules import total_income as income_of
+
+from .models import (
+    CasePurpose,
+    CaseState,
+    CaseStep,
+    IdentificationCase,
+    IdentificationStep,
+    Notice,
+    Objection,
+    StepOutcome,
+)
 
 ORDER = [CaseStep.VERIFY, CaseStep.VILLAGE_REVIEW, CaseStep.NOTICE, CaseStep.TOWN_REVIEW,
          CaseStep.COUNTY_CONFIRM]

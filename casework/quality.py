@@ -25,13 +25,14 @@ from datetime import date
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from alerts.models import Alert, Plan
-from households.models import CasePurpose, CaseState, Check, Household, IdentificationCase, Member
+from households.models import Check, Household, Member
 from monitor.choices import ABLE_LABOUR
 from monitor.classification import classify, key_group
 from monitor.policy import Policy
 from monitor.rules import fired_rules
 
 from .identification import add_months
+from .models import CasePurpose, CaseState, IdentificationCase
 
 COLUMNS = ["疑点", "户编号", "村代码", "村", "信息员", "说明"]
 CHUNK = 1000

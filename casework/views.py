@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from alerts.models import Alert
-from households.models import CasePurpose, CaseState, CaseStep, Household, Notice
+from households.models import Household
 from monitor.audit import audit_export
 from monitor.policy import Policy
 from monitor.roles import (
@@ -50,6 +50,8 @@ from .forms import (
     StepForm,
     form_errors,
 )
+from .matching import DISAGREE, ONLY_IN_LIST, ONLY_IN_REGISTRY
+from .models import CasePurpose, CaseState, CaseStep, Notice
 from .quality import CHECKS, COLUMNS, doubts
 
 REPORT_PREVIEW = 200
@@ -119,7 +121,7 @@ def comparison_detail(request, pk):
                     rows.append([row[column] for column in comparing.REPORT_COLUMNS])
     return render(request, "casework/comparison.html", {
         "c": comparison, "rows": rows, "total": total, "result": result,
-        "results": [comparing.ONLY_IN_LIST, comparing.ONLY_IN_REGISTRY, comparing.DISAGREE],
+        "results": [ONLY_IN_LIST, ONLY_IN_REGISTRY, DISAGREE],
         "columns": comparing.REPORT_COLUMNS,
     })
 

@@ -1,4 +1,5 @@
-"""Building survey workbooks for tests, the way another tool following interfaces.md would."""
+"""Building survey workbooks for tests, the way another tool following interfaces.md would,
+and reading the rules an import raised."""
 
 import csv
 from datetime import date
@@ -6,6 +7,8 @@ from pathlib import Path
 
 import xlsxwriter
 from python_calamine import CalamineWorkbook
+
+from alerts.models import Alert
 
 from .factories import id_number
 
@@ -194,3 +197,14 @@ def family():
                                       在校情况="失学辍学", 劳动能力="无劳动力", 务工状况="未务工")],
             [check_row(visit="2025-04-10"), check_row(visit="2026-04-10", 工资性收入="6000",
                                                      经营性收入="0", 转移性收入="2000")])
+
+
+def two_households():
+    """H001 and H002, one member and one check each: the good rows a bad one sits among."""
+    return ([household_row(), household_row("H002", 户主身份证号=id_number())],
+            [member_row(), member_row("H002", "田二", id_number())],
+            [check_row(), check_row("H002")])
+
+
+def rules_of(number="H001") -> set[str]:
+    return set(Alert.objects.filter(household__number=number).values_list("rule", flat=True))

@@ -13,7 +13,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from households.models import DepartmentComparison, Household
+from casework.models import DepartmentComparison
+from households.models import Household
 from monitor.privacy import (
     PersonalDataFilter,
     mask_id_number,

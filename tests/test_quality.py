@@ -9,8 +9,9 @@ from django.utils import timezone
 from alerts.engine import evaluate_household
 from alerts.models import Plan
 from casework.identification import add_months
+from casework.models import CasePurpose, CaseState, IdentificationCase
 from casework.quality import doubts
-from households.models import CasePurpose, CaseState, Household, IdentificationCase
+from households.models import Household
 from monitor.models import PolicySetting
 from visits.services import check_record
 

@@ -11,14 +11,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from casework.comparison import (
-    DISAGREE,
-    KINDS,
-    ONLY_IN_LIST,
-    ONLY_IN_REGISTRY,
-    comparison_run,
-    report_path,
-)
+from casework.comparison import comparison_run, report_path
+from casework.matching import DISAGREE, KINDS, ONLY_IN_LIST, ONLY_IN_REGISTRY
 from households.models import Place
 from monitor.audit import audit_export, audit_source, command_note
 from monitor.choices import PlaceLevel
