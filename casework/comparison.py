@@ -61,6 +61,7 @@ from monitor.audit import audit_record, command_note
 from monitor.bulk import bulk_insert, bulk_set
 from monitor.choices import UNSAFE_HOUSING, Health, HousingGrade, Schooling
 from monitor.models import AuditAction
+from monitor.periods import age_on
 from monitor.policy import Policy
 from monitor.roles import Role
 from monitor.rules import RULES_BY_CODE
@@ -234,10 +235,6 @@ REGISTRY: dict[str, Callable[..., dict[str, Person]]] = {
     ComparisonKind.ALLOWANCE: registry_allowance,
     ComparisonKind.DISABILITY: registry_disability,
 }
-
-
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 # ── Matching ──────────────────────────────────────────────────────────────────────────

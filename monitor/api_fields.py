@@ -58,10 +58,6 @@ class PersonField(serializers.Field):
         return user.get_full_name() or user.username
 
 
-def age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 def place_prefix(queryset, field_name: str, code: str):
     """Within the place with this code: the code is a prefix of the village's."""
     return queryset.filter(**{f"{field_name}__startswith": code})

@@ -38,7 +38,6 @@ from monitor.api_fields import (
     IdNumberField,
     PersonField,
     PhoneField,
-    age_on,
     place_prefix,
 )
 from monitor.choices import (
@@ -54,6 +53,7 @@ from monitor.choices import (
     SuddenEvent,
     Work,
 )
+from monitor.periods import age_on
 from visits.services import check_record
 
 from .forms import EARLIEST_VISIT
