@@ -28,8 +28,18 @@ class Rule:
     fires: Callable[..., Evidence | None]
 
 
-def money(amount: Decimal) -> str:
-    return f"{amount:.2f}"
+CENT = Decimal("0.01")
+
+
+def to_fen(amount) -> Decimal:
+    """An amount in 元 to the fen (分), half to even: what a page, a list and the API
+    show of a figure the rules compare unrounded."""
+    return Decimal(amount).quantize(CENT)
+
+
+def money(amount) -> str:
+    """An amount as a person reads it in a text: 元 to the fen, e.g. 3333.33."""
+    return str(to_fen(amount))
 
 
 def total_income(check) -> Decimal:
@@ -38,6 +48,8 @@ def total_income(check) -> Decimal:
 
 
 def per_capita_income(check) -> Decimal:
+    """The check's per-capita income as the income rules compare it (unrounded); shown,
+    it is to_fen of this."""
     return per_capita(total_income(check), len(check.members))
 
 
