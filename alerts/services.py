@@ -239,6 +239,20 @@ def alert_close(*, alert: Alert, actor, note: str = "", check=None) -> Alert:
     return alert
 
 
+def alert_move(*, alert: Alert, actor, action: str, note: str = "", check=None) -> Alert:
+    """The move `action` names (a key of MOVES), as the alert's page and the API ask for
+    it: the note is a dismissal's reason; a verification check counts for 核实 and 销号."""
+    if action == "verify":
+        return alert_verify(alert=alert, actor=actor, note=note, check=check)
+    if action == "start":
+        return alert_start_assistance(alert=alert, actor=actor, note=note)
+    if action == "dismiss":
+        return alert_dismiss(alert=alert, actor=actor, reason=note)
+    if action == "close":
+        return alert_close(alert=alert, actor=actor, note=note, check=check)
+    raise ValueError(f"no move {action!r}: the caller offers only the keys of MOVES")
+
+
 def assignable_to(actor):
     """Who a supervisor may make responsible for alerts: active village officers and
     town or county staff working in the supervisor's place."""

@@ -130,14 +130,7 @@ def alert_move(request, pk):
     if request.POST.get("check"):
         check = get_object_or_404(Check, pk=request.POST["check"], household=alert.household)
     try:
-        if action == "verify":
-            services.alert_verify(alert=alert, actor=user, note=note, check=check)
-        elif action == "dismiss":
-            services.alert_dismiss(alert=alert, actor=user, reason=note)
-        elif action == "start":
-            services.alert_start_assistance(alert=alert, actor=user, note=note)
-        else:
-            services.alert_close(alert=alert, actor=user, note=note, check=check)
+        services.alert_move(alert=alert, actor=user, action=action, note=note, check=check)
     except services.MoveRefused as refused:
         messages.error(request, str(refused))
     else:

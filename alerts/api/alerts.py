@@ -192,17 +192,6 @@ class MeasureInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-def move_alert(alert: Alert, *, actor, action: str, note: str, check) -> Alert:
-    """The service for each move; the page's form does the same."""
-    if action == "verify":
-        return services.alert_verify(alert=alert, actor=actor, note=note, check=check)
-    if action == "dismiss":
-        return services.alert_dismiss(alert=alert, actor=actor, reason=note)
-    if action == "start":
-        return services.alert_start_assistance(alert=alert, actor=actor, note=note)
-    return services.alert_close(alert=alert, actor=actor, note=note, check=check)
-
-
 @extend_schema_view(
     list=extend_schema(summary="预警列表", responses={200: AlertOutput, **LIST_ERRORS}),
     retrieve=extend_schema(summary="一条预警（含依据和流转记录）",
@@ -241,8 +230,8 @@ class AlertViewSet(RememberedList, viewsets.ReadOnlyModelViewSet):
                 pk=data["check"], household_id=alert.household_id).first()
             if check is None:
                 raise ValidationError({"check": ["未找到该户的这次排查"]})
-        move_alert(alert, actor=request.user, action=data["action"],
-                   note=data.get("note", ""), check=check)
+        services.alert_move(alert=alert, actor=request.user, action=data["action"],
+                            note=data.get("note", ""), check=check)
         return Response(self.get_serializer(self.get_queryset().get(pk=alert.pk)).data)
 
     @extend_schema(summary="批量指派预警负责人", request=AlertAssignInput,
