@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from households.models import Check, Household
@@ -24,9 +25,11 @@ from monitor.roles import Channel, Role
 from monitor.rules import RULES
 
 from . import services
+from .filters import QueueFilter
 from .models import Alert, Measure, Notification, Severity, State, Task, TaskState
 
 PREVIEW_ROWS = 100
+QUEUE_FORM = ("state", "severity", "rule", "overdue", "assignee")  # the queue's <form>
 
 
 # ── The alert queue and one alert ─────────────────────────────────────────────────────
@@ -34,30 +37,16 @@ PREVIEW_ROWS = 100
 @remembered
 @login_required
 def alert_queue(request):
-    """Alerts in scope, filtered by state, severity, rule and overdue, due first."""
-    alerts = Alert.objects.visible_to(request.user).with_due().select_related("household__village")
-    state = request.GET.get("state", "open")
-    if state == "open":
-        alerts = alerts.open()
-    elif state in State.values:
-        alerts = alerts.filter(state=state)
-    filters = {"state": state}
-    for name in ("severity", "rule"):
-        value = request.GET.get(name, "")
-        if value:
-            alerts = alerts.filter(**{name: value})
-        filters[name] = value
-    filters["overdue"] = request.GET.get("overdue", "")
-    if filters["overdue"]:
-        alerts = alerts.filter(overdue=True)
-    filters["assignee"] = request.GET.get("assignee", "")
-    if filters["assignee"] == "me":
-        alerts = alerts.filter(assignee=request.user)
-    elif filters["assignee"] == "none":
-        alerts = alerts.filter(assignee__isnull=True)
-    alerts = alerts.select_related("assignee").order_by(F("due").asc(nulls_last=True), "id")
+    """Alerts in scope, filtered by state, severity, rule, assignee and overdue (the API's
+    filters, alerts/filters.py), due first."""
+    alerts = Alert.objects.visible_to(request.user).with_due().select_related(
+        "household__village", "assignee")
+    chosen = QueueFilter(request.GET, queryset=alerts, request=request)
+    alerts = chosen.qs.order_by(F("due").asc(nulls_last=True), "id")
     page = CountingPaginator(alerts, 50).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    applied = chosen.form.cleaned_data  # a value the form does not offer is left out
+    filters = {name: applied.get(name) or "" for name in QUEUE_FORM}
+    query = urlencode({name: chosen.data[name] for name in QUEUE_FORM if chosen.data.get(name)})
     return render(request, "alerts/queue.html", {
         "page": page, "filters": filters, "query": query, "states": State.values,
         "severities": Severity.choices, "rules": [r.code for r in RULES],
