@@ -341,7 +341,7 @@ def plan_add_measure(*, alert: Alert, actor, measure: str, deadline: date,
 
 
 def _person_label(person) -> str:
-    return person.get_full_name() or person.username
+    return person.display_name
 
 
 @transaction.atomic

@@ -77,8 +77,7 @@ def alerts_assign(request):
     except services.MoveRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, f"已将 {count} 条预警指派给 "
-                                  f"{assignee.get_full_name() or assignee.username}")
+        messages.success(request, f"已将 {count} 条预警指派给 {assignee.display_name}")
     return back
 
 

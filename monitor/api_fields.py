@@ -55,7 +55,7 @@ class PersonField(serializers.Field):
         super().__init__(read_only=True, allow_null=True, **kwargs)
 
     def to_representation(self, user):
-        return user.get_full_name() or user.username
+        return user.display_name
 
 
 def place_prefix(queryset, field_name: str, code: str):

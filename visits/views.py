@@ -145,7 +145,7 @@ def check_new(request, number):
     household = visible_household(request.user, number)
     if not can_record_checks(request.user):
         raise PermissionDenied("行业部门用户不能录入排查")
-    officer = request.user.get_full_name() or request.user.username
+    officer = request.user.display_name
     data = request.POST if request.method == "POST" else None
     entry = CheckEntry(household, data, officer_name=officer)
     if request.method == "POST" and entry.is_valid():

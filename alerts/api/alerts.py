@@ -111,8 +111,8 @@ def _maybe(write, value):
 
 
 def _person(user) -> str | None:
-    """As PersonField writes a user: full name, else username; None for nobody."""
-    return None if user is None else (user.get_full_name() or user.username)
+    """As PersonField writes a user; None for nobody."""
+    return None if user is None else user.display_name
 
 
 # ── Alerts: reading, moves and measures ──────────────────────────────────────────────
