@@ -201,6 +201,20 @@ def alert_close(*, alert: Alert, actor, note: str = "", check=None) -> Alert:
     return alert
 
 
+def alert_move(*, alert: Alert, actor, action: str, note: str = "", check=None) -> Alert:
+    """The move `action` names (a key of MOVES), as the alert's page and the API ask for
+    it: the note is a dismissal's reason; a verification check counts for 核实 and 销号."""
+    if action == "verify":
+        return alert_verify(alert=alert, actor=actor, note=note, check=check)
+    if action == "start":
+        return alert_start_assistance(alert=alert, actor=actor, note=note)
+    if action == "dismiss":
+        return alert_dismiss(alert=alert, actor=actor, reason=note)
+    if action == "close":
+        return alert_close(alert=alert, actor=actor, note=note, check=check)
+    raise ValueError(f"no move {action!r}: the caller offers only the keys of MOVES")
+
+
 def assignable_to(actor):
     """Who a supervisor may make responsible for alerts: active village officers and
     town or county staff working in the supervisor's place."""
@@ -221,7 +235,7 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> in
     if not alerts:
         raise Refused("请先勾选要指派的预警")
     if not assignable_to(actor).filter(pk=assignee.pk).exists():
-        raise Refused(f"{_person_label(assignee)} 不是您所辖地区的村干部或监管人员，不能指派")
+        raise Refused(f"{assignee.display_name} 不是您所辖地区的村干部或监管人员，不能指派")
     ids = {a.pk for a in alerts}
     # Read again through the actor's scope, in one query, with what the trail shows.
     alerts = list(Alert.objects.visible_to(actor).select_related("household", "assignee").filter(
@@ -234,19 +248,19 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> in
         if not alert.is_open:
             raise Refused(f"{alert.household.number} {alert.rule} 已“{alert.state}”，不能指派")
         if alert.pk not in visible_to_assignee:
-            raise Refused(f"{_person_label(assignee)} 看不到 {alert.household.number} 的预警"
+            raise Refused(f"{assignee.display_name} 看不到 {alert.household.number} 的预警"
                           "（不在其工作地区），请另选负责人")
     Alert.objects.filter(pk__in=ids).update(assignee=assignee, updated_at=timezone.now())
-    text = f"指派给 {_person_label(assignee)}" + (f"：{note.strip()}" if note.strip() else "")
+    text = f"指派给 {assignee.display_name}" + (f"：{note.strip()}" if note.strip() else "")
     AlertMove.objects.bulk_create(
         AlertMove(alert=a, actor=actor, from_state=a.state, to_state=a.state, note=text)
         for a in alerts)
     audit_bulk(audit_event(actor=actor, action=AuditAction.CHANGED, obj=a, note=text, changes={
-        "负责人": [_person_label(a.assignee) if a.assignee_id else None,
-                _person_label(assignee)]}) for a in alerts)
+        "负责人": [a.assignee.display_name if a.assignee_id else None,
+                assignee.display_name]}) for a in alerts)
     Notification.objects.create(
         user=assignee, link=reverse("alerts:queue") + "?assignee=me",
-        text=f"{_person_label(actor)} 指派给您 {len(alerts)} 条预警，请及时核实处置")
+        text=f"{actor.display_name} 指派给您 {len(alerts)} 条预警，请及时核实处置")
     return len(alerts)
 
 
@@ -284,10 +298,6 @@ def plan_add_measure(*, alert: Alert, actor, measure: str, deadline: date,
     return measure
 
 
-def _person_label(person) -> str:
-    return person.get_full_name() or person.username
-
-
 @transaction.atomic
 def task_assign(*, measure: Measure, actor, unit: str, due: date, person=None,
                 title: str = "", note: str = "") -> Task:
@@ -309,12 +319,12 @@ def task_assign(*, measure: Measure, actor, unit: str, due: date, person=None,
         note=note.strip(), assigned_by=actor)
     if person is not None:
         if not Task.objects.visible_to(person).filter(pk=task.pk).exists():
-            raise Refused(f"责任人 {_person_label(person)} 不负责该户所在地区或该渠道，"
+            raise Refused(f"责任人 {person.display_name} 不负责该户所在地区或该渠道，"
                           "看不到这项任务，请另选")
         Notification.objects.create(
             user=person, text=f"新任务：{alert.household.number} {task.title}，"
                               f"{due} 前完成", link=task_link(task))
-    who = f"{unit} {_person_label(person)}" if person else unit
+    who = f"{unit} {person.display_name}" if person else unit
     note = f"指派给 {who}，{due} 前完成"
     TaskUpdate.objects.create(task=task, actor=actor, to_state=task.state, note=note)
     audit_record(actor=actor, action=AuditAction.CREATED, obj=task, note=note)

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from households.models import Check, Household
@@ -29,39 +30,27 @@ from monitor.roles import (
 from monitor.rules import RULES
 
 from . import services
+from .filters import QueueFilter
 from .models import Alert, Measure, Notification, Severity, State, Task, TaskState
 
 PREVIEW_ROWS = 100
+QUEUE_FORM = ("state", "severity", "rule", "overdue", "assignee")  # the queue's <form>
 
 
 # ── The alert queue and one alert ─────────────────────────────────────────────────────
 
 @login_required
 def alert_queue(request):
-    """Alerts in scope, filtered by state, severity, rule and overdue, due first."""
-    alerts = Alert.objects.visible_to(request.user).with_due().select_related("household__village")
-    state = request.GET.get("state", "open")
-    if state == "open":
-        alerts = alerts.open()
-    elif state in State.values:
-        alerts = alerts.filter(state=state)
-    filters = {"state": state}
-    for name in ("severity", "rule"):
-        value = request.GET.get(name, "")
-        if value:
-            alerts = alerts.filter(**{name: value})
-        filters[name] = value
-    filters["overdue"] = request.GET.get("overdue", "")
-    if filters["overdue"]:
-        alerts = alerts.filter(overdue=True)
-    filters["assignee"] = request.GET.get("assignee", "")
-    if filters["assignee"] == "me":
-        alerts = alerts.filter(assignee=request.user)
-    elif filters["assignee"] == "none":
-        alerts = alerts.filter(assignee__isnull=True)
-    alerts = alerts.select_related("assignee").order_by(F("due").asc(nulls_last=True), "id")
+    """Alerts in scope, filtered by state, severity, rule, assignee and overdue (the API's
+    filters, alerts/filters.py), due first."""
+    alerts = Alert.objects.visible_to(request.user).with_due().select_related(
+        "household__village", "assignee")
+    chosen = QueueFilter(request.GET, queryset=alerts, request=request)
+    alerts = chosen.qs.order_by(F("due").asc(nulls_last=True), "id")
     page = Paginator(alerts, 50).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    applied = chosen.form.cleaned_data  # a value the form does not offer is left out
+    filters = {name: applied.get(name) or "" for name in QUEUE_FORM}
+    query = urlencode({name: chosen.data[name] for name in QUEUE_FORM if chosen.data.get(name)})
     return render(request, "alerts/queue.html", {
         "page": page, "filters": filters, "query": query, "states": State.values,
         "severities": Severity.choices, "rules": [r.code for r in RULES],
@@ -89,8 +78,7 @@ def alerts_assign(request):
     with refusal_as_message(request):
         count = services.alerts_assign(alerts=alerts, assignee=assignee, actor=request.user,
                                        note=request.POST.get("note", ""))
-        messages.success(request, f"已将 {count} 条预警指派给 "
-                                  f"{assignee.get_full_name() or assignee.username}")
+        messages.success(request, f"已将 {count} 条预警指派给 {assignee.display_name}")
     return back
 
 
@@ -131,14 +119,7 @@ def alert_move(request, pk):
     if request.POST.get("check"):
         check = get_object_or_404(Check, pk=request.POST["check"], household=alert.household)
     with refusal_as_message(request):
-        if action == "verify":
-            services.alert_verify(alert=alert, actor=user, note=note, check=check)
-        elif action == "dismiss":
-            services.alert_dismiss(alert=alert, actor=user, reason=note)
-        elif action == "start":
-            services.alert_start_assistance(alert=alert, actor=user, note=note)
-        else:
-            services.alert_close(alert=alert, actor=user, note=note, check=check)
+        services.alert_move(alert=alert, actor=user, action=action, note=note, check=check)
         messages.success(request, f"已{services.MOVES[action].label}：现为“{alert.state}”")
     return redirect("alerts:detail", pk=alert.pk)
 

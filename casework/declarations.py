@@ -69,7 +69,7 @@ def declaration_evidence(declaration: Declaration, count: int) -> dict:
         "values": {"申报方式": declaration.get_channel_display(),
                    "申报日期": declaration.declared_on.isoformat(),
                    "风险类型": declaration.risk_type, "申报内容": declaration.content,
-                   "记录人": recorder.get_full_name() or recorder.username if recorder else "",
+                   "记录人": recorder.display_name if recorder else "",
                    "申报次数": count},
         "threshold": {"乡镇受理时限": f"{accept_days(declaration.declared_on)}天"},
     }

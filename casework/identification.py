@@ -327,7 +327,7 @@ def _confirm(case: IdentificationCase, actor, on: date) -> None:
     audit_record(actor=actor, action=AuditAction.CHANGED, obj=household,
                  changes={"监测类别": [old or None, new or None]},
                  note=f"{case.purpose}：{on} 县级确认")
-    who = actor.get_full_name() or actor.username
+    who = actor.display_name
     StatusChange.objects.create(
         household=household, kind=StatusChange.Kind.MONITORING, old=old, new=new,
         reasons=f"{case.purpose}：{on} 县级确认（{who}）。{case.cause}")

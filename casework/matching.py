@@ -16,6 +16,7 @@ from alerts.models import Measure, MeasureState
 from households.idnumber import parse_id_number
 from households.models import Check, Member
 from monitor.choices import UNSAFE_HOUSING, Health, HousingGrade, Schooling
+from monitor.periods import age_on
 from monitor.policy import Policy
 from monitor.roles import Refused
 from monitor.tabular import UnreadableFile, decode
@@ -179,9 +180,6 @@ REGISTRY: dict[str, Callable[..., dict[str, Person]]] = {
     ComparisonKind.DISABILITY: registry_disability,
 }
 
-
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 # ── Matching ──────────────────────────────────────────────────────────────────────────

@@ -21,6 +21,7 @@ from django.db.models import Case, When
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from alerts.models import Alert
@@ -154,6 +155,7 @@ def declarations(request):
         request.GET.get("page"))
     return render(request, "casework/declarations.html", {
         "page": page, "pending": request.GET.get("pending", ""),
+        "query": urlencode({"pending": request.GET.get("pending", "")}),
         "can_accept": may(request.user, ACCEPT_DECLARATIONS),
         "today": timezone.localdate(),
     })
@@ -204,7 +206,8 @@ def cases(request):
     page = Paginator(found.order_by(open_first, "-opened_at", "-id"), 50).get_page(
         request.GET.get("page"))
     return render(request, "casework/cases.html", {
-        "page": page, "filters": filters, "purposes": CasePurpose.values,
+        "page": page, "filters": filters, "query": urlencode(filters),
+        "purposes": CasePurpose.values,
         "states": CaseState.values,
     })
 

@@ -11,6 +11,8 @@ from operator import mul
 
 from django.core.exceptions import ValidationError
 
+from monitor.periods import age_on
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_MAP = "10X98765432"
 SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII digits: full-width ones would be stored as typed
@@ -28,10 +30,7 @@ class ResidentId:
 
     def age_on(self, day: date) -> int:
         """Whole years of age on `day`."""
-        years = day.year - self.birth_date.year
-        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
-            years -= 1
-        return years
+        return age_on(self.birth_date, day)
 
 
 def local_today() -> date:

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from monitor import rules
 from monitor.choices import (
     CheckKind,
     Health,
@@ -272,8 +273,7 @@ class Check(models.Model):
 
     @property
     def total_income(self) -> Decimal:
-        return (self.income_wages + self.income_business + self.income_property
-                + self.income_transfers)
+        return rules.total_income(self)
 
     @property
     def member_count(self) -> int:
@@ -281,9 +281,8 @@ class Check(models.Model):
 
     @property
     def per_capita_income(self) -> Decimal:
-        if not self.members:
-            return self.total_income
-        return (self.total_income / len(self.members)).quantize(Decimal("0.01"))
+        """As shown (to the fen) of what the income rules compare."""
+        return rules.to_fen(rules.per_capita_income(self))
 
 
 class StatusChange(models.Model):

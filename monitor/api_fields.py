@@ -55,11 +55,7 @@ class PersonField(serializers.Field):
         super().__init__(read_only=True, allow_null=True, **kwargs)
 
     def to_representation(self, user):
-        return user.get_full_name() or user.username
-
-
-def age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+        return user.display_name
 
 
 def place_prefix(queryset, field_name: str, code: str):

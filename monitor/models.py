@@ -34,6 +34,19 @@ class User(AbstractUser):
         super().clean()
         check_role_binding(role=self.role, place=self.place, channel=self.channel)
 
+    @property
+    def display_name(self) -> str:
+        return person_name(self.first_name, self.last_name, self.username)
+
+
+def person_name(first_name: str | None, last_name: str | None, username: str | None) -> str:
+    """A person as every page, list, export and message shows them: the full name as
+    Django's get_full_name makes it, else the username; from a user's values (all None
+    for nobody: ""), or User.display_name."""
+    if username is None:
+        return ""
+    return f"{first_name} {last_name}".strip() or username
+
 
 def check_role_binding(*, role, place, channel) -> None:
     """A role needs the right kind of place, and department staff a channel."""

@@ -18,6 +18,7 @@ import logging
 import re
 from datetime import date
 
+from .periods import age_on
 from .roles import SEE_PERSONAL_DATA, may
 
 # 18-character resident IDs and mainland mobile numbers inside free text (log lines,
@@ -80,8 +81,7 @@ def shown_birth_date(birth: date | None, user, today: date) -> str:
         return ""
     if sees_personal_data(user):
         return birth.isoformat()
-    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-    return f"{age}岁"
+    return f"{age_on(birth, today)}岁"
 
 
 class PersonalDataFilter(logging.Filter):

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from monitor.choices import ABLE_LABOUR, UNSAFE_HOUSING, WORKING, Schooling, SuddenEvent
 
+from .periods import age_on
 from .policy import Thresholds
 
 Evidence = dict
@@ -27,8 +28,18 @@ class Rule:
     fires: Callable[..., Evidence | None]
 
 
-def money(amount: Decimal) -> str:
-    return f"{amount:.2f}"
+CENT = Decimal("0.01")
+
+
+def to_fen(amount) -> Decimal:
+    """An amount in 元 to the fen (分), half to even: what a page, a list and the API
+    show of a figure the rules compare unrounded."""
+    return Decimal(amount).quantize(CENT)
+
+
+def money(amount) -> str:
+    """An amount as a person reads it in a text: 元 to the fen, e.g. 3333.33."""
+    return str(to_fen(amount))
 
 
 def total_income(check) -> Decimal:
@@ -37,6 +48,8 @@ def total_income(check) -> Decimal:
 
 
 def per_capita_income(check) -> Decimal:
+    """The check's per-capita income as the income rules compare it (unrounded); shown,
+    it is to_fen of this."""
     return per_capita(total_income(check), len(check.members))
 
 
@@ -45,9 +58,9 @@ def per_capita(total: Decimal, members: int) -> Decimal:
     return total / (members or 1)
 
 
-def age_on(member: dict, day: date) -> int:
-    born = date.fromisoformat(member["birth_date"])
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+def member_age(member: dict, day: date) -> int:
+    """A member as the check saw them (birth date as text), in whole years on `day`."""
+    return age_on(date.fromisoformat(member["birth_date"]), day)
 
 
 def evidence(text: str, values: dict, threshold: dict | None = None) -> Evidence:
@@ -72,9 +85,9 @@ def dropout(check, previous, t: Thresholds):
     """A member of compulsory-school age on the visit date has dropped out."""
     low, high = int(t.school_age_from), int(t.school_age_to)
     children = [
-        f"{m['name']}（{age_on(m, check.visit_date)}岁）" for m in check.members
+        f"{m['name']}（{member_age(m, check.visit_date)}岁）" for m in check.members
         if m["schooling"] == Schooling.DROPPED_OUT
-        and low <= age_on(m, check.visit_date) <= high
+        and low <= member_age(m, check.visit_date) <= high
     ]
     if children:
         return evidence(f"失学辍学：{'、'.join(children)}",

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from households.api import PlaceOutput
-from households.models import Household, Place
+from households.models import Household
 from monitor.api import (
     CellField,
     PageQuery,
@@ -24,11 +24,14 @@ from monitor.audit import audit_export
 from reports.five_lists import SHEETS_BY_NAME, list_scope, reconcile
 from reports.ledger import COLUMNS as LEDGER_COLUMNS
 from reports.ledger import ledger_rows
+from reports.place_period import place_and_period, place_asked
 
 # ── The ledger ────────────────────────────────────────────────────────────────────────
 
 
 class LedgerQuery(serializers.Serializer):
+    """The ledger's parameter as the schema shows it; reports/place_period.py reads it."""
+
     place = serializers.CharField(required=False, max_length=12,
                                   help_text="地区代码；不填为您的工作地区")
 
@@ -53,15 +56,9 @@ class LedgerView(APIView):
     @extend_schema(summary="农户台账", parameters=[LedgerQuery, PageQuery],
                    responses={200: LedgerPage, **errors(400, 404)})
     def get(self, request):
-        query = LedgerQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        code = query.validated_data.get("place") or request.user.place_id
-        if not code:
-            raise ValidationError({"place": ["请指定地区代码"]})
-        place = Place.objects.visible_to(request.user).filter(code=code).first()
-        if place is None:
-            raise NotFound("未找到该地区")
-        households = Household.objects.visible_to(request.user).in_place(code).order_by("number")
+        place = required(place_asked(request.query_params.get("place"), request.user))
+        households = Household.objects.visible_to(request.user).in_place(place.code).order_by(
+            "number")
         paginator = Pagination()
         page = paginator.paginate_queryset(households.only("pk"), request, view=self)
         rows = ledger_rows(Household.objects.filter(pk__in=[h.pk for h in page]))
@@ -82,7 +79,8 @@ LISTS = {"problems": "问题清单", "rectification": "整改清单", "tasks": "
 
 
 class PeriodQuery(serializers.Serializer):
-    """A place in the user's scope (default: their own) and a period (default: up to today)."""
+    """A place in the user's scope (default: their own) and a period (default: up to today):
+    the parameters as the schema shows them; reports/place_period.py reads them."""
 
     place = serializers.CharField(required=False, max_length=12,
                                   help_text="地区代码；不填为您的工作地区")
@@ -93,25 +91,21 @@ class PeriodQuery(serializers.Serializer):
         fields["to"] = serializers.DateField(required=False, help_text="截止日期（含），默认今天")
         return fields
 
-    def validate(self, data):
-        start, end = data.get("from"), data.get("to")
-        if start and end and start > end:
-            raise ValidationError({"from": [f"起始日期 {start} 晚于截止日期 {end}"]})
-        return data
+
+def required(place):
+    """The place asked for, or 400 when the query names none and the user has none."""
+    if place is None:
+        raise ValidationError({"place": ["请指定地区代码"]})
+    return place
 
 
 def period_scope(request):
     """The five lists' scope for the query, or 400 / 404 (a place outside the user's)."""
-    query = PeriodQuery(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    code = query.validated_data.get("place") or request.user.place_id
-    if not code:
-        raise ValidationError({"place": ["请指定地区代码"]})
-    place = Place.objects.visible_to(request.user).filter(code=code).first()
-    if place is None:
-        raise NotFound("未找到该地区")
-    return list_scope(place=place, start=query.validated_data.get("from"),
-                      end=query.validated_data.get("to"), user=request.user)
+    asked = place_and_period(request.query_params, request.user)
+    if asked.errors:
+        raise ValidationError(asked.errors)
+    return list_scope(place=required(asked.place), start=asked.start, end=asked.end,
+                      user=request.user)
 
 
 class PlaceBrief(serializers.Serializer):

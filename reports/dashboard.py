@@ -19,6 +19,7 @@ from alerts.models import Alert, Level, State, Task
 from households.groups import group_key
 from households.models import Household, Place
 from monitor.choices import HouseholdClass, KeyGroup, PlaceLevel
+from monitor.models import person_name
 from monitor.policy import Policy
 from monitor.roles import Role
 from monitor.rules import RULES
@@ -230,8 +231,9 @@ def officer_load(households, officer_max: int) -> tuple[list[dict], int]:
         if item["info_officer_id"] is None:
             unassigned = item["n"]
             continue
-        full = f"{item['info_officer__last_name']}{item['info_officer__first_name']}".strip()
-        officers.append({"name": full or item["info_officer__username"],
+        officers.append({"name": person_name(item["info_officer__first_name"],
+                                             item["info_officer__last_name"],
+                                             item["info_officer__username"]),
                          "username": item["info_officer__username"],
                          "place": item["info_officer__place__name"] or "—",
                          "households": item["n"], "over": item["n"] > officer_max})

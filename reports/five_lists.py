@@ -38,7 +38,7 @@ from alerts.models import (
     overdue_days,
 )
 from households.models import Check, Place
-from monitor.models import User
+from monitor.models import User, person_name
 from monitor.roles import Channel
 from monitor.rules import WATER_INDICATORS, money, per_capita_income, total_income
 
@@ -99,20 +99,6 @@ def day(value) -> str:
     if hasattr(value, "hour"):
         value = timezone.localdate(value)
     return value.isoformat()
-
-
-def person_name(user) -> str:
-    if user is None:
-        return ""
-    return name_of(user.first_name, user.last_name, user.username)
-
-
-def name_of(first_name: str | None, last_name: str | None, username: str | None) -> str:
-    """person_name from the user's values (all None without a user): the full name as
-    Django's get_full_name makes it, else the username."""
-    if username is None:
-        return ""
-    return f"{first_name} {last_name}".strip() or username
 
 
 CHANNEL_LABELS = dict(Channel.choices)
@@ -237,7 +223,7 @@ def tasks(scope: ListScope) -> Iterator[list]:
             last_name, username, due, state, done_at) in enumerate(
                 rows.iterator(chunk_size=CHUNK), start=1):
         yield [n, number, village, head, rule, measure, title, channel_label(channel), unit,
-               name_of(first_name, last_name, username), day(due), state, day(done_at),
+               person_name(first_name, last_name, username), day(due), state, day(done_at),
                overdue_days(due, done_at, scope.today)]
 
 
@@ -259,8 +245,8 @@ def responsibility(scope: ListScope) -> Iterator[list]:
     """责任清单: one row per responsible unit and person."""
     for n, t in enumerate(responsibility_tallies(scope), start=1):
         person = t["person"]
-        yield [n, t["unit"], person_name(person), person.unit if person else "", t["total"],
-               t["open"], t["overdue"], t["closed"]]
+        name, unit = (person.display_name, person.unit) if person else ("", "")
+        yield [n, t["unit"], name, unit, t["total"], t["open"], t["overdue"], t["closed"]]
 
 
 def closed_in_period(scope: ListScope):
@@ -295,7 +281,7 @@ def effect(scope: ListScope) -> Iterator[list]:
             before = evidence.get("values", {})
             after = shown_by(rule, check, before) if check else cleared_evidence
             yield [n, number, village, head, rule, risk_type, day(raised_on), day(closed_at),
-                   name_of(first_name, last_name, username), check_label(check),
+                   person_name(first_name, last_name, username), check_label(check),
                    values_text(before), values_text(after),
                    "、".join(measures.get(alert_id, []))]
 

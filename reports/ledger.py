@@ -14,7 +14,6 @@ Both give the same rows (tests/test_ledger.py runs them side by side on PostgreS
 """
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
@@ -23,13 +22,12 @@ from django.db.models.functions import Coalesce
 
 from alerts.models import FINAL_STATES, Alert
 from households.models import Check, Member
-from monitor.rules import per_capita
+from monitor.rules import per_capita, to_fen
 
 COLUMNS = ["户编号", "乡镇", "村代码", "村", "村民小组", "户主姓名", "人口数", "人均纯收入",
            "最近排查日期", "分类", "重点群体", "监测类别", "未销号预警数"]
 MONEY_COLUMNS = ["人均纯收入"]
 CHUNK = 2000
-CENT = Decimal("0.01")
 HOUSEHOLD_FIELDS = ("number", "village__parent__name", "village_id", "village__name", "group",
                     "head_name", "member_count", "household_class", "key_group",
                     "monitoring_category", "open_alert_count", "newest_check_id")
@@ -53,7 +51,7 @@ def ledger_rows(households) -> Iterator[list]:
             income, visited = "", ""
         else:
             total = wages + business + property_ + transfers
-            income, visited = per_capita(total, seen).quantize(CENT), visit_date.isoformat()
+            income, visited = to_fen(per_capita(total, seen)), visit_date.isoformat()
         yield [number, town or "", village_code, village, group, head, member_count, income,
                visited, household_class, key_group, category, open_alerts]
 

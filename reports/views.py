@@ -11,13 +11,13 @@ from django.views.decorators.http import require_POST
 
 from alerts.models import ExportJob, ExportState
 from households.models import Household, Place
-from monitor.periods import parse_day
 from monitor.roles import Role
 from monitor.scope import sees_everything
 
 from .dashboard import chart_data, dashboard_cached
 from .exports import XLSX_NAME, five_lists_exported, write_five_lists, zip_csvs
 from .five_lists import SHEETS, list_scope, reconcile
+from .place_period import place_and_period
 from .tasks import export_request
 
 PREVIEW_ROWS = 100
@@ -54,24 +54,10 @@ def trail(place, user) -> list:
 
 # ── The five lists ────────────────────────────────────────────────────────────────────
 
-def _list_request(user, data):
-    """The place and period asked for, within the user's places (else 404)."""
-    code = data.get("place") or (user.place_id or "")
-    place = get_object_or_404(Place.objects.visible_to(user), code=code) if code else None
-    start = parse_day(data.get("from", ""))
-    end = parse_day(data.get("to", "")) or timezone.localdate()
-    errors = []
-    for name, label in (("from", "起始日期"), ("to", "截止日期")):
-        if data.get(name) and parse_day(data[name]) is None:
-            errors.append(f"{label}“{data[name]}”无效，应为 YYYY-MM-DD")
-    if start and start > end:
-        errors.append(f"起始日期 {start} 晚于截止日期 {end}")
-    return place, start, end, errors
-
-
 @login_required
 def five_lists(request):
-    place, start, end, errors = _list_request(request.user, request.GET)
+    asked = place_and_period(request.GET, request.user)
+    place, start, end, errors = asked.place, asked.start, asked.end, asked.messages
     context = {"place": place, "start": start, "end": end, "errors": errors,
                "places": Place.objects.visible_to(request.user)[:2000]}
     if place is not None and not errors:
@@ -97,11 +83,11 @@ def _first(rows, n: int) -> list:
 @login_required
 def five_lists_export(request):
     """The lists as a download, written now: 五张清单.xlsx, or the five CSVs in a zip."""
-    place, start, end, errors = _list_request(request.user, request.GET)
-    fmt = request.GET.get("format", "xlsx")
-    if place is None or errors or fmt not in ("xlsx", "csv"):
-        return HttpResponseBadRequest("；".join(errors) or "请选择地区和格式")
-    scope = list_scope(place=place, start=start, end=end, user=request.user)
+    asked, fmt = place_and_period(request.GET, request.user), request.GET.get("format", "xlsx")
+    place = asked.place
+    if place is None or asked.errors or fmt not in ("xlsx", "csv"):
+        return HttpResponseBadRequest("；".join(asked.messages) or "请选择地区和格式")
+    scope = list_scope(place=place, start=asked.start, end=asked.end, user=request.user)
     folder = Path(tempfile.mkdtemp(prefix="five-lists-"))
     files, counts = write_five_lists(folder, scope, fmt)
     target = files[0] if fmt == "xlsx" else zip_csvs(folder)
@@ -113,11 +99,11 @@ def five_lists_export(request):
 @login_required
 @require_POST
 def export_start(request):
-    place, start, end, errors = _list_request(request.user, request.POST)
-    fmt = request.POST.get("format", "xlsx")
-    if place is None or errors or fmt not in ("xlsx", "csv"):
-        return HttpResponseBadRequest("；".join(errors) or "请选择地区和格式")
-    job = export_request(user=request.user, place=place, start=start, end=end, fmt=fmt)
+    asked, fmt = place_and_period(request.POST, request.user), request.POST.get("format", "xlsx")
+    if asked.place is None or asked.errors or fmt not in ("xlsx", "csv"):
+        return HttpResponseBadRequest("；".join(asked.messages) or "请选择地区和格式")
+    job = export_request(user=request.user, place=asked.place, start=asked.start, end=asked.end,
+                         fmt=fmt)
     return redirect("reports:export", pk=job.pk)
 
 

@@ -87,6 +87,30 @@ def test_the_queue_filters(client, town_supervisor, housing):
     assert list(page(client, town_supervisor, "alerts:queue", state="已销号").context["page"]) == []
 
 
+
+def test_the_queue_filters_unassigned_and_all_states(client, town_supervisor, housing):
+    def rules(**params):
+        return sorted(a.rule for a in page(client, town_supervisor, "alerts:queue",
+                                           **params).context["page"])
+
+    assert rules(assignee="none") == ["DROPOUT", "HOUSING"]
+    Alert.objects.filter(pk=housing.pk).update(assignee=town_supervisor)
+    assert rules(assignee="none") == ["DROPOUT"] and rules(assignee="me") == ["HOUSING"]
+    Alert.objects.filter(pk=housing.pk).update(state="已排除")
+    assert rules() == ["DROPOUT"] and rules(state="all") == ["DROPOUT", "HOUSING"]
+    assert page(client, town_supervisor, "alerts:queue", state="all").context["query"] == \
+        "state=all"
+
+
+def test_the_queue_leaves_out_a_value_its_form_does_not_offer(client, town_supervisor,
+                                                              housing):
+    response = page(client, town_supervisor, "alerts:queue", severity="urgent",
+                    overdue="maybe", assignee="42", rule="DROPOUT")
+    assert response.status_code == 200
+    assert [a.rule for a in response.context["page"]] == ["DROPOUT"]
+    assert response.context["filters"] == {"state": "open", "severity": "", "rule": "DROPOUT",
+                                           "overdue": "", "assignee": ""}
+
 def test_the_queue_of_an_outsider_is_empty(client, other_village_officer, housing):
     assert list(page(client, other_village_officer, "alerts:queue").context["page"]) == []
 

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
@@ -24,6 +25,7 @@ from alerts.services import (
 )
 from monitor.roles import Role
 from reports.five_lists import SHEETS_BY_NAME, effect, list_scope, problems, reconcile
+from reports.place_period import OPTION_LABELS, place_and_period
 
 from .alert_helpers import alert_of, family, record
 from .factories import UserFactory
@@ -358,6 +360,35 @@ def test_a_period_ending_before_it_starts_is_refused(places, tmp_path):
     with pytest.raises(CommandError, match="晚于截止日期"):
         call_command("five_lists", "--place", "500241", "--from", "2026-06-02", "--to",
                      "2026-06-01", "--format", "csv", "--out", str(tmp_path))
+
+
+
+def test_place_and_period_default_to_the_users_place_up_to_today(places, county_supervisor):
+    asked = place_and_period({"place": "500241", "from": "2026-01-01", "to": "2026-06-30"},
+                             county_supervisor)
+    assert (asked.place.code, asked.start, asked.end, asked.errors) == (
+        "500241", date(2026, 1, 1), date(2026, 6, 30), {})
+    default = place_and_period({}, county_supervisor)
+    assert (default.place.code, default.start, default.end) == (
+        "500241", None, timezone.localdate())
+
+
+def test_a_bad_day_is_refused_in_the_same_words_by_page_api_and_command(places,
+                                                                        county_supervisor):
+    bad = "应为 YYYY-MM-DD 格式的真实日期，如 2026-01-31"
+    assert place_and_period({"to": "2026-02-30"}, county_supervisor).errors == {
+        "to": [f"截止日期“2026-02-30”无效，{bad}"]}
+    assert place_and_period({"place": "500241", "from": "昨天"}, None,
+                            labels=OPTION_LABELS).messages == [f"--from 日期“昨天”无效，{bad}"]
+
+
+def test_a_place_outside_the_users_is_not_found_and_a_command_reaches_every_place(
+        places, county_supervisor):
+    with pytest.raises(Http404, match="未找到该地区"):
+        place_and_period({"place": "500102"}, county_supervisor)
+    assert place_and_period({"place": "500102"}, None).place.name == "涪陵区"
+    with pytest.raises(Http404, match="地区代码 999999 不存在"):
+        place_and_period({"place": "999999"}, None)
 
 
 def test_an_unknown_format_is_refused(places, tmp_path):

@@ -38,7 +38,6 @@ from monitor.api_fields import (
     IdNumberField,
     PersonField,
     PhoneField,
-    age_on,
     place_prefix,
 )
 from monitor.choices import (
@@ -54,6 +53,7 @@ from monitor.choices import (
     SuddenEvent,
     Work,
 )
+from monitor.periods import age_on
 from monitor.roles import RECORD_CHECKS, may
 from visits.services import check_record
 
@@ -388,7 +388,7 @@ class CheckViewSet(viewsets.ReadOnlyModelViewSet):
         data = dict(entry.validated_data)
         updates = {m.pop("id_number").strip().upper(): m for m in data.pop("members", [])}
         if not data.get("officer_name"):
-            data["officer_name"] = request.user.get_full_name() or request.user.username
+            data["officer_name"] = request.user.display_name
         try:
             check = check_record(household=data.pop("household"), recorded_by=request.user,
                                  visit_date=data.pop("visit_date"), kind=data.pop("kind"),

@@ -24,6 +24,7 @@ from monitor.choices import (
     SuddenEvent,
     Work,
 )
+from monitor.periods import age_on
 from monitor.policy import Policy
 from visits.services import check_record
 
@@ -187,11 +188,6 @@ class CheckForm(forms.Form):
 CHILD_MAX_AGE = 18
 
 
-def age_on(member: Member, day: date) -> int:
-    born = member.birth_date
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 class MemberCheckForm(forms.Form):
     """What the visit saw of one member; children (18 and under) also have schooling."""
 
@@ -203,7 +199,7 @@ class MemberCheckForm(forms.Form):
 
     def __init__(self, data=None, *, member: Member, today: date | None = None):
         self.member = member
-        self.age = age_on(member, today or timezone.localdate())
+        self.age = age_on(member.birth_date, today or timezone.localdate())
         super().__init__(data, prefix=f"m{member.pk}", initial={
             "schooling": member.schooling, "insured": "1" if member.insured else "0",
             "health": member.health, "labour": member.labour, "work": member.work})
@@ -259,7 +255,7 @@ class CheckEntry:
         low = int(policy.value("school_age_from", visit_date))
         high = int(policy.value("school_age_to", visit_date))
         for member_form in self.children:
-            age = age_on(member_form.member, visit_date)
+            age = age_on(member_form.member.birth_date, visit_date)
             schooling = member_form.cleaned_data["schooling"]
             if low <= age <= high and schooling in (Schooling.PRESCHOOL, Schooling.NOT_IN_SCHOOL):
                 member_form.add_error("schooling", (

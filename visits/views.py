@@ -139,7 +139,7 @@ def check_new(request, number):
     household = visible_household(request.user, number)
     if not may(request.user, RECORD_CHECKS):
         raise PermissionDenied(RECORD_CHECKS.words(request.user))
-    officer = request.user.get_full_name() or request.user.username
+    officer = request.user.display_name
     data = request.POST if request.method == "POST" else None
     entry = CheckEntry(household, data, officer_name=officer)
     if request.method == "POST" and entry.is_valid():

@@ -4,7 +4,7 @@
 Reads start from the user's scope; writes call alerts/services.py, which checks scope,
 role and state again and refuses in Chinese (monitor/api.py turns a refusal into a 400
 and a lost race into a 409). Nothing here decides what a move may do."""
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     extend_schema,
@@ -17,29 +17,23 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from alerts import services
+from alerts.filters import AlertFilter
 from alerts.models import (
-    FINAL_STATES,
     Alert,
     AlertMove,
-    Level,
-    Severity,
-    Source,
     State,
 )
 from households.models import Check
 from monitor.api import (
     LIST_ERRORS,
     MAX_ID,
-    BooleanFilter,
     Conflict,
-    IdFilter,
     Pagination,
     errors,
 )
-from monitor.api_fields import PLACE_HELP, PersonField
-from monitor.roles import Channel
+from monitor.api_fields import PersonField
 
-from .common import EvidenceField, HouseholdBrief, date_filters
+from .common import EvidenceField, HouseholdBrief
 from .plans import MeasureOutput, measures_of
 
 # ── Alerts: output and filters ────────────────────────────────────────────────────────
@@ -116,42 +110,8 @@ def _maybe(write, value):
 
 
 def _person(user) -> str | None:
-    """As PersonField writes a user: full name, else username; None for nobody."""
-    return None if user is None else (user.get_full_name() or user.username)
-
-
-class AlertFilter(filters.FilterSet):
-    place = filters.CharFilter(method="filter_place", help_text=PLACE_HELP)
-    household = IdFilter(field_name="household_id", help_text="农户 id")
-    rule = filters.CharFilter(help_text="规则代码，如 DROPOUT、INCOME_BELOW_LINE、DECLARATION")
-    severity = filters.ChoiceFilter(choices=Severity.choices)
-    state = filters.ChoiceFilter(choices=State.choices)
-    open = BooleanFilter(method="filter_open", help_text="未销号（非已销号、已排除）")
-    overdue = BooleanFilter()
-    level = filters.ChoiceFilter(choices=Level.choices, help_text="当前责任层级")
-    source = filters.ChoiceFilter(choices=Source.choices)
-    channel = filters.ChoiceFilter(choices=Channel.choices)
-    check = IdFilter(method="filter_check", help_text="由该排查发现、最近发现或消除")
-    assignee = IdFilter(field_name="assignee_id", help_text="负责人（用户 id）")
-    raised_from, raised_to = date_filters("raised_on", "发现日期")
-    due_from, due_to = date_filters("due", "当前环节期限")
-
-    class Meta:
-        model = Alert
-        fields = ["place", "household", "rule", "severity", "state", "open", "overdue",
-                  "level", "source", "channel", "check", "assignee", "raised_from", "raised_to",
-                  "due_from", "due_to"]
-
-    def filter_place(self, queryset, name, value):
-        return queryset.in_place(value)
-
-    def filter_open(self, queryset, name, value):
-        return queryset.open() if value else queryset.filter(state__in=FINAL_STATES)
-
-    def filter_check(self, queryset, name, value):
-        return queryset.filter(Q(first_check_id=value) | Q(last_check_id=value)
-                               | Q(cleared_by_id=value))
-
+    """As PersonField writes a user; None for nobody."""
+    return None if user is None else user.display_name
 
 
 # ── Alerts: reading, moves and measures ──────────────────────────────────────────────
@@ -189,17 +149,6 @@ class MeasureInput(serializers.Serializer):
     measure = serializers.CharField(max_length=40, help_text="该规则帮扶措施目录中的措施名称")
     deadline = serializers.DateField(help_text="完成期限")
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-
-
-def move_alert(alert: Alert, *, actor, action: str, note: str, check) -> Alert:
-    """The service for each move; the page's form does the same."""
-    if action == "verify":
-        return services.alert_verify(alert=alert, actor=actor, note=note, check=check)
-    if action == "dismiss":
-        return services.alert_dismiss(alert=alert, actor=actor, reason=note)
-    if action == "start":
-        return services.alert_start_assistance(alert=alert, actor=actor, note=note)
-    return services.alert_close(alert=alert, actor=actor, note=note, check=check)
 
 
 @extend_schema_view(
@@ -240,8 +189,8 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
                 pk=data["check"], household_id=alert.household_id).first()
             if check is None:
                 raise ValidationError({"check": ["未找到该户的这次排查"]})
-        move_alert(alert, actor=request.user, action=data["action"],
-                   note=data.get("note", ""), check=check)
+        services.alert_move(alert=alert, actor=request.user, action=data["action"],
+                            note=data.get("note", ""), check=check)
         return Response(self.get_serializer(self.get_queryset().get(pk=alert.pk)).data)
 
     @extend_schema(summary="批量指派预警负责人", request=AlertAssignInput,

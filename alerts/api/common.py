@@ -1,9 +1,8 @@
 """What the alert, plan and task API modules share: a household in brief, an alert's
-evidence, date-range filters."""
+evidence."""
 
 
 
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     extend_schema_field,
 )
@@ -39,10 +38,3 @@ EVIDENCE_SCHEMA = {
 @extend_schema_field(EVIDENCE_SCHEMA)
 class EvidenceField(serializers.JSONField):
     pass
-
-
-def date_filters(field_name: str, label: str) -> tuple:
-    return (filters.DateFilter(field_name=field_name, lookup_expr="gte",
-                               help_text=f"{label}不早于"),
-            filters.DateFilter(field_name=field_name, lookup_expr="lte",
-                               help_text=f"{label}不晚于"))

@@ -12,6 +12,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from alerts import services
+from alerts.filters import date_filters
 from alerts.models import (
     Task,
     TaskState,
@@ -28,7 +29,7 @@ from monitor.api import (
 from monitor.api_fields import PLACE_HELP, PersonField, place_prefix
 from monitor.roles import Channel
 
-from .common import HouseholdBrief, date_filters
+from .common import HouseholdBrief
 
 # ── Tasks ─────────────────────────────────────────────────────────────────────────────
 

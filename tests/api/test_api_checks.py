@@ -11,6 +11,7 @@ from alerts.models import State
 from households.models import Check
 from monitor.models import IdempotencyKey
 
+from ..factories import MemberFactory
 from .helpers import ROLES, SEES, alert_of, client_for
 from .helpers import results as rows
 
@@ -56,6 +57,27 @@ def test_an_officer_records_a_check_and_the_engine_clears_what_it_no_longer_show
     assert household.members.get(name="杨小").schooling == "在校"
     assert alert_of(household, "DROPOUT").state == State.READY_TO_CLOSE
     assert alert_of(household, "HOUSING").state == State.READY_TO_CLOSE
+
+
+
+@pytest.mark.parametrize(("wages", "rule", "per_capita"), [
+    ("10000", "INCOME_BELOW_LINE", "3333.33"), ("20000", "INCOME_NEAR_LINE", "6666.67")])
+def test_the_per_capita_income_shown_is_the_one_the_rule_compared(
+        county, as_role, django_capture_on_commit_callbacks, wages, rule, per_capita):
+    """An income that three members do not divide evenly: the API, the rule's evidence
+    and its text show the same figure, to the fen."""
+    _, client = as_role("village_officer")
+    household = county["HA001"]
+    MemberFactory(household=household, name="杨母", relation="配偶")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(CHECKS, answers(household, income_wages=wages,
+                                                income_transfers="0"), format="json")
+    assert response.status_code == 201, response.json()
+    shown = response.json()["per_capita_income"]
+    evidence = alert_of(household, rule).evidence
+    assert shown == evidence["values"]["人均纯收入"] == per_capita
+    assert f"人均纯收入 {shown} 元" in evidence["text"]
+    assert client.get(f"{CHECKS}{response.json()['id']}/").json()["per_capita_income"] == shown
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -1,27 +1,15 @@
 """python manage.py five_lists --place CODE [--from DATE] [--to DATE] --format xlsx|csv
 --out DIR — the five lists (五张清单) of a place and period, and their reconciliation."""
 
-from datetime import date
-
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.http import Http404
 
-from households.models import Place
 from monitor.audit import command_note
 from monitor.bulk import report_reads
 from monitor.models import AuditSource
 from reports.exports import five_lists_exported, write_five_lists
 from reports.five_lists import list_scope, reconcile
-
-
-def parse_day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{option} 日期“{value}”无效，应为 YYYY-MM-DD 格式的真实日期，"
-                           "如 2026-01-31") from None
+from reports.place_period import OPTION_LABELS, place_and_period
 
 
 class Command(BaseCommand):
@@ -38,14 +26,15 @@ class Command(BaseCommand):
     def handle(self, *args, place, start, end, fmt, out, **options):
         if fmt not in ("xlsx", "csv"):
             raise CommandError(f"格式“{fmt}”无效：--format 须为 xlsx 或 csv")
-        where = Place.objects.filter(code=place).first()
-        if where is None:
-            raise CommandError(f"地区代码 {place} 不存在：请使用已导入的村、乡镇或区县代码")
-        start, end = parse_day(start, "--from"), parse_day(end, "--to")
-        end = end or timezone.localdate()
-        if start and start > end:
-            raise CommandError(f"起始日期 {start} 晚于截止日期 {end}")
-        scope = list_scope(place=where, start=start, end=end)
+        try:
+            asked = place_and_period({"place": place, "from": start, "to": end}, None,
+                                     labels=OPTION_LABELS)
+        except Http404 as missing:
+            raise CommandError(str(missing)) from None
+        if asked.errors:
+            raise CommandError("；".join(asked.messages))
+        where = asked.place
+        scope = list_scope(place=where, start=asked.start, end=asked.end)
         with report_reads():
             files, counts = write_five_lists(out, scope, fmt)
             result = reconcile(scope)

@@ -3,13 +3,15 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
 
-from households.models import Household, Place
+from households.models import Household
 from monitor.audit import audit_export, command_note
 from monitor.bulk import report_reads
 from monitor.models import AuditSource
 from monitor.tabular import write_table
 from reports.ledger import COLUMNS, MONEY_COLUMNS, ledger_rows
+from reports.place_period import place_asked
 
 
 class Command(BaseCommand):
@@ -20,17 +22,16 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="输出文件（.xlsx 或 .csv）")
 
     def handle(self, *args, place, out, **options):
-        place = place.strip()
-        where = Place.objects.filter(code=place).first()
-        if where is None:
-            raise CommandError(f"地区代码 {place} 不存在：请用已导入的区县（6位）、乡镇（9位）"
-                               "或村（12位）代码")
+        try:
+            where = place_asked(place, None)
+        except Http404 as missing:
+            raise CommandError(str(missing)) from None
         out = Path(out)
         if out.suffix.lower() not in (".xlsx", ".csv"):
             raise CommandError("输出文件须以 .xlsx 或 .csv 结尾")
         out.parent.mkdir(parents=True, exist_ok=True)
         with report_reads():
-            count = write_table(out, COLUMNS, ledger_rows(Household.objects.in_place(place)),
+            count = write_table(out, COLUMNS, ledger_rows(Household.objects.in_place(where.code)),
                                 title="农户台账",
                                 number_formats=dict.fromkeys(MONEY_COLUMNS, "0.00"))
         audit_export(actor=None, what="农户台账", place=where, fmt=out.suffix.lower()[1:],
