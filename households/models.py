@@ -134,9 +134,11 @@ class Household(models.Model):
         return f"{self.number} {self.head_name}"
 
 
-class MemberQuerySet(models.QuerySet):
+class OfHouseholdQuerySet(models.QuerySet):
+    """What belongs to one household (its members, its checks): seen with it."""
+
     def visible_to(self, user):
-        """Members of the households this user may see (monitor/scope.py)."""
+        """Those of the households this user may see (monitor/scope.py)."""
         return visible(self, user)
 
     def in_place(self, code: str):
@@ -168,7 +170,7 @@ class Member(models.Model):
     work = models.CharField("务工状况", max_length=8, choices=Work.choices, default=Work.NONE)
     insured = models.BooleanField("参加基本医疗保险", default=True)
 
-    objects = MemberQuerySet.as_manager()
+    objects = OfHouseholdQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "家庭成员"
@@ -195,17 +197,7 @@ class Member(models.Model):
 MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0")}
 
 
-class CheckQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Checks of the households this user may see (monitor/scope.py)."""
-        return visible(self, user)
-
-    def in_place(self, code: str):
-        return self.filter(household__village__code__startswith=code)
-
-    def of_channel(self, channel: str):
-        return self.filter(household__in=Household.objects.of_channel(channel))
-
+class CheckQuerySet(OfHouseholdQuerySet):
     def in_visit_order(self):
         return self.order_by("visit_date", "id")
 
