@@ -3,7 +3,7 @@
 - `write_table_xlsx` (households/tabular.py `write_table`: the ledger, the doubts list,
   the comparison report) writes one plain table, a header row over the rows, with
   rustpy-xlsxwriter (Rust's rust_xlsxwriter behind one Python call). A county's ledger,
-  140,776 rows x 13 cells, is 1.6 to 2 s of CPU there against 9.3 to 11 s in XlsxWriter's
+  140,776 rows x 13 cells, is 1.6 to 2 s of CPU there against 9 to 11 s in XlsxWriter's
   public API (write_row, or a typed write_* a cell), which would take the ledger command
   past its 10 s; the private fast path this replaces took 3 to 4 s.
 - `RowWriter` (alerts/exports.py: the five lists) writes rows into an XlsxWriter
@@ -12,15 +12,14 @@
   row as the rows stream, bordered empty cells, page setup. rustpy-xlsxwriter cannot
   write that (merges only above its one header row, heights only before the rows). The
   county's five lists (54,000 rows x 15 cells) take 7 to 8 s of CPU this way, database
-  included, and 7.6 to 9.2 s on this shared machine: under their 10 s, with little to
-  spare.
+  included: 7.5 to 8.7 s, under their 10 s with little to spare.
 
 Measured side by side in bench/xlsx_writers.py (figures in docs/scaling.md), and not
 chosen: pyexcelerate, as slow as XlsxWriter, the sheet held in memory, a typed "=…"
 written as a formula; rvgsrust-xlsxwriter (rust_xlsxwriter behind XlsxWriter-like
 calls, 2.3 to 3.2 s for the ledger), whose constant-memory sheets write the last row a
-second time when it has a set height (a file Excel must repair), so the five lists would
-be held in memory whole: 370 MB instead of 100.
+second time when it has a set height (a duplicate row, which the format does not allow),
+so the five lists would be held in memory whole: 370 MB instead of 100.
 
 Text stays text in both: rustpy-xlsxwriter writes every string as text; XlsxWriter does
 with strings_to_formulas and strings_to_urls off, except a string "<r>…</r>", which it
