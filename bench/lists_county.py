@@ -8,8 +8,8 @@ bench/import_survey.py); otherwise loads it first. Each export runs as its own
 `manage.py` process, so its time and peak memory are its own.
 
 Then the writer's floor: as many ledger rows as the county has households (13 cells
-each), made up in memory and written as .xlsx with no database, by the exports' row
-writer (monitor/xlsx_rows.py) and by XlsxWriter's own write_row, which it replaces.
+each), made up in memory and written as .xlsx with no database by the ledger's writer
+(monitor/tabular.py write_table). bench/xlsx_writers.py sets the writers side by side.
 """
 
 import os
@@ -83,31 +83,17 @@ def ledger_like_rows(count: int):
 
 
 def writer_floor(households: int, out: Path) -> None:
-    """Seconds (and CPU seconds) to write the county's ledger-sized sheet with no database:
-    the exports' RowWriter through write_table, then XlsxWriter's write_row per row."""
-    import xlsxwriter
-
+    """Seconds (and CPU seconds) to write the county's ledger-sized sheet with no database,
+    by the ledger's own writer."""
     from monitor.tabular import write_table
     from reports.ledger import COLUMNS
 
-    def measured(label: str, write) -> None:
-        started, cpu = time.perf_counter(), time.process_time()
-        write()
-        print(f"writer floor, {label}, {households} rows x 13 cells: "
-              f"{time.perf_counter() - started:.2f} s (CPU {time.process_time() - cpu:.2f} s)",
-              flush=True)
-
-    def plain_xlsxwriter() -> None:
-        book = xlsxwriter.Workbook(str(out / "floor-xlsxwriter.xlsx"), {"constant_memory": True})
-        sheet = book.add_worksheet()
-        for n, row in enumerate(ledger_like_rows(households), start=1):
-            sheet.write_row(n, 0, row)
-        book.close()
-
-    measured("RowWriter (write_table)", lambda: write_table(
-        out / "floor-rowwriter.xlsx", COLUMNS, ledger_like_rows(households),
-        number_formats={"人均纯收入": "0.00"}))
-    measured("XlsxWriter write_row", plain_xlsxwriter)
+    started, cpu = time.perf_counter(), time.process_time()
+    write_table(out / "floor.xlsx", COLUMNS, ledger_like_rows(households),
+                number_formats={"人均纯收入": "0.00"})
+    print(f"writer floor, write_table, {households} rows x 13 cells: "
+          f"{time.perf_counter() - started:.2f} s (CPU {time.process_time() - cpu:.2f} s)",
+          flush=True)
 
 
 if __name__ == "__main__":

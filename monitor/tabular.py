@@ -88,8 +88,6 @@ def write_table(path: Path, columns: list[str], rows, title: str = "",
     """Write one table as .xlsx (streamed) or .csv (UTF-8 with BOM, so Excel opens it);
     the format follows the file's extension. `number_formats` gives an Excel number format
     per column (e.g. {"人均纯收入": "0.00"}). Returns the number of rows written."""
-    import xlsxwriter
-
     path = Path(path)
     if path.suffix.lower() == ".csv":
         count = 0
@@ -100,21 +98,7 @@ def write_table(path: Path, columns: list[str], rows, title: str = "",
                 writer.writerow([inert(cell) for cell in row])  # typed text stays text
                 count += 1
         return count
-    from .xlsx_rows import RowWriter
+    from .xlsx_rows import write_table_xlsx
 
-    # A cell is what it says: no formula, no link (XlsxWriter would make "http://…" one).
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True,
-                                           "strings_to_formulas": False,
-                                           "strings_to_urls": False})
-    sheet = book.add_worksheet(title or "Sheet1")
-    sheet.write_row(0, 0, columns, book.add_format({"bold": True, "bg_color": "#EEF1F5"}))
-    sheet.set_column(0, len(columns) - 1, 14)
-    for column, number_format in (number_formats or {}).items():
-        index = columns.index(column)
-        sheet.set_column(index, index, 14, book.add_format({"num_format": number_format}))
-    writer = RowWriter(sheet, 1, len(columns), plain=True)
-    for row in rows:
-        writer.write(row)
-    writer.close()
-    book.close()
-    return writer.count
+    # A cell is what it says: text stays text, never a formula or a link.
+    return write_table_xlsx(path, columns, rows, title or "Sheet1", number_formats or {})

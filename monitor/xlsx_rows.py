@@ -1,154 +1,128 @@
-"""Data rows written fast into an XlsxWriter worksheet in constant-memory mode.
+"""Data rows into .xlsx through the public API of two libraries, each where it fits.
 
-XlsxWriter spends about 10 µs on each cell (a cell object, type dispatch, dimension
-checks, two regular expressions, the XML written attribute by attribute): 1.8 million
-cells, a county's ledger, took 20 s of pure writing. `RowWriter` writes the same XML
-for a whole row with one f-string per cell into the worksheet's row file, so a county
-writes in a few seconds. Everything else of the workbook (formats, widths, merged
-headers, page setup, the zip) stays XlsxWriter's own.
+- `write_table_xlsx` (monitor/tabular.py `write_table`: the ledger, the doubts list,
+  the comparison report) writes one plain table, a header row over the rows, with
+  rustpy-xlsxwriter (Rust's rust_xlsxwriter behind one Python call). A county's ledger,
+  140,776 rows x 13 cells, is 1.6 to 2 s of CPU there against 9 to 11 s in XlsxWriter's
+  public API (write_row, or a typed write_* a cell), which would take the ledger command
+  past its 10 s; the private fast path this replaces took 3 to 4 s.
+- `RowWriter` (reports/exports.py: the five lists) writes rows into an XlsxWriter
+  worksheet with its typed write_* calls. The five lists are a printed ledger: header
+  rows merged across and down, a merged "本期无记录" under them, row heights set row by
+  row as the rows stream, bordered empty cells, page setup. rustpy-xlsxwriter cannot
+  write that (merges only above its one header row, heights only before the rows). The
+  county's five lists (54,000 rows x 15 cells) take 7 to 8 s of CPU this way, database
+  included: 7.5 to 8.7 s, under their 10 s with little to spare.
 
-The XML is byte for byte what XlsxWriter writes for the same calls (`write_string`,
-`write_number`, `write_row`, `set_row`); tests/test_xlsx_rows.py compares the two, so an
-upgrade of XlsxWriter that changes its internals fails there, not in a county's file.
-The private parts of XlsxWriter used are few and named here: the row file (`fh`), the
-pending row (`previous_row`, `_write_single_row`), the dimensions (`_check_dimensions`)
-and the string helpers.
+Measured side by side in bench/xlsx_writers.py (figures in docs/scaling.md), and not
+chosen: pyexcelerate, as slow as XlsxWriter, the sheet held in memory, a typed "=…"
+written as a formula; rvgsrust-xlsxwriter (rust_xlsxwriter behind XlsxWriter-like
+calls, 2.3 to 3.2 s for the ledger), whose constant-memory sheets write the last row a
+second time when it has a set height (a duplicate row, which the format does not allow),
+so the five lists would be held in memory whole: 370 MB instead of 100.
+
+Text stays text in both: rustpy-xlsxwriter writes every string as text; XlsxWriter does
+with strings_to_formulas and strings_to_urls off, except a string "<r>…</r>", which it
+copies into the sheet's XML as rich text: `RowWriter` writes that one as three escaped
+runs of rich text instead.
 """
 
-import re
 from decimal import Decimal
 
-from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
-from xlsxwriter.xmlwriter import XMLwriter
-
-# Anything in a string that XlsxWriter escapes or marks: XML's special characters (its
-# test includes " and a newline), control characters and their _xHHHH_ escapes, the two
-# non-characters, and leading or trailing whitespace. A string without any is written as is.
-SPECIAL = re.compile(r'[&<>"\n\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$')
 NUMBERS = (int, float, Decimal)
-MAX_STRING = 32767  # UTF-16 units in a cell, as XlsxWriter truncates
+MAX_STRING = 32767  # UTF-16 units in a cell (Excel's limit)
 
+
+# ── A plain table: rustpy-xlsxwriter ──────────────────────────────────────────────────
+
+def write_table_xlsx(path, columns: list[str], rows, title: str,
+                     number_formats: dict[str, str]) -> int:
+    """Write `rows` (lists in `columns` order: str, int, float, Decimal, date; "" or None
+    for nothing) under a header row as one sheet `title`, streamed (constant memory).
+    `number_formats` gives an Excel number format per column; a date shows as
+    yyyy-mm-dd. Returns the rows written."""
+    from rustpy_xlsxwriter import Format, write_worksheet
+
+    if len(set(columns)) != len(columns):  # the rows go in as {column: value}
+        raise ValueError(f"列名重复：{columns}")
+    written = 0
+
+    def records():
+        nonlocal written
+        for row in rows:
+            if len(row) != len(columns):
+                raise ValueError(f"一行有 {len(row)} 个值，表有 {len(columns)} 列")
+            written += 1
+            yield dict(zip(columns, map(fitted, row), strict=True))
+        if not written:  # the header alone, rather than a sheet with nothing on it
+            yield dict.fromkeys(columns)
+
+    write_worksheet(
+        records(), str(path), sheet_name=title,
+        header_format=Format().set_bold().set_background_color("#EEF1F5"),
+        column_width=14, datetime_format="yyyy-mm-dd",
+        column_formats={column: Format().set_num_format(number_format)
+                        for column, number_format in number_formats.items()})
+    return written
+
+
+def fitted(value):
+    """A value as a cell takes it: text cut to Excel's limit, as XlsxWriter cuts it
+    (rustpy-xlsxwriter would refuse the whole file instead)."""
+    if value.__class__ is str and len(value) > MAX_STRING // 2:
+        units = value.encode("utf-16-le")
+        if len(units) > 2 * MAX_STRING:
+            return units[:2 * MAX_STRING].decode("utf-16-le", "ignore")
+    return value
+
+
+# ── Rows of a printed ledger: XlsxWriter ──────────────────────────────────────────────
 
 class RowWriter:
-    """Writes rows of values (str, int, float, Decimal; None for nothing) from row
-    `first_row` of a constant-memory worksheet, as XlsxWriter would write them with:
+    """Writes rows of values (str, int, float, Decimal) from row `first_row` of an
+    XlsxWriter worksheet: numbers with `number_format`, everything else as text with its
+    column's format in `string_formats`, empty text included (so the cell has its
+    border). The workbook is opened with strings_to_formulas and strings_to_urls off."""
 
-    - `plain=True`: `write_row(row, 0, values)` — an empty string or None writes nothing,
-      numbers and strings take the column's format (as `write_table` does);
-    - `plain=False`: per cell `write_number(value, number_format)` for numbers and
-      `write_string(str(value), string_formats[col])` for the rest, empty included (as
-      the five lists' bordered cells are).
-
-    Two quirks of XlsxWriter are not copied: its write_row drops the rest of a row after
-    a string it had to truncate, and a string "<r>…</r>" goes into the XML unescaped;
-    here every cell is written, escaped.
-
-    Call `close()` after the last row, before writing anything else on the sheet.
-    """
-
-    def __init__(self, sheet, first_row: int, columns: int, *, plain: bool,
-                 string_formats=(), number_format=None):
-        if not sheet.constant_memory:
-            raise ValueError("RowWriter needs a worksheet in constant_memory mode")
-        self.sheet, self.next_row, self.plain = sheet, first_row, plain
-        self.min_col, self.max_col = None, None
-        self.first_written, self.last_row = None, None
+    def __init__(self, sheet, first_row: int, columns: int, *, string_formats=(),
+                 number_format=None):
+        self.sheet, self.next_row, self.columns = sheet, first_row, columns
+        self.string_formats = [string_formats[col] if col < len(string_formats) else None
+                               for col in range(columns)]
+        self.number_format = number_format
         self.count = 0  # rows written
-        column_formats = [self._column_format(col) for col in range(columns)]
-        if plain:
-            strings, numbers = column_formats, column_formats
-        else:
-            strings = [string_formats[col] if col < len(string_formats) else None
-                       for col in range(columns)]
-            strings = [f or column_formats[col] for col, f in enumerate(strings)]
-            numbers = [number_format or column_formats[col] for col in range(columns)]
-        self.letters = [xl_col_to_name(col) for col in range(columns)]
-        self.formats = (strings, numbers)
-        # A format's index is given when a cell first uses it, in XlsxWriter as here, so
-        # styles.xml lists the formats in the same order: each column's ` s="N"` attribute
-        # is worked out at its first string and its first number.
-        self.string_styles, self.number_styles = [None] * columns, [None] * columns
-        # Flush the row XlsxWriter still holds (the header's last row), so ours follow it.
-        sheet._write_single_row(first_row)
-
-    def _column_format(self, col: int):
-        info = self.sheet.col_info.get(col)
-        return info.column_format if info else None
 
     def write(self, values, height: float | None = None) -> None:
         """Write the next row; `height` in points as `set_row` takes it."""
-        if len(values) > len(self.letters):
-            raise ValueError(f"一行有 {len(values)} 个值，多于 {len(self.letters)} 列")
-        r = self.next_row + 1  # Excel counts rows from 1
-        cells, first, last = [], None, None
-        plain, string_styles, number_styles = self.plain, self.string_styles, self.number_styles
+        if len(values) > self.columns:
+            raise ValueError(f"一行有 {len(values)} 个值，多于 {self.columns} 列")
+        sheet, row = self.sheet, self.next_row
+        if height is not None:
+            sheet.set_row(row, height)
         for col, value in enumerate(values):
             kind = value.__class__
-            if kind is str or (not plain and kind not in NUMBERS and kind is not bool):
-                text = value if kind is str else str(value)
-                if plain and not text:
-                    continue
-                style = string_styles[col]
-                if style is None:
-                    style = string_styles[col] = self.style(self.formats[0][col])
-                if SPECIAL.search(text) is None and len(text) <= MAX_STRING // 2:
-                    cells.append(f'<c r="{self.letters[col]}{r}"{style} t="inlineStr"><is><t>'
-                                 f'{text}</t></is></c>')
-                else:
-                    cells.append(_escaped_string_cell(self.letters[col], r, style, text))
-            elif kind in NUMBERS:
-                style = number_styles[col]
-                if style is None:
-                    style = number_styles[col] = self.style(self.formats[1][col])
-                cells.append(f'<c r="{self.letters[col]}{r}"{style}><v>{value:.16G}</v></c>')
-            elif value is None and plain:
-                continue
-            else:
+            if kind in NUMBERS:
+                sheet.write_number(row, col, value, self.number_format)
+            elif kind is bool:
                 raise TypeError(f"无法写入单元格的值类型：{kind.__name__}")
-            if first is None:
-                first = col
-            last = col
+            else:
+                text = value if kind is str else str(value)
+                if text.startswith("<r>") and text.endswith("</r>"):
+                    self._write_rich_lookalike(row, col, text)
+                else:
+                    sheet.write_string(row, col, text, self.string_formats[col])
         self.next_row += 1
         self.count += 1
-        if not cells:  # nothing in the row: XlsxWriter writes no row element
-            return
-        self.sheet.fh.write(f'<row r="{r}"{self._height(height)}>{"".join(cells)}</row>')
-        self.min_col = first if self.min_col is None else min(self.min_col, first)
-        self.max_col = last if self.max_col is None else max(self.max_col, last)
-        self.last_row = r - 1
-        if self.first_written is None:
-            self.first_written = r - 1
 
-    @staticmethod
-    def style(cell_format) -> str:
-        """The cell's ` s="N"` attribute for this format (none without one)."""
-        return "" if cell_format is None else f' s="{cell_format._get_xf_index()}"'
-
-    def _height(self, height: float | None) -> str:
-        if height is None:
-            return ""
-        pixels = int(height * 4.0 / 3.0 + 0.5)  # as set_row() rounds
-        if pixels == self.sheet.default_row_height == self.sheet.original_row_height:
-            return ""
-        return f' ht="{pixels * 0.75:.16g}" customHeight="1"'
-
-    def close(self) -> None:
-        """Record the rows written in the sheet's dimensions and its pending row."""
-        sheet = self.sheet
-        if self.last_row is not None:
-            sheet.previous_row = self.first_written
-            sheet._check_dimensions(self.first_written, self.min_col)
-            sheet._check_dimensions(self.last_row, self.max_col)
-        sheet.previous_row = max(self.next_row - 1, sheet.previous_row)
-
-
-def _escaped_string_cell(letter: str, r: int, style: str, text: str) -> str:
-    """A string XlsxWriter changes on the way, changed in its own order and by its own
-    helpers: truncated to Excel's limit, control characters escaped, whitespace kept,
-    XML's special characters escaped."""
-    if len(text) > MAX_STRING // 2 and _utf16_len(text) > MAX_STRING:
-        text = _utf16_truncate(text, MAX_STRING)
-    text = XMLwriter._escape_control_characters(text)
-    preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
-    text = XMLwriter._escape_data(None, text)
-    return f'<c r="{letter}{r}"{style} t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
+    def _write_rich_lookalike(self, row: int, col: int, text: str) -> None:
+        """XlsxWriter copies a string "<r>…</r>" into the sheet's XML unescaped, as rich
+        text: typed into a survey it could carry any XML, a formula too. Written as three
+        runs of rich text in the cell's font, it is escaped like any text and reads back
+        as the same text."""
+        style = self.string_formats[col]
+        parts = [text[:1], text[1:2], text[2:]]
+        if style is None:
+            self.sheet.write_rich_string(row, col, *parts)
+        else:
+            self.sheet.write_rich_string(row, col, *(token for part in parts
+                                                     for token in (style, part)), style)

@@ -54,8 +54,7 @@ def write_xlsx(path: Path, scope: ListScope, progress: Progress = None) -> dict[
                        f"期间：{scope.period}　　生成时间：{generated}", styles["meta"])
         _header(ws, sheet, styles["head"])
         wrap = {sheet.columns.index(name) for name in sheet.wrap}
-        rows = RowWriter(ws, HEADER_ROWS, len(sheet.columns), plain=False,
-                         number_format=styles["number"],
+        rows = RowWriter(ws, HEADER_ROWS, len(sheet.columns), number_format=styles["number"],
                          string_formats=[styles["wrap"] if col in wrap else styles["cell"]
                                          for col in range(len(sheet.columns))])
         for row in sheet.rows(scope):
@@ -66,7 +65,6 @@ def write_xlsx(path: Path, scope: ListScope, progress: Progress = None) -> dict[
             written += 1
             if progress and written % PROGRESS_EVERY == 0:
                 progress(written)
-        rows.close()
         if rows.count == 0:  # a filed list says it is empty rather than looking cut off
             ws.merge_range(HEADER_ROWS, 0, HEADER_ROWS, last, "本期无记录", styles["cell"])
         counts[sheet.name] = rows.count
