@@ -13,7 +13,10 @@ from .escalation import escalate_overdue
 BATCH_SIZE = 500  # a Celery round trip costs ~3 ms: one task per household would be minutes
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+# The evaluation tasks keep the names they were queued under before they moved here, so a
+# message still in Redis from the previous version runs after an upgrade.
+@shared_task(name="monitor.tasks.evaluate_batch", acks_late=True, autoretry_for=(Exception,),
+             retry_backoff=True, max_retries=5)
 def evaluate_batch(household_ids: list[int]) -> dict:
     """Evaluate a batch of households; safe to run twice (the engine is idempotent)."""
     result = evaluate_households(household_ids)
@@ -21,7 +24,7 @@ def evaluate_batch(household_ids: list[int]) -> dict:
             "alerts_raised": result.alerts_raised}
 
 
-@shared_task(acks_late=True)
+@shared_task(name="monitor.tasks.evaluate_pending_checks", acks_late=True)
 def evaluate_pending_checks() -> dict:
     """Run by Celery beat (CELERY_BEAT_SCHEDULE): evaluate the checks whose evaluation
     never reached a worker, e.g. saved while Redis was down. Safe to run at any time."""

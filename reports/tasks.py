@@ -9,7 +9,9 @@ from monitor.background import run_after_commit
 from .exports import export_failed, export_run
 
 
-@shared_task(acks_late=True)
+# The name it was queued under before it moved here: an export queued by the previous
+# version still runs after an upgrade.
+@shared_task(name="alerts.tasks.run_export", acks_late=True)
 def run_export(job_id: int) -> None:
     """Write a queued five-lists export; a duplicate delivery finds the job taken."""
     export_run(job_id)

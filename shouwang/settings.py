@@ -213,7 +213,7 @@ CELERY_BEAT_SCHEDULE = {
     # once it is back (alerts.engine.evaluate_pending). A sweep finding nothing costs one
     # indexed query; one left waiting behind a stopped worker is dropped, not piled up.
     "evaluate-pending-checks": {
-        "task": "alerts.tasks.evaluate_pending_checks",
+        "task": "monitor.tasks.evaluate_pending_checks",
         "schedule": 300.0,
         "options": {"expires": 300.0},
     },
