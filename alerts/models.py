@@ -274,7 +274,7 @@ class MeasureQuerySet(models.QuerySet):
         return visible(self, user)
 
     def in_place(self, code: str):
-        return self.filter(alert__household__village__code__startswith=code)
+        return self.filter(alert__village_code__startswith=code)
 
     def of_channel(self, channel: str):
         return self.filter(channel=channel)

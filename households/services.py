@@ -3,6 +3,7 @@ also queues its evaluation, is visits/services.py."""
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .models import CODE_LENGTH, Place
@@ -67,3 +68,13 @@ def member_snapshot(member) -> dict:
         "work": member.work,
         "insured": member.insured,
     }
+
+
+def place_named(code: str | None) -> Place | None:
+    """The place with this code, for a command that binds a user to it; None for none."""
+    if not code:
+        return None
+    place = Place.objects.filter(code=code).first()
+    if place is None:
+        raise ValidationError(f"地区代码 {code} 不存在，请先用 load_places 导入")
+    return place

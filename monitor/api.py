@@ -1,6 +1,6 @@
 """What every API view shares: pagination, error translation, idempotent submission and
 the error shapes the schema documents. The routes are in shouwang/api_urls.py; the views
-in visits/api.py and alerts/api.py.
+in households/api.py, visits/api.py, alerts/api/ and reports/api.py.
 
 Errors are JSON. A refusal from a service reaches the client in its own Chinese words:
 a Django ValidationError with field keys becomes a 400 with the same keys, a refusal

@@ -17,9 +17,7 @@ within a place, and `of_channel(channel)`, those that are a channel's work.
 
 from django.db.models import QuerySet
 
-from .roles import Role
-
-PLACE_ROLES = (Role.VILLAGE, Role.TOWN, Role.COUNTY)
+from .roles import FIELD, Role
 
 
 def is_active(user) -> bool:
@@ -34,7 +32,7 @@ def sees_audit_trail(user) -> bool:
     """The trail shows ID numbers, phones and incomes old → new: village officers,
     supervisors and administrators read it; department staff, who see only what their
     tasks need, do not."""
-    return is_active(user) and (sees_everything(user) or user.role in PLACE_ROLES)
+    return is_active(user) and (sees_everything(user) or user.role in FIELD)
 
 
 def visible(queryset: QuerySet, user, *, departments: bool = True) -> QuerySet:
@@ -46,7 +44,7 @@ def visible(queryset: QuerySet, user, *, departments: bool = True) -> QuerySet:
         return queryset
     if user.place_id is None:
         return queryset.none()
-    if user.role in PLACE_ROLES:
+    if user.role in FIELD:
         return queryset.in_place(user.place_id)
     if user.role == Role.DEPARTMENT and departments:
         return queryset.in_place(user.place_id).of_channel(user.channel)

@@ -10,22 +10,14 @@ from .roles import Role
 
 @transaction.atomic
 def user_save(
-    *, username: str, role: str, place_code: str | None = None, channel: str = "",
+    *, username: str, role: str, place=None, channel: str = "",
     password: str | None = None,
 ) -> tuple[User, bool]:
-    """Create the user, or update role, place and channel of an existing one.
-
-    Returns (user, created). The password is set when given; a new user needs one."""
+    """Create the user, or update role, place (a households.Place, or None) and channel of
+    an existing one. Returns (user, created). The password is set when given; a new user
+    needs one."""
     if role not in Role.values:
         raise ValidationError(f"未知角色“{role}”，可选：{'、'.join(Role.values)}")
-    place = None
-    if place_code:
-        # The place model through the user's own field (Django's _meta API): users sit
-        # below the registry of places, which is households' (docs/architecture.md).
-        places = User._meta.get_field("place").related_model.objects
-        place = places.filter(code=place_code).first()
-        if place is None:
-            raise ValidationError(f"地区代码 {place_code} 不存在，请先用 load_places 导入")
     check_role_binding(role=role, place=place, channel=channel)
     user = User.objects.filter(username=username).first()
     created = user is None

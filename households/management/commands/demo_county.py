@@ -17,6 +17,7 @@ from django.db import transaction
 
 from households.demo import COUNTY, TOWNS, town_code, write_demo_survey
 from households.models import Household, Place
+from households.services import place_named
 from monitor.models import User
 from monitor.roles import Channel, Role
 from monitor.services import user_save
@@ -73,7 +74,7 @@ class Command(BaseCommand):
             for ch in Channel
         ]
         for username, role, place, channel, _ in users:
-            user, _ = user_save(username=username, role=role, place_code=place,
+            user, _ = user_save(username=username, role=role, place=place_named(place),
                                 channel=channel, password=password)
             if role == Role.ADMIN:
                 user.is_superuser = user.is_staff = True

@@ -6,6 +6,7 @@ import os
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from households.services import place_named
 from monitor.models import User
 from monitor.roles import Channel, Role
 from monitor.services import user_save
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         password = os.environ.get("DJANGO_USER_PASSWORD") or self._ask_password(username)
         try:
             user, created = user_save(
-                username=username, role=role, place_code=place, channel=channel,
+                username=username, role=role, place=place_named(place), channel=channel,
                 password=password,
             )
         except ValidationError as exc:
