@@ -7,7 +7,7 @@ p95 under 100 ms, at least 30 % of a bare Django view's requests per second).
 
 Loads the generated county if the database does not hold it (bench/import_survey.py),
 adds closed and dismissed alerts until there are --history historical alerts (default
-1,000,000), serves the project with gunicorn (production settings, DJANGO_DEBUG=0) and
+1,000,000), serves the project with gunicorn (deploy/gunicorn.conf.py, DJANGO_DEBUG=0) and
 drives each URL with wrk for --seconds at each of --connections in turn, a county
 supervisor logged in: the bare view /healthz, the alert queue API, the queue page, the
 dashboard, and the queue API and page again while an officer writes an alert every
@@ -104,8 +104,13 @@ def serve(port: int, workers: int) -> subprocess.Popen:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), "collectstatic", "--no-input",
                     "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "shouwang.wsgi", "-w", str(workers),
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)
+        [str(Path(sys.executable).parent / "gunicorn"), "--config", "deploy/gunicorn.conf.py",
+         "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+         "--access-logfile", "/dev/null",
+         # The shipped config renews a worker every ~1,000 requests against slow leaks: at
+         # a county's few requests a second that is every half hour or so, under this
+         # load every few seconds, which would measure restarts rather than requests.
+         "--max-requests", "0"], cwd=ROOT, env=env)
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
