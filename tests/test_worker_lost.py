@@ -102,7 +102,7 @@ def own_worker(tmp_path: Path):
            "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL}
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "monitor", "worker", "--pool=prefork",
+        [sys.executable, "-m", "celery", "-A", "shouwang", "worker", "--pool=prefork",
          "--concurrency=1", "-Q", queue, "-n", f"{queue}@%h", "--without-gossip",
          "--without-mingle", "--without-heartbeat", "--loglevel=WARNING"],
         cwd=django_settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
