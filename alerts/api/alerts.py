@@ -97,6 +97,12 @@ class AlertOutput(serializers.ModelSerializer):
         read_only_fields = ["assignee"]
         list_serializer_class = AlertsOutput
 
+    def _moves(self, alert) -> list[dict]:
+        """From the page's moves when the alert is written in a list (AlertsOutput), else
+        read for this one alert."""
+        page = self.context["moves"] if "moves" in self.context else moves_written([alert.id])
+        return page.get(alert.id, [])
+
     def get_allowed_moves(self, alert) -> list[str]:
         return services.moves_for(alert, self.context["request"].user)
 
@@ -124,7 +130,7 @@ class AlertOutput(serializers.ModelSerializer):
             "closed_at": _maybe(moment, alert.closed_at),
             "closed_by": _person(alert.closed_by), "assignee": alert.assignee_id,
             "assignee_name": _person(alert.assignee),
-            "moves": (self.context.get("moves") or moves_written([alert.id])).get(alert.id, []),
+            "moves": self._moves(alert),
             "allowed_moves": self.get_allowed_moves(alert),
         }
 

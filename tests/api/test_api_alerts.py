@@ -469,3 +469,19 @@ def test_the_alerts_written_out_are_exactly_what_drf_would_write(county, town_su
     for alert in alerts:
         assert output.to_representation(alert) == \
             serializers.ModelSerializer.to_representation(output, alert)
+
+
+def test_a_page_of_alerts_reads_their_moves_in_one_query_moved_or_not(
+        county, as_role, django_assert_max_num_queries):
+    """The queue's page of up to 50 alerts costs the same few queries, whether the alerts
+    have moves or none (an empty page of moves must not send each alert to the database)."""
+    _, client = as_role("county_supervisor")
+    AlertMove.objects.all().delete()
+    with django_assert_max_num_queries(6):
+        listed = rows(client.get("/api/alerts/"))
+    assert listed and all(alert["moves"] == [] for alert in listed)
+    alert = Alert.objects.first()
+    AlertMove.objects.create(alert=alert, from_state="", to_state=alert.state, note="再次发现")
+    with django_assert_max_num_queries(6):
+        moved = {a["id"]: a["moves"] for a in rows(client.get("/api/alerts/"))}
+    assert [m["note"] for m in moved[alert.id]] == ["再次发现"]
