@@ -20,7 +20,6 @@ from copy import copy
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
 from alerts.engine import refresh_statuses
@@ -32,6 +31,7 @@ from monitor.models import AuditAction
 from monitor.policy import Policy
 from monitor.roles import ACCEPT_DECLARATIONS, RECORD_DECLARATIONS, LostRace, Refused, require
 from monitor.rules import RULES, SUDDEN_RISK_TYPE
+from monitor.scope import require_visible
 
 from .models import Declaration, DeclarationChannel
 
@@ -51,10 +51,6 @@ def declarations_visible_to(user):
     """Declarations of the households the user may see (monitor.scope)."""
     return Declaration.objects.filter(household__in=Household.objects.visible_to(user))
 
-
-def _in_scope(household: Household, actor) -> None:
-    if not Household.objects.visible_to(actor).filter(pk=household.pk).exists():
-        raise Http404("未找到该农户")
 
 
 def accept_days(on: date) -> int:
@@ -91,7 +87,7 @@ def declaration_record(*, household: Household, channel: str, risk_type: str, co
                        declared_on: date, actor) -> Declaration:
     """Record a household's declaration and raise its DECLARATION alert (or join the open
     one); the town's acceptance deadline is stamped on the alert's verify_by."""
-    _in_scope(household, actor)
+    require_visible(household, actor, "未找到该农户")
     require(actor, RECORD_DECLARATIONS)
     _validate(channel=channel, risk_type=risk_type, content=content, declared_on=declared_on)
     list(Household.objects.select_for_update().filter(pk=household.pk).values("pk"))
@@ -157,7 +153,7 @@ def verify_deadline(alert: Alert) -> date | None:
 def declaration_accept(*, declaration: Declaration, actor, note: str = "") -> Declaration:
     """乡镇受理: the town (or county) accepts a declaration; the alert's verify deadline
     becomes the ordinary one, counted from today."""
-    _in_scope(declaration.household, actor)
+    require_visible(declaration.household, actor, "未找到该农户")
     require(actor, ACCEPT_DECLARATIONS)
     now = timezone.now()
     if not Declaration.objects.filter(pk=declaration.pk, accepted_at__isnull=True).update(

@@ -34,7 +34,6 @@ import calendar
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 
 from alerts.models import Alert
@@ -55,6 +54,7 @@ from monitor.roles import (
 )
 from monitor.rules import RULES_BY_CODE, able_labourers, fired_rules, money, per_capita_income
 from monitor.rules import total_income as income_of
+from monitor.scope import require_visible
 
 from .models import (
     CasePurpose,
@@ -82,10 +82,6 @@ def cases_visible_to(user):
     """Cases of the households the user may see (monitor.scope)."""
     return IdentificationCase.objects.filter(household__in=Household.objects.visible_to(user))
 
-
-def _in_scope(household: Household, actor) -> None:
-    if not Household.objects.visible_to(actor).filter(pk=household.pk).exists():
-        raise Http404("未找到该农户")
 
 
 def _open_case_refusal(household: Household) -> None:
@@ -116,7 +112,7 @@ def alert_cause(alert: Alert) -> str:
 def case_propose_inclusion(*, household: Household, alert: Alert, actor
                            ) -> IdentificationCase:
     """Make a household with an open alert a candidate for monitoring (纳入监测)."""
-    _in_scope(household, actor)
+    require_visible(household, actor, "未找到该农户")
     require(actor, PROPOSE_CASES, purpose=CasePurpose.INCLUDE.label)
     if alert.household_id != household.pk or not alert.is_open:
         raise Refused("纳入监测须以该户一条未销号的预警（排查、农户申报或部门比对发现）为依据")
@@ -131,7 +127,7 @@ def case_propose_inclusion(*, household: Household, alert: Alert, actor
 def case_propose_elimination(*, household: Household, actor) -> IdentificationCase:
     """Propose a monitored household for risk elimination (风险消除) when §9's
     conditions hold; otherwise refuse with every condition that fails."""
-    _in_scope(household, actor)
+    require_visible(household, actor, "未找到该农户")
     require(actor, PROPOSE_CASES, purpose=CasePurpose.ELIMINATE.label)
     if not household.monitoring_category:
         raise Refused("该户不是监测对象，无需风险消除")
@@ -225,7 +221,7 @@ def next_step(case: IdentificationCase) -> str | None:
 
 def may_do(case: IdentificationCase, step: str, actor) -> None:
     """Refuse a step out of order, on a closed case or by the wrong role."""
-    _in_scope(case.household, actor)
+    require_visible(case.household, actor, "未找到该农户")
     label = CaseStep(step).label
     if case.state != CaseState.OPEN:
         raise Refused(f"该事项已{case.state}，不能再办理“{label}”")
@@ -401,7 +397,7 @@ def objection_record(*, case: IdentificationCase, actor, received_on: date, cont
                      raised_by: str = "") -> Objection:
     """Record an objection to a notice, received within its window, by a village officer
     or town or county staff of the household's place."""
-    _in_scope(case.household, actor)
+    require_visible(case.household, actor, "未找到该农户")
     require(actor, RECORD_OBJECTIONS)
     notice = Notice.objects.filter(case=case).first()
     if notice is None or case.state != CaseState.OPEN or next_step(case) != CaseStep.NOTICE:

@@ -16,6 +16,7 @@ within a place, and `of_channel(channel)`, those that are a channel's work.
 """
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from .roles import FIELD, Role
 
@@ -49,3 +50,10 @@ def visible(queryset: QuerySet, user, *, departments: bool = True) -> QuerySet:
     if user.role == Role.DEPARTMENT and departments:
         return queryset.in_place(user.place_id).of_channel(user.channel)
     return queryset.none()
+
+
+def require_visible(obj, user, missing: str) -> None:
+    """Outside the user's scope an object does not exist: a 404 with the words for a
+    missing one (`missing`), as for an object that is not there."""
+    if not type(obj).objects.visible_to(user).filter(pk=obj.pk).exists():
+        raise Http404(missing)
