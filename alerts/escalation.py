@@ -148,7 +148,7 @@ def level_people(alerts: list[Alert]):
 def escalation_text(alerts: list[Alert], step: str) -> str:
     level = Level(alerts[0].level).label
     label = Step(step).label
-    first = "、".join(f"{a.household.number}（{a.household.village.name}，{a.rule}）"
+    first = "、".join(f"{a.household.number}（{a.household.village.name}，{a.rule_name}）"
                      for a in alerts[:5])
     if len(alerts) == 1:
         alert = alerts[0]

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from monitor.roles import Channel
+from monitor.rules import rule_name
 from monitor.scope import visible
 
 
@@ -164,7 +165,12 @@ class Alert(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.household.number} {self.rule} {self.state}"
+        return f"{self.household.number} {self.rule_name} {self.state}"
+
+    @property
+    def rule_name(self) -> str:
+        """The rule's 名称, what a person reads (domain.md §5)."""
+        return rule_name(self.rule)
 
     @property
     def is_open(self) -> bool:

@@ -111,7 +111,7 @@ def alert_clear(alert: Alert, *, check, values: dict) -> list[Move]:
     if alert.state == State.READY_TO_CLOSE:
         return []
     move = Move(alert, alert.state, State.READY_TO_CLOSE,
-                f"{check.visit_date} 排查未再触发 {alert.rule}")
+                f"{check.visit_date} 排查未再触发 {alert.rule_name}")
     alert.state_before_ready, alert.state = alert.state, State.READY_TO_CLOSE
     alert.cleared_by_id, alert.cleared_evidence = check.id, values
     return [move]

@@ -246,7 +246,7 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> in
         pk__in=ids).values_list("pk", flat=True))
     for alert in alerts:
         if not alert.is_open:
-            raise Refused(f"{alert.household.number} {alert.rule} 已“{alert.state}”，不能指派")
+            raise Refused(f"{alert.household.number} {alert.rule_name} 已“{alert.state}”，不能指派")
         if alert.pk not in visible_to_assignee:
             raise Refused(f"{assignee.display_name} 看不到 {alert.household.number} 的预警"
                           "（不在其工作地区），请另选负责人")

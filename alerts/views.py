@@ -27,7 +27,7 @@ from monitor.roles import (
     may,
     refusal_as_message,
 )
-from monitor.rules import RULES
+from monitor.rules import RULE_NAMES
 
 from . import services
 from .filters import QueueFilter
@@ -53,7 +53,7 @@ def alert_queue(request):
     query = urlencode({name: chosen.data[name] for name in QUEUE_FORM if chosen.data.get(name)})
     return render(request, "alerts/queue.html", {
         "page": page, "filters": filters, "query": query, "states": State.values,
-        "severities": Severity.choices, "rules": [r.code for r in RULES],
+        "severities": Severity.choices, "rules": RULE_NAMES.items(),
         "today": timezone.localdate(),
         "people": services.assignable_to(request.user).select_related("place"),
     })

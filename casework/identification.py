@@ -104,7 +104,9 @@ def inclusion_category(household: Household, alert: Alert) -> str:
 
 
 def alert_cause(alert: Alert) -> str:
-    return (f"{alert.rule} {alert.risk_type}（{alert.get_source_display()}，"
+    """Why the household is a candidate, as the case file reads it: the rule's 名称, the
+    risk type, the source and day, and the evidence."""
+    return (f"{alert.rule_name}（{alert.risk_type}，{alert.get_source_display()}，"
             f"{alert.raised_on.isoformat()}）：{alert.evidence.get('text', '')}")
 
 

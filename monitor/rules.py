@@ -22,6 +22,7 @@ Evidence = dict
 @dataclass(frozen=True)
 class Rule:
     code: str
+    name: str  # 名称: what a person reads; the code is for machines
     risk_type: str
     severity: str  # "high" or "medium"
     channel: str  # monitor.models.Channel value
@@ -196,21 +197,29 @@ def sudden_event(check, previous, t: Thresholds):
 
 
 RULES = [
-    Rule("FOOD", "两不愁", "high", "civil", food),
-    Rule("CLOTHING", "两不愁", "high", "civil", clothing),
-    Rule("DROPOUT", "因学", "high", "education", dropout),
-    Rule("UNINSURED", "基本医疗", "high", "medical", uninsured),
-    Rule("HOUSING", "住房安全", "high", "housing", housing),
-    Rule("WATER", "饮水安全", "high", "water", water),
-    Rule("INCOME_BELOW_LINE", "收入", "high", "labour", income_below_line),
-    Rule("INCOME_NEAR_LINE", "收入", "medium", "labour", income_near_line),
-    Rule("INCOME_DROP", "收入大幅缩减", "medium", "labour", income_drop),
-    Rule("MEDICAL_BURDEN", "因病", "medium", "medical", medical_burden),
-    Rule("NO_LABOUR", "缺劳动力", "medium", "civil", no_labour),
-    Rule("NO_WORK", "务工就业不稳", "medium", "labour", no_work),
-    Rule("SUDDEN_EVENT", "因灾", "high", "civil", sudden_event),
+    Rule("FOOD", "吃饭无保障", "两不愁", "high", "civil", food),
+    Rule("CLOTHING", "穿衣无保障", "两不愁", "high", "civil", clothing),
+    Rule("DROPOUT", "义务教育阶段失学辍学", "因学", "high", "education", dropout),
+    Rule("UNINSURED", "未参加基本医疗保险", "基本医疗", "high", "medical", uninsured),
+    Rule("HOUSING", "住房不安全", "住房安全", "high", "housing", housing),
+    Rule("WATER", "饮水不安全", "饮水安全", "high", "water", water),
+    Rule("INCOME_BELOW_LINE", "收入低于监测线", "收入", "high", "labour", income_below_line),
+    Rule("INCOME_NEAR_LINE", "收入接近监测线", "收入", "medium", "labour", income_near_line),
+    Rule("INCOME_DROP", "收入大幅缩减", "收入大幅缩减", "medium", "labour", income_drop),
+    Rule("MEDICAL_BURDEN", "医疗支出负担重", "因病", "medium", "medical", medical_burden),
+    Rule("NO_LABOUR", "家庭无劳动力", "缺劳动力", "medium", "civil", no_labour),
+    Rule("NO_WORK", "有劳动力未务工", "务工就业不稳", "medium", "labour", no_work),
+    Rule("SUDDEN_EVENT", "突发严重困难", "因灾", "high", "civil", sudden_event),
 ]
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
+# Alerts no rule on a check raises: a household's own declaration (domain.md §7, §9).
+OTHER_SOURCES = {"DECLARATION": "农户自主申报"}
+RULE_NAMES = {rule.code: rule.name for rule in RULES} | OTHER_SOURCES
+
+
+def rule_name(code: str) -> str:
+    """A rule's 名称 as a person reads it (domain.md §5); an unknown code stands as it is."""
+    return RULE_NAMES.get(code, code)
 
 
 def risk_type(rule: Rule, check) -> str:

@@ -22,7 +22,7 @@ from monitor.choices import HouseholdClass, KeyGroup, PlaceLevel
 from monitor.models import person_name
 from monitor.policy import Policy
 from monitor.roles import Role
-from monitor.rules import RULES
+from monitor.rules import OTHER_SOURCES, RULES
 from monitor.scope import sees_everything
 
 CLASSES = [("stable", HouseholdClass.STABLE), ("consolidated", HouseholdClass.CONSOLIDATED),
@@ -197,10 +197,13 @@ def child_label(place: Place | None) -> str:
 
 
 def alerts_by_rule(counts: dict) -> list[dict]:
-    """Per rule of §5, in the table's order: open, overdue and all alerts."""
-    return [{"rule": rule.code, "risk_type": rule.risk_type,
-             **{k: counts.get(rule.code, {}).get(k, 0) for k in ("total", "open", "overdue")}}
-            for rule in RULES]
+    """Per rule of §5, in the table's order, then declarations: open, overdue and all
+    alerts, each rule by its 名称."""
+    rows = [(rule.code, rule.name, rule.risk_type) for rule in RULES]
+    rows += [(code, name, "") for code, name in OTHER_SOURCES.items()]
+    return [{"rule": code, "name": name, "risk_type": risk_type,
+             **{k: counts.get(code, {}).get(k, 0) for k in ("total", "open", "overdue")}}
+            for code, name, risk_type in rows]
 
 
 def alert_trend(alerts, today: date) -> list[dict]:
@@ -248,7 +251,7 @@ def chart_data(board: Dashboard) -> dict:
                     for key, label in CLASSES} | {
             "未分类": [row.figures["unclassified"] for row in board.rows]},
         "states": {label: [row.figures[key] for row in board.rows] for key, label in OPEN_STATES},
-        "rules": [f"{r['risk_type']}·{r['rule']}" for r in board.by_rule],
+        "rules": [r["name"] for r in board.by_rule],
         "rules_open": [r["open"] for r in board.by_rule],
         "rules_overdue": [r["overdue"] for r in board.by_rule],
         "months": [m["label"] for m in board.trend],

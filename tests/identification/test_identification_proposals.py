@@ -38,7 +38,7 @@ def test_a_household_with_an_open_alert_becomes_a_candidate(candidate, village_o
     case = case_propose_inclusion(household=candidate, alert=alert_of(candidate, "HOUSING"),
                                   actor=village_officer)
     assert (case.purpose, case.state, case.category) == ("纳入监测", "办理中", "边缘易致贫户")
-    assert case.cause.startswith("HOUSING 住房安全（基层干部排查")
+    assert case.cause.startswith("住房不安全（住房安全，基层干部排查，")
     assert next_step(case) == "verify"
 
 
@@ -216,7 +216,7 @@ def test_the_confirmation_checks_the_conditions_again(monitored, people):
 def test_an_officer_proposes_and_verifies_on_the_pages(client, candidate, village_officer):
     client.force_login(village_officer)
     page = client.get("/monitoring/households/HA001/").content.decode()
-    assert "提出纳入监测" in page and "HOUSING" in page
+    assert "提出纳入监测" in page and "住房不安全" in page and "HOUSING" not in page
     alert = alert_of(candidate, "HOUSING")
     response = client.post("/monitoring/households/HA001/propose/",
                            {"purpose": "纳入监测", "alert": alert.pk})
