@@ -162,7 +162,7 @@ def declaration_accept(*, declaration: Declaration, actor, note: str = "") -> De
     declaration.accepted_at, declaration.accepted_by = now, actor
     declaration.accept_note = note.strip()
     audit_record(actor=actor, action=AuditAction.CHANGED, obj=declaration,
-                 changes={"受理人": [None, actor.username], "受理时间": [None, plain(now)]},
+                 changes={"受理人": [None, actor.display_name], "受理时间": [None, plain(now)]},
                  note=declaration.accept_note)
     alert = declaration.alert
     if alert is not None and alert.is_open:

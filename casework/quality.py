@@ -28,6 +28,7 @@ from alerts.models import Alert, Plan
 from households.models import Check, Household, Member
 from monitor.choices import ABLE_LABOUR
 from monitor.classification import classify, key_group
+from monitor.models import person_name
 from monitor.policy import Policy
 from monitor.rules import fired_rules
 
@@ -85,14 +86,17 @@ def no_plan(households, today: date) -> Iterator[Doubt]:
 def officer_overload(households, today: date) -> Iterator[Doubt]:
     limit = int(Policy().value("officer_max_households", today))
     loads = households.exclude(info_officer=None).values(
-        "info_officer", "info_officer__username").annotate(n=Count("id")).filter(
+        "info_officer", "info_officer__username", "info_officer__first_name",
+        "info_officer__last_name").annotate(n=Count("id")).filter(
         n__gt=limit).order_by("-n", "info_officer__username")
     for load in loads:
         villages = households.filter(info_officer=load["info_officer"]).values_list(
             "village_id", "village__name").distinct().order_by("village_id")
         codes = "、".join(code for code, _ in villages)
         names = "、".join(name for _, name in villages)
-        yield Doubt("OFFICER_OVERLOAD", "", codes, names, load["info_officer__username"],
+        officer = person_name(load["info_officer__first_name"], load["info_officer__last_name"],
+                              load["info_officer__username"])
+        yield Doubt("OFFICER_OVERLOAD", "", codes, names, officer,
                     f"联系 {load['n']} 户，超过每名信息员 {limit} 户的上限")
 
 

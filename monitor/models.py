@@ -38,6 +38,11 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return person_name(self.first_name, self.last_name, self.username)
 
+    @property
+    def name_and_unit(self) -> str:
+        """The person as trails and lists show them (domain.md §7): 王小燕 · 平所村委会."""
+        return " · ".join(part for part in (self.display_name, self.unit) if part)
+
 
 def person_name(first_name: str | None, last_name: str | None, username: str | None) -> str:
     """A person as every page, list, export and message shows them: the full name as
