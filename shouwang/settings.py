@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from static: county intranets are offline
-    "axes",
+    "shouwang.apps.LoginLockoutConfig",  # django-axes, named in Chinese
     "csp",
     "monitor",
     "households",
