@@ -18,17 +18,17 @@ from .models import (
 
 @admin.register(User)
 class ShouwangUserAdmin(UserAdmin):
-    list_display = ("username", "role", "place", "channel", "unit", "is_active")
+    list_display = ("username", "first_name", "role", "place", "channel", "unit", "is_active")
     list_filter = ("role", "channel", "is_active")
     search_fields = ("username", "first_name", "last_name", "place__name")
     autocomplete_fields = ("place",)
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("岗位与范围", {"fields": ("role", "place", "channel", "unit")}),
+        ("岗位与范围", {"fields": ("role", "place", "channel", "unit", "phone")}),
     )
     add_fieldsets = (
         *UserAdmin.add_fieldsets,
-        ("岗位与范围", {"fields": ("role", "place", "channel", "unit")}),
+        ("岗位与范围", {"fields": ("role", "place", "channel", "unit", "phone")}),
     )
 
 

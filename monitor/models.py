@@ -26,6 +26,7 @@ class User(AbstractUser):
     )
     channel = models.CharField("部门渠道", max_length=12, choices=Channel.choices, blank=True)
     unit = models.CharField("单位", max_length=100, blank=True)
+    phone = models.CharField("电话", max_length=20, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"

@@ -11,11 +11,13 @@ from .roles import Role
 @transaction.atomic
 def user_save(
     *, username: str, role: str, place=None, channel: str = "",
-    password: str | None = None,
+    password: str | None = None, name: str | None = None, unit: str | None = None,
+    phone: str | None = None,
 ) -> tuple[User, bool]:
     """Create the user, or update role, place (a households.Place, or None) and channel of
-    an existing one. Returns (user, created). The password is set when given; a new user
-    needs one."""
+    an existing one, and the name, unit and phone people see them by (each only when
+    given). Returns (user, created). The password is set when given; a new user needs
+    one."""
     if role not in Role.values:
         raise ValidationError(f"未知角色“{role}”，可选：{'、'.join(Role.values)}")
     check_role_binding(role=role, place=place, channel=channel)
@@ -29,6 +31,12 @@ def user_save(
         validate_password(password, user)
         user.set_password(password)
     user.role, user.place, user.channel = role, place, channel
+    if name is not None:
+        user.first_name, user.last_name = name.strip(), ""
+    if unit is not None:
+        user.unit = unit.strip()
+    if phone is not None:
+        user.phone = phone.strip()
     user.is_staff = role == Role.ADMIN
     user.save()
     return user, created

@@ -52,3 +52,15 @@ def test_a_weak_password_is_refused(places, monkeypatch):
     with pytest.raises(CommandError):
         call_command("add_user", "zhao", "--role", "county", "--place", "500241")
     assert not User.objects.filter(username="zhao").exists()
+
+
+def test_name_unit_and_phone_are_how_people_see_the_user(places):
+    call_command("add_user", "xxy500241101202", "--role", "village", "--place",
+                 "500241101201", "--name", "王小燕", "--unit", "平所村委会",
+                 "--phone", "13800000000")
+    user = User.objects.get(username="xxy500241101202")
+    assert (user.display_name, user.name_and_unit, user.phone) == (
+        "王小燕", "王小燕 · 平所村委会", "13800000000")
+    call_command("add_user", "xxy500241101202", "--role", "village", "--place",
+                 "500241101201")  # run again without them: they stay
+    assert User.objects.get(pk=user.pk).name_and_unit == "王小燕 · 平所村委会"

@@ -1,4 +1,5 @@
-"""python manage.py add_user USERNAME --role ROLE [--place CODE] [--channel CHANNEL]"""
+"""python manage.py add_user USERNAME --role ROLE [--place CODE] [--channel CHANNEL]
+[--name 姓名] [--unit 单位] [--phone 电话]"""
 
 import getpass
 import os
@@ -20,19 +21,23 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--place", default=None, help="村、乡镇或区县代码")
         parser.add_argument("--channel", default="", choices=["", *Channel.values])
+        parser.add_argument("--name", default=None, help="姓名：各页面、清单和导出显示的名字")
+        parser.add_argument("--unit", default=None, help="所在单位，如 平所村委会")
+        parser.add_argument("--phone", default=None, help="联系电话")
 
-    def handle(self, *args, username, role, place, channel, **options):
+    def handle(self, *args, username, role, place, channel, name, unit, phone, **options):
         password = os.environ.get("DJANGO_USER_PASSWORD") or self._ask_password(username)
         try:
             user, created = user_save(
                 username=username, role=role, place=place_named(place), channel=channel,
-                password=password,
+                password=password, name=name, unit=unit, phone=phone,
             )
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from exc
         verb = "已创建" if created else "已更新"
         where = f"，地区 {user.place}" if user.place else ""
-        self.stdout.write(f"{verb}用户 {user.username}：{user.get_role_display()}{where}")
+        self.stdout.write(f"{verb}用户 {user.username}（{user.name_and_unit}）："
+                          f"{user.get_role_display()}{where}")
 
     def _ask_password(self, username: str) -> str | None:
         if User.objects.filter(username=username).exists():
