@@ -44,7 +44,7 @@ def timed(label: str, results: dict):
 
 def county_survey(households: int, fmt: str, folder: Path):
     """The demo county written as the survey workbook, generated once per size and format."""
-    from households.demo import write_demo_survey
+    from demo.county import write_demo_survey
 
     target = folder / f"county-{households}-{fmt}"
     marker = target / ".done"

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "survey",
     "casework",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

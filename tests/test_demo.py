@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.management import call_command
 
-from households.demo import write_demo_survey
+from demo.county import write_demo_survey
 from households.idnumber import parse_id_number
 from households.models import Check, Household, Member
 from monitor.models import User

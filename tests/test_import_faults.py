@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from households.demo import write_demo_survey
+from demo.county import write_demo_survey
 from households.models import Check, Household, Member
 from survey.importing import survey_import
 

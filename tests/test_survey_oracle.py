@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from households.demo import write_demo_survey
+from demo.county import write_demo_survey
 
 LINE = Decimal("6000")
 TODAY = date(2026, 11, 1)

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from households.demo import COUNTY, TOWNS, town_code, write_demo_survey
+from demo.county import COUNTY, TOWNS, town_code, write_demo_survey
 from households.models import Household, Place
 from households.services import place_named
 from monitor.models import User

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import xlsxwriter
 
+from households.idnumber import check_character
 from monitor.choices import Health, Labour, PovertyStatus, Schooling, Work
-
-from .idnumber import check_character
 
 COUNTY = ("500241", "秀山土家族苗族自治县")
 TOWNS = [
