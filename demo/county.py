@@ -192,6 +192,18 @@ def _check_row(rng: random.Random, number: str, visit: date, kind: str, size: in
     }
 
 
+# Dropouts are rare (a few in a thousand pupils), but a county's education bureau must
+# see how one is worked: a household in every DROPOUT_EVERY has its first pupil out.
+DROPOUT_EVERY = 150
+
+
+def drop_out_first_pupil(people: list[dict]) -> None:
+    for person in people:
+        if 6 <= person["age"] <= 15:
+            person["schooling"] = Schooling.DROPPED_OUT
+            return
+
+
 def iter_demo_households(households: int, villages: list[str], seed: int, today: date
                          ) -> Iterator[DemoHousehold]:
     """The county's households, streamed: each with its members and its checks (last
@@ -207,6 +219,8 @@ def iter_demo_households(households: int, villages: list[str], seed: int, today:
         size = rng.choices(HOUSEHOLD_SIZES, weights=SIZE_WEIGHTS)[0]
         surname = rng.choice(SURNAMES)
         people = _member_rows(rng, size, today)
+        if n % DROPOUT_EVERY == DROPOUT_EVERY // 2:
+            drop_out_first_pupil(people)
         members = []
         for index, person in enumerate(people):
             birth = _birth(rng, person["age"], today)

@@ -47,3 +47,22 @@ def test_the_demo_command_loads_a_county_with_checks_and_users_of_every_role(db,
     call_command("demo_county", "--households", "100")
     assert "已存在" in capsys.readouterr().out
     assert Household.objects.count() == 100
+
+
+def test_every_demo_login_has_a_name_and_work_on_first_login(db, capsys):
+    from alerts.models import Alert, Task
+    from monitor.roles import Channel
+
+    call_command("demo_county", "--households", "600")
+    out = capsys.readouterr().out
+    village = User.objects.get(username="village")
+    assert village.display_name != "village" and village.unit.endswith("村委会")
+    assert village.name_and_unit in out  # the logins printed are people
+    assert Household.objects.filter(info_officer=village).count() > 0
+    assert Household.objects.filter(info_officer=village).count() == Household.objects.filter(
+        village_id=village.place_id).count()
+    assert Alert.objects.filter(rule="DROPOUT").exists()
+    for channel in Channel:
+        person = User.objects.get(username=f"dept_{channel.value}")
+        assert Task.objects.visible_to(person).filter(channel=channel, person=person).exists(), (
+            channel)

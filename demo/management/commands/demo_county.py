@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from demo.county import COUNTY, TOWNS, town_code, write_demo_survey
+from demo.people import give_departments_tasks, give_the_village_officer_households, person_of
 from households.models import Household, Place
 from households.services import place_named
 from monitor.models import User
@@ -74,13 +75,25 @@ class Command(BaseCommand):
             for ch in Channel
         ]
         for username, role, place, channel, _ in users:
-            user, _ = user_save(username=username, role=role, place=place_named(place),
-                                channel=channel, password=password)
+            where = place_named(place)
+            name, unit = person_of(role, where or Place.objects.get(code=COUNTY[0]), channel)
+            user, _ = user_save(username=username, role=role, place=where, channel=channel,
+                                password=password, name=name, unit=unit)
             if role == Role.ADMIN:
                 user.is_superuser = user.is_staff = True
                 user.save(update_fields=["is_superuser", "is_staff"])
         self.village_officers(password)
-        return [(username, what) for username, *_, what in users]
+        give_the_village_officer_households(User.objects.get(username="village"))
+        tasks = give_departments_tasks(town, self.officer_of)
+        if tasks:
+            self.stdout.write(f"已为各行业部门指派 {tasks} 项演示任务。")
+        return [(username, f"{User.objects.get(username=username).name_and_unit}，{what}")
+                for username, *_, what in users]
+
+    @staticmethod
+    def officer_of(village_code: str) -> User | None:
+        return User.objects.filter(role=Role.VILLAGE, place_id=village_code,
+                                   is_active=True).order_by("username").first()
 
     def village_officers(self, password: str) -> None:
         hashed = make_password(password)
@@ -88,7 +101,7 @@ class Command(BaseCommand):
         existing = set(User.objects.values_list("username", flat=True))
         User.objects.bulk_create([
             User(username=f"xxy{v.code}", password=hashed, role=Role.VILLAGE, place=v,
-                 first_name=f"{v.name}信息员")
+                 first_name=f"{v.name}信息员", unit=f"{v.name}委会")
             for v in villages if f"xxy{v.code}" not in existing
         ])
         for officer in User.objects.filter(username__startswith="xxy", role=Role.VILLAGE):
