@@ -225,12 +225,30 @@ def assignable_to(actor):
                                                                               "username")
 
 
+@dataclass
+class Assignment:
+    """What a bulk assignment did: the alerts assigned, and the others with the reason."""
+
+    assigned: list[Alert]
+    refused: list[tuple[Alert, str]]
+
+
+def why_not_assignable(alert: Alert, assignee, seen_by_assignee: set[int]) -> str:
+    """Why one alert cannot go to the assignee ("" if it can)."""
+    if not alert.is_open:
+        return f"已“{alert.state}”，不能再指派"
+    if alert.pk not in seen_by_assignee:
+        return f"{assignee.display_name} 看不到该户（不在其工作地区），请另选负责人"
+    return ""
+
+
 @transaction.atomic
-def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> int:
+def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> Assignment:
     """A town or county supervisor makes one person responsible for open alerts (the
-    queue's bulk assignment). Each is recorded as a note on the alert's history, and the
-    person is told once. All or none: one alert that cannot be assigned refuses the lot;
-    one outside the actor's scope is NotFound, as if it did not exist."""
+    queue's bulk assignment). The alerts that can go to the person are assigned, each
+    recorded as a note on its history, and the person is told once; the others are
+    returned with the reason (closed, or outside the person's place). One outside the
+    actor's scope is NotFound, as if it did not exist."""
     require(actor, ASSIGN_ALERTS)
     if not alerts:
         raise Refused("请先勾选要指派的预警")
@@ -242,15 +260,20 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> in
         pk__in=ids).order_by("id"))
     if len(alerts) != len(ids):
         raise NotFound("未找到该预警")
-    visible_to_assignee = set(Alert.objects.visible_to(assignee).filter(
-        pk__in=ids).values_list("pk", flat=True))
-    for alert in alerts:
-        if not alert.is_open:
-            raise Refused(f"{alert.household.number} {alert.rule_name} 已“{alert.state}”，不能指派")
-        if alert.pk not in visible_to_assignee:
-            raise Refused(f"{assignee.display_name} 看不到 {alert.household.number} 的预警"
-                          "（不在其工作地区），请另选负责人")
-    Alert.objects.filter(pk__in=ids).update(assignee=assignee, updated_at=timezone.now())
+    seen = set(Alert.objects.visible_to(assignee).filter(pk__in=ids).values_list("pk",
+                                                                                 flat=True))
+    reasons = {a.pk: why_not_assignable(a, assignee, seen) for a in alerts}
+    refused = [(a, reasons[a.pk]) for a in alerts if reasons[a.pk]]
+    alerts = [a for a in alerts if not reasons[a.pk]]
+    if alerts:
+        assign_to(alerts, assignee, actor, note)
+    return Assignment(assigned=alerts, refused=refused)
+
+
+def assign_to(alerts: list[Alert], assignee, actor, note: str) -> None:
+    """Make one person responsible for these open alerts: the moves, audit and notice."""
+    Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(assignee=assignee,
+                                                              updated_at=timezone.now())
     text = f"指派给 {assignee.display_name}" + (f"：{note.strip()}" if note.strip() else "")
     AlertMove.objects.bulk_create(
         AlertMove(alert=a, actor=actor, from_state=a.state, to_state=a.state, note=text)
@@ -261,7 +284,6 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> in
     Notification.objects.create(
         user=assignee, link=reverse("alerts:queue") + "?assignee=me",
         text=f"{actor.display_name} 指派给您 {len(alerts)} 条预警，请及时核实处置")
-    return len(alerts)
 
 
 # ── One plan per household: measures and tasks (§7) ──────────────────────────────────

@@ -7,7 +7,7 @@ service, redirect with its message (a refusal's through monitor.roles.refusal_as
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from households.models import Check, Household
+from households.models import Check, Household, Place
 from monitor.choices import CheckKind
 from monitor.models import User
 from monitor.periods import parse_day
@@ -34,36 +34,61 @@ from .filters import QueueFilter
 from .models import Alert, Measure, Notification, Severity, State, Task, TaskState
 
 PREVIEW_ROWS = 100
-QUEUE_FORM = ("state", "severity", "rule", "overdue", "assignee")  # the queue's <form>
+QUEUE_FORM = ("state", "severity", "rule", "overdue", "assignee", "place", "q",
+              "sort")  # the queue's <form> and headings
 
 
 # ── The alert queue and one alert ─────────────────────────────────────────────────────
 
 @login_required
 def alert_queue(request):
-    """Alerts in scope, filtered by state, severity, rule, assignee and overdue (the API's
-    filters, alerts/filters.py), due first."""
+    """Alerts in scope, filtered by state, severity, rule, assignee, village, overdue and a
+    household's number or head (the API's filters, alerts/filters.py), sorted by a column
+    (due first by default). Ticks the bulk assignment could not place stay ticked."""
     alerts = Alert.objects.visible_to(request.user).with_due().select_related(
         "household__village", "assignee")
     chosen = QueueFilter(request.GET, queryset=alerts, request=request)
-    alerts = chosen.qs.order_by(F("due").asc(nulls_last=True), "id")
-    page = Paginator(alerts, 50).get_page(request.GET.get("page"))
+    page = Paginator(chosen.qs, 50).get_page(request.GET.get("page"))
     applied = chosen.form.cleaned_data  # a value the form does not offer is left out
     filters = {name: applied.get(name) or "" for name in QUEUE_FORM}
     query = urlencode({name: chosen.data[name] for name in QUEUE_FORM if chosen.data.get(name)})
     return render(request, "alerts/queue.html", {
         "page": page, "filters": filters, "query": query, "states": State.values,
         "severities": Severity.choices, "rules": RULE_NAMES.items(),
+        "villages": Place.objects.visible_to(request.user).villages().order_by("code"),
         "today": timezone.localdate(),
         "people": services.assignable_to(request.user).select_related("place"),
+        "kept": {int(v) for v in request.GET.getlist("keep") if v.isdigit()},
+        "headings": queue_headings(filters["sort"], query),
     })
+
+
+QUEUE_COLUMNS = [("number", "户编号"), (None, "户主"), ("village", "村"), ("rule", "规则"),
+                 (None, "风险类型"), ("severity", "严重程度"), ("raised_on", "发现日期"),
+                 ("state", "状态"), (None, "层级"), ("assignee", "负责人"), ("due", "到期")]
+
+
+def queue_headings(sort: str, query: str) -> list[dict]:
+    """The queue's column headings: a sortable one links to its order (again: reversed),
+    keeping the filters; the current one says which way it runs."""
+    others = "&".join(part for part in query.split("&") if not part.startswith("sort="))
+    headings = []
+    for key, label in QUEUE_COLUMNS:
+        heading = {"label": label, "href": "", "arrow": ""}
+        if key:
+            reverse_it = sort == key
+            heading["href"] = f"?{others}&sort={'-' if reverse_it else ''}{key}".replace(
+                "?&", "?")
+            heading["arrow"] = "↑" if sort == key else "↓" if sort == f"-{key}" else ""
+        headings.append(heading)
+    return headings
 
 
 @login_required
 @require_POST
 def alerts_assign(request):
-    """The queue's bulk assignment: the ticked alerts to one responsible person."""
-    back = redirect(f"{reverse('alerts:queue')}?{request.POST.get('query', '')}")
+    """The queue's bulk assignment: the ticked alerts to one responsible person. Those
+    that cannot go to the person are listed with the reason and stay ticked."""
     ids = [int(v) for v in request.POST.getlist("alert") if v.isdigit()]
     alerts = list(Alert.objects.visible_to(request.user).select_related("household").filter(
         pk__in=ids))
@@ -72,14 +97,22 @@ def alerts_assign(request):
     person_id = request.POST.get("assignee", "")
     assignee = services.assignable_to(request.user).filter(
         pk=person_id).first() if person_id.isdigit() else None
+    kept = ids
     if assignee is None:
         messages.error(request, "请选择负责人")
-        return back
-    with refusal_as_message(request):
-        count = services.alerts_assign(alerts=alerts, assignee=assignee, actor=request.user,
-                                       note=request.POST.get("note", ""))
-        messages.success(request, f"已将 {count} 条预警指派给 {assignee.display_name}")
-    return back
+    else:
+        with refusal_as_message(request):
+            done = services.alerts_assign(alerts=alerts, assignee=assignee, actor=request.user,
+                                          note=request.POST.get("note", ""))
+            kept = [a.pk for a, _ in done.refused]
+            if done.assigned:
+                messages.success(request, f"已将 {len(done.assigned)} 条预警指派给 "
+                                          f"{assignee.display_name}")
+            for alert, why in done.refused:
+                messages.warning(request, f"未指派 {alert.household.number} "
+                                          f"{alert.rule_name}：{why}")
+    keep = "".join(f"&keep={pk}" for pk in kept)
+    return redirect(f"{reverse('alerts:queue')}?{request.POST.get('query', '')}{keep}")
 
 
 @login_required

@@ -28,8 +28,9 @@ def open_alerts(home):
 
 def test_a_town_supervisor_assigns_two_alerts_to_a_village_officer(
         open_alerts, town_supervisor, village_officer):
-    assert alerts_assign(alerts=open_alerts, assignee=village_officer,
-                         actor=town_supervisor, note="请本周入户核实") == 2
+    done = alerts_assign(alerts=open_alerts, assignee=village_officer,
+                         actor=town_supervisor, note="请本周入户核实")
+    assert (len(done.assigned), done.refused) == (2, [])
     assert set(Alert.objects.filter(assignee=village_officer).values_list("rule", flat=True)
                ) == {"HOUSING", "DROPOUT"}
     move = AlertMove.objects.filter(alert=open_alerts[0]).order_by("-id").first()
@@ -43,11 +44,12 @@ def test_a_village_officer_cannot_assign(open_alerts, village_officer):
         alerts_assign(alerts=open_alerts, assignee=village_officer, actor=village_officer)
 
 
-def test_an_officer_of_another_village_cannot_be_made_responsible(
+def test_an_officer_of_another_village_gets_none_of_this_villages_alerts(
         open_alerts, town_supervisor, other_village_officer):
-    with pytest.raises(Refused, match="看不到 HA001 的预警"):
-        alerts_assign(alerts=open_alerts, assignee=other_village_officer,
-                      actor=town_supervisor)
+    done = alerts_assign(alerts=open_alerts, assignee=other_village_officer,
+                         actor=town_supervisor)
+    assert done.assigned == [] and len(done.refused) == 2
+    assert all("看不到该户（不在其工作地区）" in why for _, why in done.refused)
     assert not Alert.objects.filter(assignee__isnull=False).exists()
 
 
@@ -58,11 +60,34 @@ def test_department_staff_cannot_be_made_responsible(
                       actor=county_supervisor)
 
 
-def test_a_closed_alert_refuses_the_whole_batch(open_alerts, town_supervisor, village_officer):
+def test_a_closed_alert_is_left_out_and_the_others_are_assigned(
+        open_alerts, town_supervisor, village_officer):
     put(open_alerts[0], State.DISMISSED)
-    with pytest.raises(Refused, match="HOUSING 已“已排除”，不能指派"):
-        alerts_assign(alerts=open_alerts, assignee=village_officer, actor=town_supervisor)
-    assert not Alert.objects.filter(assignee__isnull=False).exists()
+    done = alerts_assign(alerts=open_alerts, assignee=village_officer, actor=town_supervisor)
+    assert done.assigned == [open_alerts[1]]
+    assert [(a.pk, why) for a, why in done.refused] == [
+        (open_alerts[0].pk, "已“已排除”，不能再指派")]
+    assert list(Alert.objects.filter(assignee=village_officer)) == [open_alerts[1]]
+
+
+def test_the_queue_lists_what_it_could_not_assign_and_keeps_those_ticked(
+        client, places, open_alerts, town_supervisor, village_officer):
+    put(open_alerts[0], State.DISMISSED)
+    client.force_login(town_supervisor)
+    response = client.post("/alerts/assign/", {
+        "alert": [a.pk for a in open_alerts], "assignee": village_officer.pk,
+        "query": "state=all"})
+    assert response.url == f"/alerts/?state=all&keep={open_alerts[0].pk}"
+    page = client.get(response.url).content.decode()
+    assert "已将 1 条预警指派给" in page
+    assert "未指派 HA001 住房不安全：已“已排除”，不能再指派" in page
+    # a closed alert has no tick box; an open one left out would be ticked again
+    response = client.post("/alerts/assign/", {"alert": [open_alerts[1].pk],
+                                              "query": "state=open"})
+    assert response.url == f"/alerts/?state=open&keep={open_alerts[1].pk}"
+    assert "请选择负责人" in client.get(response.url).content.decode()
+    assert f'value="{open_alerts[1].pk}" form="assign-form" data-village="500241101201" checked' \
+        in client.get(response.url).content.decode()
 
 
 def test_an_alert_outside_the_supervisors_place_is_not_found(
@@ -131,3 +156,14 @@ def test_the_assignment_is_in_the_households_audit_trail(
     events = AuditEvent.objects.filter(household=home, actor=town_supervisor)
     assert {e.changes["负责人"][1] for e in events} == {"alice"}
     assert events.count() == 2
+
+
+def test_the_api_assigns_what_it_can_and_lists_the_rest(client, open_alerts, town_supervisor,
+                                                       village_officer):
+    put(open_alerts[0], State.CLOSED)
+    client.force_login(town_supervisor)
+    body = client.post("/api/alerts/assign/", {
+        "alerts": [a.pk for a in open_alerts], "assignee": village_officer.pk},
+        content_type="application/json").json()
+    assert body["assigned"] == 1 and [a["id"] for a in body["alerts"]] == [open_alerts[1].pk]
+    assert body["refused"] == [{"alert": open_alerts[0].pk, "reason": "已“已销号”，不能再指派"}]

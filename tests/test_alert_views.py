@@ -99,17 +99,18 @@ def test_the_queue_filters_unassigned_and_all_states(client, town_supervisor, ho
     Alert.objects.filter(pk=housing.pk).update(state="已排除")
     assert rules() == ["DROPOUT"] and rules(state="all") == ["DROPOUT", "HOUSING"]
     assert page(client, town_supervisor, "alerts:queue", state="all").context["query"] == \
-        "state=all"
+        "state=all&sort=due"
 
 
 def test_the_queue_leaves_out_a_value_its_form_does_not_offer(client, town_supervisor,
                                                               housing):
     response = page(client, town_supervisor, "alerts:queue", severity="urgent",
-                    overdue="maybe", assignee="42", rule="DROPOUT")
+                    overdue="maybe", assignee="42", rule="DROPOUT", sort="household__id")
     assert response.status_code == 200
     assert [a.rule for a in response.context["page"]] == ["DROPOUT"]
     assert response.context["filters"] == {"state": "open", "severity": "", "rule": "DROPOUT",
-                                           "overdue": "", "assignee": ""}
+                                           "overdue": "", "assignee": "", "place": "", "q": "",
+                                           "sort": ""}
 
 def test_the_queue_of_an_outsider_is_empty(client, other_village_officer, housing):
     assert list(page(client, other_village_officer, "alerts:queue").context["page"]) == []

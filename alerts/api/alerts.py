@@ -173,9 +173,15 @@ class AlertAssignInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+class AssignRefusal(serializers.Serializer):
+    alert = serializers.IntegerField(help_text="预警 id")
+    reason = serializers.CharField(help_text="不能指派的原因")
+
+
 class AlertAssignOutput(serializers.Serializer):
     assigned = serializers.IntegerField(help_text="指派的预警条数")
     alerts = AlertOutput(many=True, help_text="指派后的预警")
+    refused = AssignRefusal(many=True, help_text="没有指派的预警及原因")
 
 
 class MeasureInput(serializers.Serializer):
@@ -228,7 +234,8 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(summary="批量指派预警负责人", request=AlertAssignInput,
                    responses={200: AlertAssignOutput, **errors(400, 404)},
                    description="乡镇或区县监管人员把所选未销号预警指派给一名负责人；"
-                               "有一条不能指派则全部不指派，并说明原因。")
+                               "能指派的都指派，不能指派的（已销号、已排除，或不在负责人的"
+                               "工作地区）列在 refused 中并说明原因。")
     @action(detail=False, methods=["post"], url_path="assign", pagination_class=None,
             filter_backends=[])
     def assign(self, request):
@@ -242,11 +249,13 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         assignee = services.assignable_to(request.user).filter(pk=data["assignee"]).first()
         if assignee is None:
             raise ValidationError({"assignee": ["不是您所辖地区的村干部或监管人员"]})
-        services.alerts_assign(alerts=alerts, assignee=assignee, actor=request.user,
-                               note=data.get("note", ""))
-        assigned = self.get_queryset().filter(pk__in=ids).order_by("id")
-        return Response({"assigned": len(ids),
-                         "alerts": self.get_serializer(assigned, many=True).data})
+        done = services.alerts_assign(alerts=alerts, assignee=assignee, actor=request.user,
+                                      note=data.get("note", ""))
+        assigned = self.get_queryset().filter(
+            pk__in=[a.pk for a in done.assigned]).order_by("id")
+        return Response({"assigned": len(done.assigned),
+                         "alerts": self.get_serializer(assigned, many=True).data,
+                         "refused": [{"alert": a.pk, "reason": why} for a, why in done.refused]})
 
     @extend_schema(summary="为预警制定帮扶措施（一户一策）", request=MeasureInput,
                    responses={201: MeasureOutput, **errors(400, 404)},

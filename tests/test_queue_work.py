@@ -1,0 +1,71 @@
+"""The town's queue as a town works it (issue: a queue a town can work): the household's
+head and village on every row, a village filter, search by 户编号 or name, sortable
+columns, and the person list narrowed to who can see every ticked alert."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from .alert_helpers import family, record
+
+D0 = date(2026, 3, 10)
+
+
+@pytest.fixture
+def two_villages(places):
+    """HA001 (平所村, high HOUSING, raised first) and HB001 (the second village, a DROPOUT
+    raised later)."""
+    first = family(places["village_a"], "HA001")
+    record(first, D0, housing="D")
+    second = family(places["village_b"], "HB001")
+    first.head_name, second.head_name = "杨明华", "王大山"
+    first.save(), second.save()
+    record(second, date(2026, 4, 1), child="失学辍学")
+    return first, second
+
+
+def queue(client, user, **params):
+    client.force_login(user)
+    response = client.get(reverse("alerts:queue"), params)
+    assert response.status_code == 200
+    return response
+
+
+def numbers(response):
+    return [a.household.number for a in response.context["page"]]
+
+
+def test_each_row_shows_the_head_of_household_and_village(client, town_supervisor,
+                                                          two_villages):
+    html = queue(client, town_supervisor).content.decode()
+    assert two_villages[0].head_name in html and "平所村" in html
+
+
+def test_a_town_filters_by_village(client, places, town_supervisor, two_villages):
+    html = queue(client, town_supervisor).content.decode()
+    assert f'<option value="{places["village_b"].code}">' in html
+    assert numbers(queue(client, town_supervisor, place=places["village_b"].code)) == ["HB001"]
+
+
+def test_a_town_finds_a_household_by_number_or_head_name(client, town_supervisor,
+                                                         two_villages):
+    assert numbers(queue(client, town_supervisor, q="HB0")) == ["HB001"]
+    assert numbers(queue(client, town_supervisor, q="明华")) == ["HA001"]
+    assert numbers(queue(client, town_supervisor, q="没有这户")) == []
+
+
+def test_columns_sort_both_ways_and_keep_the_filters(client, town_supervisor, two_villages):
+    assert numbers(queue(client, town_supervisor, sort="raised_on")) == ["HA001", "HB001"]
+    assert numbers(queue(client, town_supervisor, sort="-raised_on")) == ["HB001", "HA001"]
+    assert numbers(queue(client, town_supervisor, sort="-number")) == ["HB001", "HA001"]
+    headings = queue(client, town_supervisor, q="H", sort="number").context["headings"]
+    number = next(h for h in headings if h["label"] == "户编号")
+    assert number["arrow"] == "↑" and number["href"].endswith("q=H&sort=-number")
+
+
+def test_the_person_list_says_where_each_person_works(client, town_supervisor,
+                                                      village_officer, two_villages):
+    html = queue(client, town_supervisor).content.decode()
+    assert f'value="{village_officer.pk}" data-place="{village_officer.place_id}"' in html
+    assert 'data-village="500241101201"' in html  # each tick box says its village
