@@ -34,6 +34,7 @@ from .filters import QueueFilter
 from .models import Alert, Measure, Notification, Severity, State, Task, TaskState
 
 PREVIEW_ROWS = 100
+FINAL_MOVES = ("dismiss", "close")  # asked again before they are made: nothing follows them
 QUEUE_FORM = ("state", "severity", "rule", "overdue", "assignee", "place", "q",
               "sort")  # the queue's <form> and headings
 
@@ -111,6 +112,8 @@ def alerts_assign(request):
             for alert, why in done.refused:
                 messages.warning(request, f"未指派 {alert.household.number} "
                                           f"{alert.rule_name}：{why}")
+    if request.POST.get("from") == "alert" and len(alerts) == 1:
+        return redirect("alerts:detail", pk=alerts[0].pk)
     keep = "".join(f"&keep={pk}" for pk in kept)
     return redirect(f"{reverse('alerts:queue')}?{request.POST.get('query', '')}{keep}")
 
@@ -128,6 +131,9 @@ def alert_detail(request, pk):
         "history": alert.moves.select_related("actor"),
         "measures": measures,
         "moves": [(key, services.MOVES[key].label) for key in services.moves_for(alert, user)],
+        "final_moves": FINAL_MOVES,
+        "assignable": [p for p in services.assignable_to(user).select_related("place")
+                       if alert.is_open and alert.village_code.startswith(p.place_id)],
         "verifications": Check.objects.filter(household=alert.household,
                                               kind=CheckKind.VERIFICATION,
                                               visit_date__gte=alert.raised_on),

@@ -69,3 +69,31 @@ def test_the_person_list_says_where_each_person_works(client, town_supervisor,
     html = queue(client, town_supervisor).content.decode()
     assert f'value="{village_officer.pk}" data-place="{village_officer.place_id}"' in html
     assert 'data-village="500241101201"' in html  # each tick box says its village
+
+
+def test_the_alert_page_shows_its_assignee_and_reassigns(client, town_supervisor,
+                                                         village_officer, two_villages):
+    from alerts.models import Alert
+
+    alert = Alert.objects.get(household__number="HA001", rule="HOUSING")
+    client.force_login(town_supervisor)
+    html = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    assert "<dt>负责人</dt><dd>未指派" in html
+    assert f'<option value="{village_officer.pk}"' in html  # alice works in 平所村
+    response = client.post(reverse("alerts:assign"), {
+        "alert": alert.pk, "assignee": village_officer.pk, "from": "alert"})
+    assert response.url == reverse("alerts:detail", args=[alert.pk])
+    html = client.get(response.url).content.decode()
+    assert f"<dt>负责人</dt><dd>{village_officer.name_and_unit}" in html
+
+
+def test_final_moves_ask_again_and_look_unlike_the_others(client, town_supervisor,
+                                                          two_villages):
+    from alerts.models import Alert
+
+    alert = Alert.objects.get(household__number="HA001", rule="HOUSING")
+    client.force_login(town_supervisor)
+    html = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    assert '<button name="action" value="verify">核实</button>' in html
+    assert '<details class="final"><summary>排除…</summary>' in html
+    assert '<button name="action" value="dismiss" class="danger">确认排除</button>' in html
