@@ -111,6 +111,11 @@ COMPARE_LISTS = Capability((Role.COUNTY, Role.ADMIN),
                            "{role}不能进行部门数据比对：须由区县监管人员或管理员办理",
                            superuser=True)
 
+# Where each role starts its day after logging in (a URL name): department staff at the
+# tasks of their channel, everyone else at the dashboard of their place.
+LANDING = {Role.DEPARTMENT: "alerts:tasks"}
+HOME = "home"
+
 
 def may(user, capability: Capability) -> bool:
     return (capability.superuser and user.is_superuser) or user.role in capability.roles

@@ -12,6 +12,7 @@ admin.site.site_title = "守望管理"
 urlpatterns = [
     path("", reports.home, name="home"),
     path("healthz", views.health, name="health"),
+    path("start/", views.landing, name="landing"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -1,6 +1,16 @@
-"""The project's own view: a health check for load balancers."""
+"""The project's own views: where a login lands, and a health check for load balancers."""
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.shortcuts import redirect
+
+from monitor.roles import HOME, LANDING
+
+
+@login_required
+def landing(request):
+    """Where a login without a `next` lands: the page the role's day starts on."""
+    return redirect(LANDING.get(request.user.role, HOME))
 
 
 def health(request):

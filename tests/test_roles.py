@@ -79,3 +79,17 @@ def test_templates_ask_by_the_capabilitys_name():
     with pytest.raises(TemplateSyntaxError):
         Template('{% load roles %}{{ user|may:"COMPARERS" }}').render(
             Context({"user": user(Role.COUNTY)}))
+
+
+def test_department_staff_land_on_their_tasks_and_others_on_the_dashboard(
+        client, education_staff, town_supervisor):
+    from django.test import override_settings
+
+    with override_settings(AXES_ENABLED=False):
+        for user, lands in ((education_staff, "/alerts/tasks/"), (town_supervisor, "/")):
+            user.set_password("pw-for-landing-1")
+            user.save()
+            client.logout()
+            response = client.post("/login/", {"username": user.username,
+                                               "password": "pw-for-landing-1"}, follow=True)
+            assert response.redirect_chain[-1][0] == lands
