@@ -179,3 +179,19 @@ def test_the_file_reads_in_constant_queries(client, village_officer, home):
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_the_household_file_leads_to_its_monitoring_page(client, town_supervisor,
+                                                          household_a):
+    client.force_login(town_supervisor)
+    assert '/monitoring/households/HA001/"' in client.get("/households/HA001/").content.decode()
+
+
+def test_only_roles_with_casework_pages_get_the_link(client, places, education_staff):
+    from .alert_helpers import family, record
+
+    household = family(places["village_a"], "HA009")
+    record(household, date(2026, 3, 10), child="失学辍学")  # education sees its dropout
+    client.force_login(education_staff)
+    page = client.get("/households/HA009/")
+    assert page.status_code == 200 and "/monitoring/" not in page.content.decode()
