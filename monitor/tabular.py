@@ -84,10 +84,14 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
 
 
 def write_table(path: Path, columns: list[str], rows, title: str = "",
-                number_formats: dict[str, str] | None = None) -> int:
+                number_formats: dict[str, str] | None = None,
+                heading: list[str] | None = None) -> int:
     """Write one table as .xlsx (streamed) or .csv (UTF-8 with BOM, so Excel opens it);
     the format follows the file's extension. `number_formats` gives an Excel number format
-    per column (e.g. {"人均纯收入": "0.00"}). Returns the number of rows written."""
+    per column (e.g. {"人均纯收入": "0.00"}); dates are Excel dates. `heading` lines (the
+    title, the place and its 截至 date) go above the header in an .xlsx, which is then
+    set up as a county files it: frozen header, A4 landscape, the header on every printed
+    page; a CSV's first row is its header, for machines. Returns the rows written."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
         count = 0
@@ -101,4 +105,5 @@ def write_table(path: Path, columns: list[str], rows, title: str = "",
     from .xlsx_rows import write_table_xlsx
 
     # A cell is what it says: text stays text, never a formula or a link.
-    return write_table_xlsx(path, columns, rows, title or "Sheet1", number_formats or {})
+    return write_table_xlsx(path, columns, rows, title or "Sheet1", number_formats or {},
+                            heading or [])

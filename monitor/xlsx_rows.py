@@ -35,12 +35,17 @@ MAX_STRING = 32767  # UTF-16 units in a cell (Excel's limit)
 
 # ── A plain table: rustpy-xlsxwriter ──────────────────────────────────────────────────
 
+A4 = 9  # Excel's paper size code
+
+
 def write_table_xlsx(path, columns: list[str], rows, title: str,
-                     number_formats: dict[str, str]) -> int:
+                     number_formats: dict[str, str], heading: list[str] = ()) -> int:
     """Write `rows` (lists in `columns` order: str, int, float, Decimal, date; "" or None
     for nothing) under a header row as one sheet `title`, streamed (constant memory).
-    `number_formats` gives an Excel number format per column; a date shows as
-    yyyy-mm-dd. Returns the rows written."""
+    `number_formats` gives an Excel number format per column; a date is an Excel date
+    shown as yyyy-mm-dd. Each `heading` line is a row across the table above the header
+    (the first one large: the title). The header is frozen and repeated on every printed
+    page, A4 landscape, the columns fitted to the page's width. Returns the rows written."""
     from rustpy_xlsxwriter import Format, write_worksheet
 
     if len(set(columns)) != len(columns):  # the rows go in as {column: value}
@@ -57,10 +62,17 @@ def write_table_xlsx(path, columns: list[str], rows, title: str,
         if not written:  # the header alone, rather than a sheet with nothing on it
             yield dict.fromkeys(columns)
 
+    top = len(heading)
+    last = len(columns) - 1
+    lines = [(row, 0, row, last, text, Format().set_bold().set_font_size(16 if row == 0 else 11))
+             for row, text in enumerate(heading)]
     write_worksheet(
         records(), str(path), sheet_name=title,
-        header_format=Format().set_bold().set_background_color("#EEF1F5"),
-        column_width=14, datetime_format="yyyy-mm-dd",
+        header_format=Format().set_bold().set_background_color("#EEF1F5").set_border("thin"),
+        column_width=14, datetime_format="yyyy-mm-dd", header_row=top, merge_ranges=lines,
+        freeze_row=top + 1,
+        page_setup={"landscape": True, "paper_size": A4, "repeat_rows": top,
+                    "fit_to_pages": (1, 0), "footer": "&C第 &P 页，共 &N 页"},
         column_formats={column: Format().set_num_format(number_format)
                         for column, number_format in number_formats.items()})
     return written

@@ -19,6 +19,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from alerts.models import FINAL_STATES, Alert
 from households.models import Check, Member
@@ -38,6 +39,14 @@ SERIAL = "SET LOCAL max_parallel_workers_per_gather = 0"
 INCOME_FIELDS = ("income_wages", "income_business", "income_property", "income_transfers")
 
 
+def ledger_heading(place) -> list[str]:
+    """The lines above the ledger's header in a workbook: its title, and the place and
+    the moment it is as of (a ledger shows the registry as it stands when written)."""
+    now = timezone.localtime()
+    return [f"{place.name}农户台账", f"地区：{place.name}（{place.code}）　截至 "
+            f"{now:%Y-%m-%d %H:%M}"]
+
+
 def ledger_rows(households) -> Iterator[list]:
     """One row per household in COLUMNS order, by 户编号. 人均纯收入 is the newest check's
     (monitor.rules.per_capita over the members the check saw), in 元 to the fen (a
@@ -51,7 +60,7 @@ def ledger_rows(households) -> Iterator[list]:
             income, visited = "", ""
         else:
             total = wages + business + property_ + transfers
-            income, visited = to_fen(per_capita(total, seen)), visit_date.isoformat()
+            income, visited = to_fen(per_capita(total, seen)), visit_date
         yield [number, town or "", village_code, village, group, head, member_count, income,
                visited, household_class, key_group, category, open_alerts]
 

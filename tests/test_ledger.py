@@ -1,5 +1,6 @@
 """The household ledger (台账) of a place, as interfaces.md specifies."""
 
+import zipfile
 from datetime import date
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from python_calamine import CalamineWorkbook
 
 from alerts.models import Alert
 from households.models import Check, Household
@@ -19,7 +21,6 @@ from .survey_helpers import (
     household_row,
     member_row,
     read_csv,
-    read_xlsx,
     write_csv_folder,
 )
 
@@ -103,9 +104,30 @@ def test_a_town_or_village_ledger_holds_only_its_households(county, tmp_path):
     assert list(ledger_csv(tmp_path, "500241002")) == ["H004"]
 
 
+def ledger_xlsx(path) -> tuple[list, list[dict]]:
+    """The ledger workbook's heading lines, and its rows as {column: value}."""
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    title, as_of, header, *rows = sheet
+    return [title[0], as_of[0]], [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def test_the_xlsx_ledger_is_a_document_a_county_files(county, tmp_path):
+    call_command("ledger", "--place", "500241", "--out", str(tmp_path / "l.xlsx"))
+    heading, rows = ledger_xlsx(tmp_path / "l.xlsx")
+    assert heading[0] == "秀山县农户台账"
+    assert heading[1].startswith("地区：秀山县（500241）　截至 ")
+    assert rows[0]["最近排查日期"] == date(2026, 4, 10)  # a real Excel date, not text
+    with zipfile.ZipFile(tmp_path / "l.xlsx") as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+        workbook = book.read("xl/workbook.xml").decode()
+    assert 'ySplit="3"' in sheet and 'state="frozen"' in sheet  # title, 截至, header
+    assert 'paperSize="9"' in sheet and 'orientation="landscape"' in sheet
+    assert "_xlnm.Print_Titles" in workbook  # the header on every printed page
+
+
 def test_the_xlsx_ledger_has_the_same_rows_with_amounts_as_numbers(county, tmp_path):
     call_command("ledger", "--place", "500241", "--out", str(tmp_path / "l.xlsx"))
-    [rows] = read_xlsx(tmp_path / "l.xlsx").values()
+    _, rows = ledger_xlsx(tmp_path / "l.xlsx")
     by_number = {row["户编号"]: row for row in rows}
     assert list(by_number) == ["H001", "H002", "H003", "H004"]
     assert list(rows[0]) == COLUMNS
@@ -169,12 +191,12 @@ def test_every_cell_of_the_ledger_rows_is_as_pinned(county):
     rows = list(ledger_rows(Household.objects.in_place("500241")))
     assert rows == [
         ["H001", "隘口镇", "500241101201", "平所村", "一组", "杨明华", 2, Decimal("4000.00"),
-         "2026-04-10", "临界", "临界户", "", 3],
+         date(2026, 4, 10), "临界", "临界户", "", 3],
         ["H002", "隘口镇", "500241101202", "太阳山村", "一组", "杨明华", 3, Decimal("10333.33"),
-         "2026-03-01", "巩固", "已脱贫户", "脱贫不稳定户", 0],
+         date(2026, 3, 1), "巩固", "已脱贫户", "脱贫不稳定户", 0],
         ["H003", "隘口镇", "500241101202", "太阳山村", "一组", "田三", 1, "", "", "", "", "", 0],
         ["H004", "中和街道", "500241002201", "金田村", "一组", "吴四", 1, Decimal("90000.00"),
-         "2026-05-20", "稳定", "", "", 0],
+         date(2026, 5, 20), "稳定", "", "", 0],
     ]
     assert [type(row[7]) for row in rows] == [Decimal, Decimal, str, Decimal]
 

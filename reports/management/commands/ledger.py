@@ -10,7 +10,7 @@ from monitor.audit import audit_export, command_note
 from monitor.bulk import report_reads
 from monitor.models import AuditSource
 from monitor.tabular import write_table
-from reports.ledger import COLUMNS, MONEY_COLUMNS, ledger_rows
+from reports.ledger import COLUMNS, MONEY_COLUMNS, ledger_heading, ledger_rows
 from reports.place_period import place_asked
 
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         out.parent.mkdir(parents=True, exist_ok=True)
         with report_reads():
             count = write_table(out, COLUMNS, ledger_rows(Household.objects.in_place(where.code)),
-                                title="农户台账",
+                                title="农户台账", heading=ledger_heading(where),
                                 number_formats=dict.fromkeys(MONEY_COLUMNS, "0.00"))
         audit_export(actor=None, what="农户台账", place=where, fmt=out.suffix.lower()[1:],
                      rows=count, source=AuditSource.COMMAND, note=command_note())
