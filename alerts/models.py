@@ -429,13 +429,21 @@ class ExportState(models.TextChoices):
     FAILED = "失败", "失败"
 
 
+class ExportKind(models.TextChoices):
+    FIVE_LISTS = "five_lists", "五张清单"
+    LEDGER = "ledger", "农户台账"
+
+
 class ExportJob(models.Model):
-    """A five-lists export run in the background, with progress and a file when done."""
+    """An export run in the background (the five lists of a place and period, or the
+    household ledger of a place), with progress and a file when done."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="+", verbose_name="申请人")
     place = models.ForeignKey("households.Place", on_delete=models.CASCADE, related_name="+",
                               verbose_name="地区")
+    kind = models.CharField("内容", max_length=12, choices=ExportKind.choices,
+                            default=ExportKind.FIVE_LISTS)
     start = models.DateField("起始日期", null=True, blank=True)
     end = models.DateField("截止日期")
     format = models.CharField("格式", max_length=4, default="xlsx")

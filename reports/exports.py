@@ -16,13 +16,16 @@ import xlsxwriter
 from django.conf import settings
 from django.utils import timezone
 
-from alerts.models import ExportJob, ExportState
+from alerts.models import ExportJob, ExportKind, ExportState
+from households.models import Household
 from monitor.audit import audit_export
+from monitor.bulk import report_reads
 from monitor.models import AuditSource
 from monitor.tabular import inert
 from monitor.xlsx_rows import RowWriter
 
 from .five_lists import SHEETS, ListScope, closed_in_period, list_scope, responsibility_tallies
+from .ledger import write_ledger
 
 XLSX_NAME = "五张清单.xlsx"
 CSV_NAMES = [f"{sheet.name}.csv" for sheet in SHEETS]
@@ -185,6 +188,8 @@ def export_run(job_id: int) -> None:
             state=ExportState.RUNNING):
         return
     job = ExportJob.objects.select_related("user", "place").get(pk=job_id)
+    if job.kind == ExportKind.LEDGER:
+        return ledger_export_run(job)
     scope = list_scope(place=job.place, start=job.start, end=job.end, user=job.user)
     total = sum(_count(sheet.name, scope) for sheet in SHEETS)
     ExportJob.objects.filter(pk=job_id).update(rows_total=total)
@@ -204,6 +209,26 @@ def export_run(job_id: int) -> None:
     # Requested on the five-lists page; the worker has no request of its own.
     five_lists_exported(scope=scope, fmt=job.format, counts=counts, actor=job.user,
                         source=AuditSource.PAGE, note=f"后台导出任务 {job.pk}")
+
+
+def ledger_export_run(job: ExportJob) -> None:
+    """The household ledger of the job's place, as its user sees it."""
+    jobs = ExportJob.objects.filter(pk=job.pk)
+    households = Household.objects.visible_to(job.user).in_place(job.place.code)
+    jobs.update(rows_total=households.count())
+    target = Path(settings.EXPORT_ROOT) / str(job.pk) / f"农户台账.{job.format}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with report_reads():
+            rows = write_ledger(target, households, job.place,
+                                progress=lambda n: jobs.update(rows_done=n))
+    except Exception as exc:
+        export_failed(jobs, str(exc))
+        raise
+    jobs.update(state=ExportState.DONE, file=str(target), finished=timezone.now(),
+                rows_done=rows, rows_total=rows)
+    audit_export(actor=job.user, what="农户台账", place=job.place, fmt=job.format, rows=rows,
+                 source=AuditSource.PAGE, note=f"后台导出任务 {job.pk}")
 
 
 def export_failed(jobs, error: str) -> None:

@@ -14,6 +14,7 @@ Both give the same rows (tests/test_ledger.py runs them side by side on PostgreS
 """
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
@@ -24,6 +25,7 @@ from django.utils import timezone
 from alerts.models import FINAL_STATES, Alert
 from households.models import Check, Member
 from monitor.rules import per_capita, to_fen
+from monitor.tabular import write_table
 
 COLUMNS = ["户编号", "乡镇", "村代码", "村", "村民小组", "户主姓名", "人口数", "人均纯收入",
            "最近排查日期", "分类", "重点群体", "监测类别", "未销号预警数"]
@@ -171,3 +173,23 @@ def ledger_values(households) -> Iterator[tuple]:
         for household in chunk:
             yield household[:-1] + figures.get(household[-1], no_check)
         last_number = chunk[-1][0]
+
+
+# ── The ledger as a background export (the household list's 导出台账 button) ──────────
+
+PROGRESS_EVERY = 2000
+
+
+def write_ledger(out: Path, households, place, progress=None) -> int:
+    """Write the ledger of `households` (a user's scope within `place`) to `out` (.xlsx
+    with its heading, or .csv), calling `progress(rows)` as the rows go; returns the rows."""
+
+    def counted(rows):
+        for n, row in enumerate(rows, start=1):
+            if progress and n % PROGRESS_EVERY == 0:
+                progress(n)
+            yield row
+
+    return write_table(out, COLUMNS, counted(ledger_rows(households)), title="农户台账",
+                       heading=ledger_heading(place),
+                       number_formats=dict.fromkeys(MONEY_COLUMNS, "0.00"))

@@ -1,9 +1,9 @@
-"""Background work for reports: a five-lists export, queued after commit and written by
+"""Background work for reports: an export (five lists, ledger), queued after commit and written by
 a worker (or in-process on the embedded default)."""
 
 from celery import shared_task
 
-from alerts.models import ExportJob, ExportState
+from alerts.models import ExportJob, ExportKind, ExportState
 from monitor.background import run_after_commit
 
 from .exports import export_failed, export_run
@@ -13,13 +13,16 @@ from .exports import export_failed, export_run
 # version still runs after an upgrade.
 @shared_task(name="alerts.tasks.run_export", acks_late=True)
 def run_export(job_id: int) -> None:
-    """Write a queued five-lists export; a duplicate delivery finds the job taken."""
+    """Write a queued export; a duplicate delivery finds the job taken."""
     export_run(job_id)
 
 
-def export_request(*, user, place, start, end, fmt: str) -> ExportJob:
-    """Queue a five-lists export for this user (their scope) after commit."""
-    job = ExportJob.objects.create(user=user, place=place, start=start, end=end, format=fmt)
+def export_request(*, user, place, start, end, fmt: str,
+                   kind: str = ExportKind.FIVE_LISTS) -> ExportJob:
+    """Queue an export (the five lists, or the ledger) for this user (their scope) after
+    commit."""
+    job = ExportJob.objects.create(user=user, place=place, start=start, end=end, format=fmt,
+                                   kind=kind)
 
     def broker_down() -> None:  # no sweep restarts exports: say so rather than wait forever
         export_failed(ExportJob.objects.filter(pk=job.pk, state=ExportState.QUEUED),

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from alerts.models import ExportJob, ExportState
+from alerts.models import ExportJob, ExportKind, ExportState
 from households.models import Household, Place
 from monitor.roles import Role
 from monitor.scope import sees_everything
@@ -104,6 +104,21 @@ def export_start(request):
         return HttpResponseBadRequest("；".join(asked.messages) or "请选择地区和格式")
     job = export_request(user=request.user, place=asked.place, start=asked.start, end=asked.end,
                          fmt=fmt)
+    return redirect("reports:export", pk=job.pk)
+
+
+@login_required
+@require_POST
+def ledger_export_start(request):
+    """The household list's 导出台账: the ledger of a place in the user's scope (their
+    own place unless another is chosen), written in the background with progress."""
+    fmt = request.POST.get("format", "xlsx")
+    code = request.POST.get("place") or request.user.place_id
+    place = Place.objects.visible_to(request.user).filter(code=code).first() if code else None
+    if place is None or fmt not in ("xlsx", "csv"):
+        return HttpResponseBadRequest("请选择所辖地区和格式（xlsx 或 csv）")
+    job = export_request(user=request.user, place=place, start=None, end=timezone.localdate(),
+                         fmt=fmt, kind=ExportKind.LEDGER)
     return redirect("reports:export", pk=job.pk)
 
 

@@ -9,8 +9,7 @@ from households.models import Household
 from monitor.audit import audit_export, command_note
 from monitor.bulk import report_reads
 from monitor.models import AuditSource
-from monitor.tabular import write_table
-from reports.ledger import COLUMNS, MONEY_COLUMNS, ledger_heading, ledger_rows
+from reports.ledger import write_ledger
 from reports.place_period import place_asked
 
 
@@ -31,9 +30,7 @@ class Command(BaseCommand):
             raise CommandError("输出文件须以 .xlsx 或 .csv 结尾")
         out.parent.mkdir(parents=True, exist_ok=True)
         with report_reads():
-            count = write_table(out, COLUMNS, ledger_rows(Household.objects.in_place(where.code)),
-                                title="农户台账", heading=ledger_heading(where),
-                                number_formats=dict.fromkeys(MONEY_COLUMNS, "0.00"))
+            count = write_ledger(out, Household.objects.in_place(where.code), where)
         audit_export(actor=None, what="农户台账", place=where, fmt=out.suffix.lower()[1:],
                      rows=count, source=AuditSource.COMMAND, note=command_note())
         self.stdout.write(f"已导出 {where.name} 农户台账 {count} 户：{out}")
