@@ -15,7 +15,7 @@ sources is a parameter (the source, the day the deadlines count from, a declarat
 acceptance deadline) or one of the three small `*_attach` functions.
 """
 
-from datetime import date, timedelta
+from datetime import date
 from typing import NamedTuple
 
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.utils import timezone
 from monitor.audit import LABELS, audit_bulk_rows, audit_row, diff
 from monitor.bulk import bulk_insert, bulk_set, insert_rows
 from monitor.models import AuditAction
+from monitor.periods import within
 from monitor.policy import Thresholds
 from monitor.rules import Rule
 
@@ -45,10 +46,11 @@ class Move(NamedTuple):
 
 def deadlines(severity: str, counted_from: date, t: Thresholds) -> dict:
     """Verify, plan and close deadlines from the severity's policy (§7), counted from the
-    day the system learned of the alert (a declaration's: the day it was declared)."""
+    day the system learned of the alert (a declaration's: the day it was declared),
+    each the last day the step may be done on (within 3 days of T: by the end of T + 3)."""
     days = {step: int(getattr(t, f"{severity}_{step}_days")) for step in ("verify", "plan",
                                                                           "close")}
-    return {f"{step}_by": counted_from + timedelta(days=n) for step, n in days.items()}
+    return {f"{step}_by": within(counted_from, n) for step, n in days.items()}
 
 
 def of_rule(rule: Rule, risk_type: str = "") -> dict:

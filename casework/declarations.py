@@ -17,7 +17,7 @@ is open joins it (the evidence shows the newest, the count and every declaration
 """
 
 from copy import copy
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +28,7 @@ from alerts.raising import alert_raise, deadlines, declaration_attach, save_aler
 from households.models import Household
 from monitor.audit import audit_record, diff, plain
 from monitor.models import AuditAction
+from monitor.periods import is_missed, within
 from monitor.policy import Policy
 from monitor.roles import ACCEPT_DECLARATIONS, RECORD_DECLARATIONS, LostRace, Refused, require
 from monitor.rules import RULES, SUDDEN_RISK_TYPE
@@ -95,7 +96,7 @@ def declaration_record(*, household: Household, channel: str, risk_type: str, co
     declaration = Declaration.objects.create(
         household=household, channel=channel, risk_type=risk_type, content=content.strip(),
         declared_on=declared_on, recorded_by=actor, alert=alert,
-        accept_by=declared_on + timedelta(days=accept_days(declared_on)))
+        accept_by=within(declared_on, accept_days(declared_on)))
     audit_record(actor=actor, action=AuditAction.CREATED, obj=declaration,
                  note=declaration.content)
     if alert is None:
@@ -169,8 +170,9 @@ def declaration_accept(*, declaration: Declaration, actor, note: str = "") -> De
         before = copy(alert)
         alert.verify_by = verify_deadline(alert)
         alert.save(update_fields=["verify_by", "updated_at"])
-        # accept_by is the first overdue day, as every deadline (alerts/escalation.py).
-        late = "（已超过受理期限）" if timezone.localdate(now) >= declaration.accept_by else ""
+        # accept_by is the last day to accept on, as every deadline (monitor.periods).
+        late = ("（已超过受理期限）" if is_missed(declaration.accept_by, timezone.localdate(now))
+                else "")
         move_note = f"乡镇受理农户申报{late}：{note.strip() or '已受理'}"
         AlertMove.objects.create(alert=alert, actor=actor, from_state=alert.state,
                                  to_state=alert.state, note=move_note)

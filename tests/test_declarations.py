@@ -55,9 +55,17 @@ def test_the_town_must_accept_within_the_policys_days(home, village_officer):
     assert alert.declarations.get().accept_by == TODAY + timedelta(days=2)
 
 
-def test_a_declaration_not_accepted_in_time_escalates_like_any_deadline(
+def test_a_declaration_not_accepted_by_the_end_of_day_2_is_not_yet_overdue(
         home, village_officer, town_supervisor):
     alert = declare(home, village_officer, on=TODAY - timedelta(days=2)).alert
+    escalate_overdue(today=TODAY)
+    alert.refresh_from_db()
+    assert (alert.overdue, alert.level) == (False, Level.VILLAGE)
+
+
+def test_a_declaration_not_accepted_in_time_escalates_like_any_deadline(
+        home, village_officer, town_supervisor):
+    alert = declare(home, village_officer, on=TODAY - timedelta(days=3)).alert
     escalate_overdue(today=TODAY)
     alert.refresh_from_db()
     assert (alert.overdue, alert.level) == (True, Level.TOWN)
@@ -77,6 +85,12 @@ def test_a_declaration_accepted_in_time_does_not_escalate(home, village_officer,
     declaration.refresh_from_db()
     assert (declaration.accepted_by, declaration.accept_note) == (town_supervisor,
                                                                   "已受理，安排核实")
+
+
+def test_an_acceptance_on_the_last_day_is_not_late(home, village_officer, town_supervisor):
+    declaration = declare(home, village_officer, on=TODAY - timedelta(days=2))
+    declaration_accept(declaration=declaration, actor=town_supervisor)
+    assert "已超过受理期限" not in declaration.alert.moves.last().note
 
 
 def test_a_late_acceptance_says_so(home, village_officer, town_supervisor):
