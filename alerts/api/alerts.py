@@ -153,12 +153,14 @@ def _person(user) -> str | None:
 class AlertMoveInput(serializers.Serializer):
     action = serializers.ChoiceField(
         [(key, move.label) for key, move in services.MOVES.items()],
-        help_text="verify 核实；start 开始帮扶；dismiss 排除（note 为理由，必填）；close 销号")
+        help_text="verify 核实；start 开始帮扶；dismiss 排除（note 为理由，必填）；"
+                  "ready 转待销号（农户申报、部门预警：关联风险已消除的核实排查）；"
+                  "close 销号（仅“待销号”）")
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000,
                                  help_text="说明；排除时为理由")
     check = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                      max_value=MAX_ID,
-                                     help_text="核实或销号所依据的该户“核实”排查 id")
+                                     help_text="核实或转待销号所依据的该户“核实”排查 id")
     expected_state = serializers.ChoiceField(
         State.choices, required=False,
         help_text="客户端看到的预警状态；若已被他人改变则回答 409，不做流转")
@@ -202,7 +204,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         return Alert.objects.visible_to(self.request.user).with_due().select_related(
             "household__village", "closed_by", "assignee")
 
-    @extend_schema(summary="预警流转：核实、开始帮扶、排除、销号", request=AlertMoveInput,
+    @extend_schema(summary="预警流转：核实、开始帮扶、排除、转待销号、销号", request=AlertMoveInput,
                    responses={200: AlertOutput, **errors(400, 404, 409)},
                    description="调用预警流转服务；角色、状态或缺少理由不符时 400 并说明原因；"
                                "他人已先处理（或 expected_state 不符）时 409。")
