@@ -218,11 +218,14 @@ STEP_ORDER = [Step.NONE, Step.VERIFY, Step.PLAN, Step.CLOSE]
 # ── One plan per household (一户一策, §7) ─────────────────────────────────────────────
 
 class MeasureCatalogue(models.Model):
-    """The measures a county offers for a rule's problem; the county edits it in the admin.
+    """The measures a county offers for a risk type (风险类型, domain.md §5), whatever found
+    the risk: a check's rule, a department's list or the household's own declaration
+    (§7: every source has the same catalogue, by risk type). The county edits it in the
+    admin.
 
     A measure records its name as text, so editing the catalogue never rewrites a plan."""
 
-    rule = models.CharField("规则", max_length=24)
+    risk_type = models.CharField("风险类型", max_length=20)
     name = models.CharField("帮扶措施", max_length=40)
     channel = models.CharField("责任渠道", max_length=12, choices=Channel.choices)
     active = models.BooleanField("启用", default=True)
@@ -230,13 +233,14 @@ class MeasureCatalogue(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "帮扶措施目录"
-        ordering = ["rule", "order", "id"]
+        ordering = ["risk_type", "order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["rule", "name"], name="one_measure_name_per_rule")
+            models.UniqueConstraint(fields=["risk_type", "name"],
+                                    name="one_measure_name_per_risk_type")
         ]
 
     def __str__(self):
-        return f"{self.rule}：{self.name}"
+        return f"{self.risk_type}：{self.name}"
 
 
 class Plan(models.Model):

@@ -303,23 +303,26 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> in
 
 # ── One plan per household: measures and tasks (§7) ──────────────────────────────────
 
-def catalogue_for(rule: str) -> list[MeasureCatalogue]:
-    return list(MeasureCatalogue.objects.filter(rule=rule, active=True))
+def catalogue_for(alert: Alert) -> list[MeasureCatalogue]:
+    """The measures offered for the alert's risk type, whatever its source (§7)."""
+    return list(MeasureCatalogue.objects.filter(risk_type=alert.risk_type, active=True))
 
 
 @transaction.atomic
 def plan_add_measure(*, alert: Alert, actor, measure: str, deadline: date,
                      note: str = "") -> Measure:
-    """Add a measure from the rule's catalogue for an open alert to the household's plan
-    (created with its first measure)."""
+    """Add a measure from the catalogue of the alert's risk type (any source: a check's
+    rule, a department list, a declaration) to the household's plan (created with its
+    first measure)."""
     alert_in_scope(alert, actor)
     require(actor, PLAN_MEASURES)
     if not alert.is_open:
         raise Refused(f"预警已“{alert.state}”，不能再制定帮扶措施")
-    entry = MeasureCatalogue.objects.filter(rule=alert.rule, name=measure, active=True).first()
+    entry = MeasureCatalogue.objects.filter(risk_type=alert.risk_type, name=measure,
+                                            active=True).first()
     if entry is None:
-        offered = "、".join(e.name for e in catalogue_for(alert.rule)) or "（目录为空）"
-        raise Refused(f"“{measure}”不在 {alert.rule} 的帮扶措施目录中，可选：{offered}")
+        offered = "、".join(e.name for e in catalogue_for(alert)) or "（目录为空）"
+        raise Refused(f"“{measure}”不在“{alert.risk_type}”的帮扶措施目录中，可选：{offered}")
     if deadline is None:
         raise Refused("帮扶措施须填写完成期限")
     plan, created = Plan.objects.get_or_create(household_id=alert.household_id,
@@ -331,7 +334,7 @@ def plan_add_measure(*, alert: Alert, actor, measure: str, deadline: date,
                                      note=note.strip(), created_by=actor)
     audit_record(actor=actor, action=AuditAction.CREATED, obj=measure,
                  household=alert.household_id,
-                 note=f"{alert.risk_type}（{alert.rule}）：{entry.name}，{deadline} 前完成")
+                 note=f"{alert.risk_type}：{entry.name}，{deadline} 前完成")
     return measure
 
 

@@ -31,27 +31,18 @@ from monitor.models import AuditAction
 from monitor.periods import is_missed, within
 from monitor.policy import Policy
 from monitor.roles import ACCEPT_DECLARATIONS, RECORD_DECLARATIONS, LostRace, Refused, require
-from monitor.rules import RULES, SUDDEN_RISK_TYPE
+from monitor.rules import RISK_TYPE_CHANNEL, RISK_TYPES
 from monitor.scope import require_visible
 
 from .models import Declaration, DeclarationChannel
 
 RULE = "DECLARATION"
 SEVERITY = "high"
-OTHER = "其他"
-# The risk types of §5 (first rule of each gives the channel), the sudden events', and 其他.
-RISK_CHANNEL = {}
-for _rule in RULES:
-    RISK_CHANNEL.setdefault(_rule.risk_type, _rule.channel)
-for _word in SUDDEN_RISK_TYPE.values():
-    RISK_CHANNEL.setdefault(_word, "civil")
-RISK_CHANNEL[OTHER] = "civil"
-RISK_TYPES = list(RISK_CHANNEL)
+
 
 def declarations_visible_to(user):
     """Declarations of the households the user may see (monitor.scope)."""
     return Declaration.objects.filter(household__in=Household.objects.visible_to(user))
-
 
 
 def accept_days(on: date) -> int:
@@ -75,7 +66,7 @@ def declaration_evidence(declaration: Declaration, count: int) -> dict:
 def _validate(*, channel: str, risk_type: str, content: str, declared_on: date) -> None:
     if channel not in DeclarationChannel.values:
         raise Refused(f"申报方式应为：{'、'.join(DeclarationChannel.labels)}")
-    if risk_type not in RISK_CHANNEL:
+    if risk_type not in RISK_TYPE_CHANNEL:
         raise Refused(f"风险类型应为以下之一：{'、'.join(RISK_TYPES)}")
     if not content.strip():
         raise Refused("请填写申报内容")
@@ -113,7 +104,7 @@ def _raise(declaration: Declaration, actor) -> Alert:
     household, on = declaration.household, declaration.declared_on
     alert, move = alert_raise(
         household_id=household.pk, rule=RULE, risk_type=declaration.risk_type,
-        severity=SEVERITY, channel=RISK_CHANNEL[declaration.risk_type],
+        severity=SEVERITY, channel=RISK_TYPE_CHANNEL[declaration.risk_type],
         source=Source.DECLARATION, found_on=on,
         evidence=declaration_evidence(declaration, 1) | {"declarations": [declaration.pk]},
         t=Policy().thresholds(household.village_id[:2], on), counted_from=on,

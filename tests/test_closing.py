@@ -10,7 +10,17 @@ import pytest
 from django.utils import timezone
 
 from alerts.models import Alert, Source, State
-from alerts.services import alert_close, alert_dismiss, alert_move, alert_ready, moves_for
+from alerts.services import (
+    alert_close,
+    alert_dismiss,
+    alert_move,
+    alert_ready,
+    alert_start_assistance,
+    alert_verify,
+    catalogue_for,
+    moves_for,
+    plan_add_measure,
+)
 from casework.declarations import declaration_record
 from monitor.roles import Refused
 from reports.five_lists import list_scope, reconcile
@@ -108,3 +118,28 @@ def test_a_department_hit_whose_verification_still_finds_it_stays_in_assistance(
         alert_ready(alert=hit, actor=town_supervisor, check=verification(home, 1, housing="D"))
     alert_ready(alert=hit, actor=town_supervisor, check=verification(home, 0, housing="A"))
     assert Alert.objects.get(pk=hit.pk).state == State.READY_TO_CLOSE
+
+
+def test_a_declared_alert_walks_the_same_way_as_a_rules_alert(
+        home, declared, village_officer, town_supervisor):
+    """The same states, plan and catalogue (by the risk type it reports) for every source:
+    预警 → 核实 → 帮扶中 → 待销号 → 已销号."""
+    alert_verify(alert=declared, actor=village_officer, note="入户核实：房屋漏雨属实")
+    measure = plan_add_measure(alert=Alert.objects.get(pk=declared.pk), actor=village_officer,
+                               measure="危房改造", deadline=TODAY + timedelta(days=20))
+    assert (measure.channel, measure.plan.household) == ("housing", home)
+    alert_start_assistance(alert=Alert.objects.get(pk=declared.pk), actor=village_officer)
+    alert_ready(alert=Alert.objects.get(pk=declared.pk), actor=town_supervisor,
+                check=verification(home, 0))
+    alert_close(alert=Alert.objects.get(pk=declared.pk), actor=town_supervisor)
+    states = [m.to_state for m in declared.moves.order_by("id") if m.from_state != m.to_state]
+    assert states == ["预警", "核实", "帮扶中", "待销号", "已销号"]
+
+
+def test_a_declaration_of_a_risk_outside_the_rules_gets_the_catalogue_of_other(
+        home, village_officer):
+    alert = declaration_record(household=home, channel="当面", risk_type="其他",
+                               content="家中老人走失，生活困难", declared_on=TODAY,
+                               actor=village_officer).alert
+    alert_verify(alert=alert, actor=village_officer, note="属实")
+    assert [e.name for e in catalogue_for(alert)] == ["临时救助"]

@@ -29,7 +29,7 @@ def county(transactional_db):
     town = place(AIKOU, "隘口镇")
     village = place(f"{AIKOU}201", "平所村")
     household = family(village, "HA001")
-    MeasureCatalogue.objects.get_or_create(rule="DROPOUT", name="劝返复学",
+    MeasureCatalogue.objects.get_or_create(risk_type="因学", name="劝返复学",
                                            defaults={"channel": "education"})
     return {
         "household": household,
