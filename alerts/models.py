@@ -41,9 +41,11 @@ class Level(models.TextChoices):
 
 
 def due_date():
-    """The deadline of the step an alert is at: verify while 预警, plan while 核实, close
-    after. The queue sorts on it, and an index of open alerts holds it (Alert.Meta)."""
+    """The deadline of the step an alert is at: a declaration's acceptance while one waits
+    for the town, else verify while 预警, plan while 核实, close after. The queue sorts on
+    it, and an index of open alerts holds it (Alert.Meta)."""
     return models.Case(
+        models.When(accept_by__isnull=False, then="accept_by"),
         models.When(state=State.RAISED, then="verify_by"),
         models.When(state=State.VERIFIED, then="plan_by"),
         default="close_by", output_field=models.DateField(),
@@ -101,6 +103,10 @@ class Alert(models.Model):
     # The last deadline step whose miss was escalated (alerts/escalation.py).
     escalated_step = models.CharField("已上报的逾期环节", max_length=8, blank=True, default="")
     raised_on = models.DateField("发现日期")
+    # A declaration's own deadline (§7): the town accepts it within 2 days. Set while a
+    # declaration of the alert waits for acceptance (the earliest one's); the alert's
+    # verify, plan and close deadlines count from the first acceptance.
+    accept_by = models.DateField("受理期限", null=True, blank=True)
     verify_by = models.DateField("核实期限", null=True, blank=True)
     plan_by = models.DateField("帮扶计划期限", null=True, blank=True)
     close_by = models.DateField("销号期限", null=True, blank=True)
@@ -207,12 +213,13 @@ class Step(models.TextChoices):
     miss has been escalated, so the periodic job never escalates a step twice."""
 
     NONE = "", "未上报"
+    ACCEPT = "accept", "受理"
     VERIFY = "verify", "核实"
     PLAN = "plan", "帮扶计划"
     CLOSE = "close", "销号"
 
 
-STEP_ORDER = [Step.NONE, Step.VERIFY, Step.PLAN, Step.CLOSE]
+STEP_ORDER = [Step.NONE, Step.ACCEPT, Step.VERIFY, Step.PLAN, Step.CLOSE]
 
 
 # ── One plan per household (一户一策, §7) ─────────────────────────────────────────────

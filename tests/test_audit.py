@@ -101,7 +101,7 @@ def test_the_engine_moving_an_alert_to_ready_to_close_is_in_the_trail(home):
 
 
 def test_escalating_an_overdue_alert_records_its_new_level(home):
-    escalate_overdue(today=timezone.localdate() + timedelta(days=3))  # high: verify in 3
+    escalate_overdue(today=timezone.localdate() + timedelta(days=4))  # high: verify in 3
     [event] = events(object_kind="alert", action=AuditAction.CHANGED)
     assert (event.actor, event.source) == (None, AuditSource.ENGINE)
     assert event.changes == {"责任层级": ["村", "乡镇"]} and "核实期限" in event.note

@@ -78,7 +78,8 @@ def moves_written(alert_ids: list[int]) -> dict[int, list[dict]]:
 class AlertOutput(serializers.ModelSerializer):
     household = HouseholdBrief(read_only=True)
     due = serializers.DateField(read_only=True, allow_null=True,
-                                help_text="当前环节的期限（预警：核实；核实：计划；其后：销号）")
+                                help_text="当前环节的期限（农户申报待受理：受理；预警：核实；"
+                                          "核实：计划；其后：销号）")
     evidence = EvidenceField(read_only=True)
     cleared_evidence = EvidenceField(read_only=True)
     closed_by = PersonField(help_text="销号人")
@@ -90,7 +91,8 @@ class AlertOutput(serializers.ModelSerializer):
     class Meta:
         model = Alert
         fields = ["id", "household", "rule", "risk_type", "severity", "channel", "source",
-                  "state", "level", "overdue", "raised_on", "last_seen_on", "verify_by",
+                  "state", "level", "overdue", "raised_on", "last_seen_on", "accept_by",
+                  "verify_by",
                   "plan_by", "close_by", "due", "first_check", "last_check", "cleared_by",
                   "verification_check", "evidence", "cleared_evidence", "closed_at",
                   "closed_by", "assignee", "assignee_name", "moves", "allowed_moves"]
@@ -120,6 +122,7 @@ class AlertOutput(serializers.ModelSerializer):
             "channel": alert.channel, "source": alert.source, "state": alert.state,
             "level": alert.level, "overdue": alert.overdue,
             "raised_on": day(alert.raised_on), "last_seen_on": day(alert.last_seen_on),
+            "accept_by": _maybe(day, alert.accept_by),
             "verify_by": _maybe(day, alert.verify_by), "plan_by": _maybe(day, alert.plan_by),
             "close_by": _maybe(day, alert.close_by),
             "due": _maybe(day, getattr(alert, "due", None)),
