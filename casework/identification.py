@@ -335,7 +335,7 @@ def _confirm(case: IdentificationCase, actor, on: date) -> None:
                  note=f"{case.purpose}：{on} 县级确认")
     who = actor.display_name
     StatusChange.objects.create(
-        household=household, kind=StatusChange.Kind.MONITORING, old=old, new=new,
+        household=household, kind=StatusChange.Kind.MONITORING, old=old, new=new, on=on,
         reasons=f"{case.purpose}：{on} 县级确认（{who}）。{case.cause}")
 
 
