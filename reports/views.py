@@ -63,6 +63,7 @@ def five_lists(request):
     if place is not None and not errors:
         scope = list_scope(place=place, start=start, end=end, user=request.user)
         context["reconciliation"] = reconcile(scope)
+        context["as_of"] = scope.as_of
         context["sheets"] = [
             {"name": sheet.name, "columns": sheet.columns,
              "rows": _first(sheet.rows(scope), PREVIEW_ROWS)} for sheet in SHEETS]

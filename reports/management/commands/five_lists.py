@@ -40,8 +40,9 @@ class Command(BaseCommand):
             result = reconcile(scope)
         five_lists_exported(scope=scope, fmt=fmt, counts=counts, actor=None,
                             source=AuditSource.COMMAND, note=command_note())
-        self.stdout.write(f"{where.name}（{where.code}）{scope.period} 五张清单：" + "，".join(
-            f"{name} {n} 条" for name, n in counts.items()))
+        listed = "，".join(f"{name} {n} 条" for name, n in counts.items())
+        self.stdout.write(f"{where.name}（{where.code}）{scope.period} 五张清单"
+                          f"（{scope.as_of}）：{listed}")
         for path in files:
             self.stdout.write(f"  {path}")
         t = result.total
