@@ -153,7 +153,8 @@ AUDIT_KINDS = {
     "household": "农户", "member": "家庭成员", "check": "排查", "declaration": "农户申报",
     "case": "纳入监测/风险消除", "notice": "公示", "objection": "公示异议",
     "comparison": "部门数据比对", "alert": "预警", "plan": "一户一策", "measure": "帮扶措施",
-    "task": "帮扶任务", "export": "导出", "import": "导入",
+    "task": "帮扶任务", "export": "导出", "import": "导入", "policy": "政策参数",
+    "line": "监测线",
 }
 
 

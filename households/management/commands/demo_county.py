@@ -73,12 +73,11 @@ class Command(BaseCommand):
             (f"dept_{ch.value}", Role.DEPARTMENT, COUNTY[0], ch.value, f"行业部门：{ch.label}")
             for ch in Channel
         ]
+        # The administrator is staff with the admin site's permissions (user_save), not a
+        # superuser: the demo works the way a county's administrator does.
         for username, role, place, channel, _ in users:
-            user, _ = user_save(username=username, role=role, place=place_named(place),
-                                channel=channel, password=password)
-            if role == Role.ADMIN:
-                user.is_superuser = user.is_staff = True
-                user.save(update_fields=["is_superuser", "is_staff"])
+            user_save(username=username, role=role, place=place_named(place),
+                      channel=channel, password=password)
         self.village_officers(password)
         return [(username, what) for username, *_, what in users]
 
