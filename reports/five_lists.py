@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Subquery
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from alerts.models import (
@@ -46,7 +47,7 @@ from alerts.models import (
     overdue_days,
 )
 from households.models import Check, Place
-from monitor.models import User, person_name
+from monitor.models import AuditEvent, User, person_name
 from monitor.periods import is_missed
 from monitor.roles import Channel
 from monitor.rules import WATER_INDICATORS, money, per_capita_income, total_income
@@ -203,18 +204,32 @@ def check_label(check) -> str:
 
 # ── The five lists ────────────────────────────────────────────────────────────────────
 
-SEVERITY_LABELS, SOURCE_LABELS, LEVEL_LABELS = (dict(Severity.choices), dict(Source.choices),
-                                                dict(Level.choices))
+SEVERITY_LABELS, SOURCE_LABELS = dict(Severity.choices), dict(Source.choices)
 
 
 def problem_values(scope: ListScope):
-    """The problems' values, village by village, household by household."""
-    return scope.problems().order_by(
+    """The problems' values, village by village, household by household, with the level
+    each had been escalated to by the end (`level_then`)."""
+    return scope.problems().annotate(level_then=level_then(scope)).order_by(
         "household__village_id", "household__number", "raised_on", "id").values_list(
         "household__number", "household__village_id", "household__village__parent__name",
         "household__village__name", "household__head_name", "rule", "risk_type", "severity",
-        "raised_on", "source", KT("evidence__text"), "state_then", "level", "verify_by",
+        "raised_on", "source", KT("evidence__text"), "state_then", "level_then", "verify_by",
         "plan_by", "close_by")
+
+
+def level_then(scope: ListScope) -> Subquery:
+    """The level (its label) an alert had been escalated to by the end of the period: the
+    last escalation recorded in the audit trail by then (alerts/escalation.py writes each
+    as 责任层级 old → new); none, and it was still the village's."""
+    escalations = AuditEvent.objects.filter(
+        scope.by_end("at"), object_kind="alert", changes__has_key=LEVEL_CHANGE,
+        object_id=Cast(OuterRef("pk"), CharField()))
+    return Subquery(escalations.order_by("-id").values(
+        level=KT(f"changes__{LEVEL_CHANGE}__1"))[:1])
+
+
+LEVEL_CHANGE = "责任层级"
 
 
 def overdue_then(state: str, verify_by, plan_by, close_by, as_of: date) -> bool:
@@ -241,7 +256,7 @@ def problems(scope: ListScope) -> Iterator[list]:
         overdue = overdue_then(state, verify_by, plan_by, close_by, scope.today)
         yield [n, number, village_code, town or "", village, head, rule, risk_type,
                SEVERITY_LABELS[severity], raised_on.isoformat(), SOURCE_LABELS[source],
-               evidence or "", state, LEVEL_LABELS[level], yes_no(overdue)]
+               evidence or "", state, level or Level.VILLAGE.label, yes_no(overdue)]
 
 
 def rectification(scope: ListScope) -> Iterator[list]:

@@ -129,3 +129,17 @@ def test_each_list_says_its_as_of_date(places, worked, tmp_path, capsys):
 def test_a_current_period_is_as_of_today(places, worked):
     scope = list_scope(place=places["village_a"], start=START)
     assert scope.as_of == f"截至 {TODAY}"
+
+
+def test_the_level_is_as_of_the_end_too(places, planned, town_supervisor):
+    from alerts.escalation import escalate_overdue
+
+    _, before = lists(places["village_a"])
+    assert column("问题清单", before["问题清单"], "责任层级") == ["村"]
+    escalate_overdue(today=TODAY + timedelta(days=40))  # the close deadline missed
+    assert alert_of(planned, "HOUSING").level == "town"
+    _, after = lists(places["village_a"])
+    assert after == before
+    scope = list_scope(place=places["village_a"], start=START)
+    [row] = SHEETS_BY_NAME["问题清单"].rows(scope)
+    assert column("问题清单", [row], "责任层级") == ["乡镇"]
