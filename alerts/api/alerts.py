@@ -86,7 +86,7 @@ class AlertOutput(serializers.ModelSerializer):
     assignee_name = PersonField(source="assignee", help_text="负责人")
     moves = AlertMoveOutput(many=True, read_only=True, help_text="流转记录，按时间")
     allowed_moves = serializers.SerializerMethodField(
-        help_text="当前用户的角色在此状态下可做的流转（verify / start / dismiss / close）")
+        help_text="当前用户的角色在此状态下可做的流转（verify / start / dismiss / ready / close）")
 
     class Meta:
         model = Alert
