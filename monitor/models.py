@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from .parameters import DEFAULTS
@@ -204,6 +205,11 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["household", "at"], name="audit_household_at"),
             models.Index(fields=["at"], name="audit_at"),
+            # The engine's changes of an alert, which are its escalations: the five lists
+            # read each alert's level as of the end of a period from them (reports).
+            models.Index(fields=["object_id", "at"], name="audit_alert_escalation",
+                         condition=Q(object_kind="alert", source=AuditSource.ENGINE,
+                                     action=AuditAction.CHANGED)),
         ]
 
     def __str__(self):

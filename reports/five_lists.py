@@ -47,7 +47,7 @@ from alerts.models import (
     overdue_days,
 )
 from households.models import Check, Place
-from monitor.models import AuditEvent, User, person_name
+from monitor.models import AuditAction, AuditEvent, AuditSource, User, person_name
 from monitor.periods import is_missed
 from monitor.roles import Channel
 from monitor.rules import WATER_INDICATORS, money, per_capita_income, total_income
@@ -223,7 +223,8 @@ def level_then(scope: ListScope) -> Subquery:
     last escalation recorded in the audit trail by then (alerts/escalation.py writes each
     as 责任层级 old → new); none, and it was still the village's."""
     escalations = AuditEvent.objects.filter(
-        scope.by_end("at"), object_kind="alert", changes__has_key=LEVEL_CHANGE,
+        scope.by_end("at"), object_kind="alert", source=AuditSource.ENGINE,
+        action=AuditAction.CHANGED, changes__has_key=LEVEL_CHANGE,
         object_id=Cast(OuterRef("pk"), CharField()))
     return Subquery(escalations.order_by("-id").values(
         level=KT(f"changes__{LEVEL_CHANGE}__1"))[:1])
