@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 
 from monitor.admin import AuditedAdmin
+from monitor.rules import RISK_TYPES
 
 from .models import (
     Alert,
@@ -31,12 +33,22 @@ class AlertAdmin(AuditedAdmin):
     inlines = [AlertMoveInline]
 
 
+class CatalogueForm(forms.ModelForm):
+    risk_type = forms.ChoiceField(label="风险类型", choices=[(r, r) for r in RISK_TYPES])
+
+    class Meta:
+        model = MeasureCatalogue
+        fields = ["risk_type", "name", "channel", "active", "order"]
+
+
 @admin.register(MeasureCatalogue)
 class MeasureCatalogueAdmin(admin.ModelAdmin):
-    """The county's catalogue of measures per rule (帮扶措施目录)."""
+    """The county's catalogue of measures per risk type (帮扶措施目录), the same for
+    every source of an alert (domain.md §7)."""
 
-    list_display = ("rule", "name", "channel", "active", "order")
-    list_filter = ("rule", "channel", "active")
+    form = CatalogueForm
+    list_display = ("risk_type", "name", "channel", "active", "order")
+    list_filter = ("risk_type", "channel", "active")
     list_editable = ("channel", "active", "order")
     search_fields = ("name",)
 

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.utils import timezone
@@ -44,7 +45,7 @@ CHECK_FIELDS = ["id", "household_id", "visit_date", "evaluated_at", "food_secure
 # The household's field each kind of status change sets.
 STATUS_FIELD = {StatusChange.Kind.CLASS: "household_class",
                 StatusChange.Kind.KEY_GROUP: "key_group"}
-STATUS_CHANGE_FIELDS = ["household_id", "kind", "old", "new", "reasons", "changed_at",
+STATUS_CHANGE_FIELDS = ["household_id", "kind", "old", "new", "reasons", "on", "changed_at",
                         "based_on_id"]
 
 
@@ -137,19 +138,55 @@ def thresholds_for(policy: Policy, household, check) -> Thresholds:
 
 
 def replay(household, checks: list, alerts: list[Alert], policy: Policy, today: date
-           ) -> tuple[AlertBook, dict, list[int]] | None:
-    """Replay the household's checks from its oldest unevaluated one; None if none is."""
+           ) -> tuple[AlertBook, list[tuple], list[int]] | None:
+    """Replay the household's checks from its oldest unevaluated one; None if none is.
+    Returns the alerts' book, the household's moves of class and key group as each check
+    made them (kind, old, new, reasons, dated by the check's visit date, the check's id)
+    and the checks replayed. Each check not evaluated before leaves its moves (§6: three
+    years of checks, three years of moves); a check replayed again leaves none, save the
+    newest, which settles where the household ends."""
     start = next((i for i, c in enumerate(checks) if c.evaluated_at is None), None)
     if start is None:
         return None
     replayed = [c.id for c in checks[start:]]
     book = AlertBook(alerts, checks, set(replayed))
-    previous, fired = (checks[start - 1] if start else None), {}
+    state = status_before(household, checks[:start], book, policy)
+    previous, moves = (checks[start - 1] if start else None), []
     for check in checks[start:]:
         fired = apply_check(household, check, previous,
                             thresholds_for(policy, household, check), book, today)
+        found = derive_status(state, check, fired, book.open_rules(), policy)
+        for kind, _, new, _ in found:
+            setattr(state, STATUS_FIELD[kind], new)
+        if check.evaluated_at is None:
+            moves += [(*change, check.visit_date, check.id) for change in found]
         previous = check
-    return book, fired, replayed
+    # Where the household ends, if its moves so far do not lead there (a check replayed
+    # again): dated by the newest check.
+    newest, ends = checks[-1], SimpleNamespace(**household._asdict())
+    for kind, _, new, _, _, _ in moves:
+        setattr(ends, STATUS_FIELD[kind], new)
+    moves += [(*change, newest.visit_date, newest.id) for change in changed_from(ends, state)]
+    return book, moves, replayed
+
+
+def status_before(household, evaluated: list, book: AlertBook, policy: Policy):
+    """The household's class and key group before the replayed checks, to date their moves
+    from: the stored ones when none was evaluated before, else as its newest evaluated
+    check shows them."""
+    state = SimpleNamespace(**household._asdict())
+    if evaluated:
+        newest, fired = newest_fired(household, evaluated, policy)
+        for kind, _, new, _ in derive_status(state, newest, fired, book.open_rules(), policy):
+            setattr(state, STATUS_FIELD[kind], new)
+    return state
+
+
+def changed_from(before, state) -> list[tuple[str, str, str, str]]:
+    """Where `state`'s class and key group differ from `before`'s, as changes."""
+    return [(kind, getattr(before, name), getattr(state, name), "")
+            for kind, name in STATUS_FIELD.items()
+            if getattr(before, name) != getattr(state, name)]
 
 
 def derive_status(household, newest, newest_fired: dict, open_alerts: list[tuple[str, str]],
@@ -181,20 +218,21 @@ def newest_fired(household, checks: list, policy: Policy) -> tuple:
 @dataclass
 class Statuses:
     """A batch's changes of class and key group, as rows: their history (StatusChange,
-    which the audit trail does not repeat) and the households' (id, class, group,
-    updated_at)."""
+    which the audit trail does not repeat), each dated by what changed it, and the
+    households' (id, class, group, updated_at)."""
 
     now: datetime = field(default_factory=timezone.now)
     changes: list[tuple] = field(default_factory=list)
     moved: list[tuple] = field(default_factory=list)
 
-    def add(self, household, newest, found: list[tuple[str, str, str, str]]) -> None:
-        """What derive_status found for a household (a row), based on its newest check."""
-        if found:
-            based_on = newest.id if newest is not None else None
-            self.changes += [(household.id, kind, old, new, reasons, self.now, based_on)
-                             for kind, old, new, reasons in found]
-            self.moved.append((household.id, *settled(household, found), self.now))
+    def add(self, household, moves: list[tuple]) -> None:
+        """A household's (a row's) moves: (kind, old, new, reasons, dated on, check id)."""
+        if moves:
+            self.changes += [(household.id, kind, old, new, reasons, on, self.now, based_on)
+                             for kind, old, new, reasons, on, based_on in moves]
+            final = settled(household, [move[:4] for move in moves])
+            if final != (household.household_class, household.key_group):
+                self.moved.append((household.id, *final, self.now))
 
     def save(self) -> None:
         insert_rows(StatusChange, STATUS_CHANGE_FIELDS, self.changes)
@@ -235,12 +273,10 @@ def evaluate_households(household_ids, policy: Policy | None = None,
         outcome = replay(household, checks[household_id], alerts[household_id], policy, today)
         if outcome is None:
             continue
-        book, fired, ids = outcome
+        book, moves, ids = outcome
         books.append(book)
         replayed += ids
-        newest = checks[household_id][-1]
-        statuses.add(household, newest,
-                     derive_status(household, newest, fired, book.open_rules(), policy))
+        statuses.add(household, moves)
         result.households += 1
     save_batch(books, replayed, statuses, result)
     return result
@@ -323,7 +359,8 @@ def refresh_statuses(household_ids, policy: Policy | None = None) -> None:
     """Re-derive the class (§6) and key group (§3) of households whose open alerts or
     registration changed without a new check — a person closed or dismissed an alert, a
     department list or a declaration raised one, an import changed only the registry —
-    from their newest check and open alerts, as an evaluation derives them. A batch of
+    from their newest check and open alerts, as an evaluation derives them; a move is
+    dated the day it happens. A batch of
     BATCH households costs a handful of queries, whatever its size."""
     policy, ids = policy or Policy(), sorted(set(household_ids))
     for start in range(0, len(ids), BATCH):
@@ -339,9 +376,10 @@ def refresh_batch(household_ids: list[int], policy: Policy) -> None:
             household_id__any_of=household_ids).values_list("household_id", "rule",
                                                             "severity"):
         open_rules[household_id].append((rule, severity))
-    statuses = Statuses()
+    statuses, today = Statuses(), timezone.localdate()
     for household_id, household in households.items():
         newest, fired = newest_fired(household, checks[household_id], policy)
-        statuses.add(household, newest,
-                     derive_status(household, newest, fired, open_rules[household_id], policy))
+        based_on = newest.id if newest is not None else None
+        found = derive_status(household, newest, fired, open_rules[household_id], policy)
+        statuses.add(household, [(*change, today, based_on) for change in found])
     statuses.save()

@@ -1,10 +1,13 @@
 """Deadlines and escalation (domain.md §7).
 
 An alert is stamped when raised with three due dates from the severity's policy (high:
-verify 3 days, plan 7, close 30; medium: 7, 15, 60), each `raised + N days`. The N days
-are the raise day and the N − 1 days after it, so on the due date itself the step is
-overdue: a high alert learned of on day 0 must be verified on day 0, 1 or 2, and on day 3
-it is overdue (not on day 2). A task's due date is the last day it may be done on.
+verify 3 days, plan 7, close 30; medium: 7, 15, 60), each the last day of "within N days"
+of the day its deadlines count from (monitor.periods.within): a high alert learned of on
+day T must be verified by the end of day T + 3 and is overdue from day T + 4. A task's due
+date is likewise the last day it may be done on.
+
+A declaration's acceptance (within 2 days) is a deadline of its own, before the others,
+which for a declared alert count from the acceptance (alert.accept_by, casework).
 
 A missed deadline escalates the alert one level (village → town → county; a county alert
 stays at the county), flags it overdue and tells the people of the new level. The
@@ -43,7 +46,8 @@ from .models import (
 
 log = logging.getLogger(__name__)
 
-DUE_FIELD = {Step.VERIFY: "verify_by", Step.PLAN: "plan_by", Step.CLOSE: "close_by"}
+DUE_FIELD = {Step.ACCEPT: "accept_by", Step.VERIFY: "verify_by", Step.PLAN: "plan_by",
+             Step.CLOSE: "close_by"}
 NEXT_LEVEL = {Level.VILLAGE: Level.TOWN, Level.TOWN: Level.COUNTY, Level.COUNTY: Level.COUNTY}
 LEVEL_ROLE = {Level.TOWN: (Role.TOWN, 9), Level.COUNTY: (Role.COUNTY, 6)}
 BATCH = 500
@@ -59,11 +63,13 @@ class Escalated:
 
 
 def missed(step: str, today: date) -> Q:
-    """Alerts whose `step` deadline has come (due date on or before today) with the
-    step's work not done: not verified; no measure planned and not in assistance; not
-    closed or dismissed. An alert ready to close (待销号) has nothing left to verify or
-    plan, only to close."""
-    due = Q(**{f"{DUE_FIELD[step]}__lte": today})
+    """Alerts whose `step` deadline is missed (its last day is before today,
+    monitor.periods.is_missed) with the step's work not done: not verified; no measure
+    planned and not in assistance; not closed or dismissed. An alert ready to close
+    (待销号) has nothing left to verify or plan, only to close."""
+    due = Q(**{f"{DUE_FIELD[step]}__lt": today})
+    if step == Step.ACCEPT:  # set only while a declaration waits for the town
+        return due
     if step == Step.VERIFY:
         return due & Q(state=State.RAISED)
     if step == Step.PLAN:
@@ -73,7 +79,8 @@ def missed(step: str, today: date) -> Q:
 
 
 def overdue(today: date) -> Q:
-    return missed(Step.VERIFY, today) | missed(Step.PLAN, today) | missed(Step.CLOSE, today)
+    return (missed(Step.ACCEPT, today) | missed(Step.VERIFY, today)
+            | missed(Step.PLAN, today) | missed(Step.CLOSE, today))
 
 
 def escalate_overdue(*, today: date | None = None) -> Escalated:

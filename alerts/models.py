@@ -10,8 +10,8 @@ from monitor.scope import visible
 
 
 class Severity(models.TextChoices):
-    HIGH = "high", "高"
-    MEDIUM = "medium", "中"
+    HIGH = "high", "高风险"
+    MEDIUM = "medium", "中风险"
 
 
 class Source(models.TextChoices):
@@ -42,9 +42,11 @@ class Level(models.TextChoices):
 
 
 def due_date():
-    """The deadline of the step an alert is at: verify while 预警, plan while 核实, close
-    after. The queue sorts on it, and an index of open alerts holds it (Alert.Meta)."""
+    """The deadline of the step an alert is at: a declaration's acceptance while one waits
+    for the town, else verify while 预警, plan while 核实, close after. The queue sorts on
+    it, and an index of open alerts holds it (Alert.Meta)."""
     return models.Case(
+        models.When(accept_by__isnull=False, then="accept_by"),
         models.When(state=State.RAISED, then="verify_by"),
         models.When(state=State.VERIFIED, then="plan_by"),
         default="close_by", output_field=models.DateField(),
@@ -102,6 +104,10 @@ class Alert(models.Model):
     # The last deadline step whose miss was escalated (alerts/escalation.py).
     escalated_step = models.CharField("已上报的逾期环节", max_length=8, blank=True, default="")
     raised_on = models.DateField("发现日期")
+    # A declaration's own deadline (§7): the town accepts it within 2 days. Set while a
+    # declaration of the alert waits for acceptance (the earliest one's); the alert's
+    # verify, plan and close deadlines count from the first acceptance.
+    accept_by = models.DateField("受理期限", null=True, blank=True)
     verify_by = models.DateField("核实期限", null=True, blank=True)
     plan_by = models.DateField("帮扶计划期限", null=True, blank=True)
     close_by = models.DateField("销号期限", null=True, blank=True)
@@ -213,22 +219,26 @@ class Step(models.TextChoices):
     miss has been escalated, so the periodic job never escalates a step twice."""
 
     NONE = "", "未上报"
+    ACCEPT = "accept", "受理"
     VERIFY = "verify", "核实"
     PLAN = "plan", "帮扶计划"
     CLOSE = "close", "销号"
 
 
-STEP_ORDER = [Step.NONE, Step.VERIFY, Step.PLAN, Step.CLOSE]
+STEP_ORDER = [Step.NONE, Step.ACCEPT, Step.VERIFY, Step.PLAN, Step.CLOSE]
 
 
 # ── One plan per household (一户一策, §7) ─────────────────────────────────────────────
 
 class MeasureCatalogue(models.Model):
-    """The measures a county offers for a rule's problem; the county edits it in the admin.
+    """The measures a county offers for a risk type (风险类型, domain.md §5), whatever found
+    the risk: a check's rule, a department's list or the household's own declaration
+    (§7: every source has the same catalogue, by risk type). The county edits it in the
+    admin.
 
     A measure records its name as text, so editing the catalogue never rewrites a plan."""
 
-    rule = models.CharField("规则", max_length=24)
+    risk_type = models.CharField("风险类型", max_length=20)
     name = models.CharField("帮扶措施", max_length=40)
     channel = models.CharField("责任渠道", max_length=12, choices=Channel.choices)
     active = models.BooleanField("启用", default=True)
@@ -236,13 +246,14 @@ class MeasureCatalogue(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "帮扶措施目录"
-        ordering = ["rule", "order", "id"]
+        ordering = ["risk_type", "order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["rule", "name"], name="one_measure_name_per_rule")
+            models.UniqueConstraint(fields=["risk_type", "name"],
+                                    name="one_measure_name_per_risk_type")
         ]
 
     def __str__(self):
-        return f"{self.rule}：{self.name}"
+        return f"{self.risk_type}：{self.name}"
 
 
 class Plan(models.Model):

@@ -11,11 +11,11 @@ one (`alert_raise`); a finding of a rule whose alert is open attaches to it
 These change Alert objects in memory and return the moves to record; `save_alerts`
 writes a batch of them — the alerts, their AlertMove rows and their audit events — in a
 few statements, since a county's campaign makes tens of thousands. What differs between
-sources is a parameter (the source, the day the deadlines count from, a declaration's
-acceptance deadline) or one of the three small `*_attach` functions.
+sources is a parameter (the source, the day the deadlines count from or, for a
+declaration, its acceptance deadline) or one of the three small `*_attach` functions.
 """
 
-from datetime import date, timedelta
+from datetime import date
 from typing import NamedTuple
 
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.utils import timezone
 from monitor.audit import LABELS, audit_bulk_rows, audit_row, diff
 from monitor.bulk import bulk_insert, bulk_set, insert_rows
 from monitor.models import AuditAction
+from monitor.periods import within
 from monitor.policy import Thresholds
 from monitor.rules import Rule
 
@@ -45,10 +46,11 @@ class Move(NamedTuple):
 
 def deadlines(severity: str, counted_from: date, t: Thresholds) -> dict:
     """Verify, plan and close deadlines from the severity's policy (§7), counted from the
-    day the system learned of the alert (a declaration's: the day it was declared)."""
+    day the system learned of the alert (a declaration's: the day the town accepted it),
+    each the last day the step may be done on (within 3 days of T: by the end of T + 3)."""
     days = {step: int(getattr(t, f"{severity}_{step}_days")) for step in ("verify", "plan",
                                                                           "close")}
-    return {f"{step}_by": counted_from + timedelta(days=n) for step, n in days.items()}
+    return {f"{step}_by": within(counted_from, n) for step, n in days.items()}
 
 
 def of_rule(rule: Rule, risk_type: str = "") -> dict:
@@ -60,21 +62,19 @@ def of_rule(rule: Rule, risk_type: str = "") -> dict:
 
 def alert_raise(*, household_id: int, rule: str, risk_type: str, severity: str, channel: str,
                 source: str, found_on: date, evidence: dict, t: Thresholds,
-                counted_from: date, check_id: int | None = None,
-                verify_by: date | None = None, actor_id: int | None = None
+                counted_from: date | None, check_id: int | None = None,
+                accept_by: date | None = None, actor_id: int | None = None
                 ) -> tuple[Alert, Move]:
     """A new alert (预警) of `rule` for the household; the caller has made sure none is
     open. It was found on `found_on` (a check's visit, a list's date, the day declared),
     by the check `check_id` if a check found it; its deadlines count from `counted_from`
-    with the thresholds `t`, and `verify_by`, if given, replaces the verify deadline (a
-    declaration's: the town's acceptance deadline)."""
-    dates = deadlines(severity, counted_from, t)
-    if verify_by is not None:
-        dates["verify_by"] = verify_by
+    with the thresholds `t`. A declaration's alert has none yet (`counted_from` None):
+    only the town's acceptance deadline `accept_by`, from which the others count."""
+    dates = deadlines(severity, counted_from, t) if counted_from is not None else {}
     alert = Alert(household_id=household_id, rule=rule, risk_type=risk_type, severity=severity,
                   channel=channel, source=source, state=State.RAISED, raised_on=found_on,
                   last_seen_on=found_on, first_check_id=check_id, last_check_id=check_id,
-                  evidence=evidence, **dates)
+                  evidence=evidence, accept_by=accept_by, **dates)
     return alert, Move(alert, "", State.RAISED, evidence["text"], actor_id)
 
 
@@ -150,18 +150,18 @@ def department_attach(alert: Alert, *, evidence: dict, on: date, actor_id: int |
                         actor_id=actor_id, noted=True)
 
 
-DECLARATION_CHANGES = ("last_seen_on", "verify_by")  # what a re-declaration's trail shows
+DECLARATION_CHANGES = ("last_seen_on", "accept_by")  # what a re-declaration's trail shows
 
 
-def declaration_attach(alert: Alert, *, evidence: dict, on: date, verify_by: date | None,
+def declaration_attach(alert: Alert, *, evidence: dict, on: date, accept_by: date | None,
                        actor_id: int) -> list[Move]:
     """Another declaration, declared `on`, joins the household's open DECLARATION alert:
-    the alert shows it, last seen only moves forward, the verify deadline becomes
-    `verify_by` (the declarations' acceptance), and the audit trail records which of those
-    dates changed. No check clears a declaration's alert (the engine judges only its own
-    rules), so it never returns from 待销号."""
+    the alert shows it, last seen only moves forward, the acceptance deadline becomes
+    `accept_by` (the earliest of the declarations waiting for the town), and the audit
+    trail records which of those dates changed. No check clears a declaration's alert
+    (the engine judges only its own rules), so it never returns from 待销号."""
     before = {name: getattr(alert, name) for name in DECLARATION_CHANGES}
-    alert.verify_by = verify_by
+    alert.accept_by = accept_by
     moves = alert_attach(alert, found_on=on, evidence=evidence,
                          newest=on >= alert.last_seen_on, note=f"再次申报：{evidence['text']}",
                          actor_id=actor_id, noted=True)
@@ -174,7 +174,7 @@ def declaration_attach(alert: Alert, *, evidence: dict, on: date, verify_by: dat
 # What raising, attaching and clearing may change of an alert that is already stored.
 ALERT_FIELDS = ["state", "state_before_ready", "last_seen_on", "last_check", "raised_on",
                 "first_check", "evidence", "cleared_by", "cleared_evidence", "verify_by",
-                "updated_at"]
+                "accept_by", "updated_at"]
 MOVE_FIELDS = ["alert_id", "actor_id", "at", "from_state", "to_state", "note"]
 
 

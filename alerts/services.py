@@ -10,10 +10,11 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from households.models import Household
+from households.models import Check, Household
 from monitor.audit import audit_bulk, audit_event, audit_record
 from monitor.choices import CheckKind
 from monitor.models import AuditAction, User
+from monitor.policy import Policy
 from monitor.roles import (
     ASSIGN_ALERTS,
     ASSIGN_TASKS,
@@ -27,8 +28,9 @@ from monitor.roles import (
     may,
     require,
 )
+from monitor.rules import RULES_BY_CODE, fired_rules
 
-from .engine import refresh_statuses
+from .engine import cleared_values, refresh_statuses
 from .models import (
     Alert,
     AlertMove,
@@ -37,6 +39,7 @@ from .models import (
     MeasureState,
     Notification,
     Plan,
+    Source,
     State,
     Task,
     TaskState,
@@ -62,22 +65,30 @@ class NotFound(Http404):
     """Outside the actor's scope, answered exactly as if it did not exist."""
 
 
-OPEN_STATES = (State.RAISED, State.VERIFIED, State.IN_ASSISTANCE, State.READY_TO_CLOSE)
-
-
 @dataclass(frozen=True)
 class Move:
     label: str
     to: str
     sources: tuple[str, ...]
     capability: Capability  # who may (monitor/roles.py)
+    # The alerts' sources (Source) it is for; empty: every alert.
+    found_by: tuple[str, ...] = ()
 
+    def suits(self, alert: Alert) -> bool:
+        return not self.found_by or alert.source in self.found_by
+
+
+# An alert no rule re-checks: a check's own rules never clear a declaration, and a
+# department's hit stays until someone shows the registry agrees it is gone.
+NOT_RECHECKED = (Source.DECLARATION, Source.DEPARTMENT)
 
 MOVES = {
     "verify": Move("核实", State.VERIFIED, (State.RAISED,), WORK_ALERTS),
     "start": Move("开始帮扶", State.IN_ASSISTANCE, (State.VERIFIED,), WORK_ALERTS),
     "dismiss": Move("排除", State.DISMISSED, (State.RAISED, State.VERIFIED), WORK_ALERTS),
-    "close": Move("销号", State.CLOSED, OPEN_STATES, CLOSE_ALERTS),
+    "ready": Move("转待销号", State.READY_TO_CLOSE, (State.IN_ASSISTANCE,), CLOSE_ALERTS,
+                  NOT_RECHECKED),
+    "close": Move("销号", State.CLOSED, (State.READY_TO_CLOSE,), CLOSE_ALERTS),
 }
 
 
@@ -89,8 +100,8 @@ def alert_in_scope(alert: Alert, actor) -> None:
 def moves_for(alert: Alert, user) -> list[str]:
     """The moves this user's role allows from the alert's state (for the page's buttons;
     the services still check the rest, e.g. a reason or a verification)."""
-    return [key for key, move in MOVES.items()
-            if may(user, move.capability) and alert.state in move.sources]
+    return [key for key, move in MOVES.items() if may(user, move.capability)
+            and alert.state in move.sources and move.suits(alert)]
 
 
 def _allowed(alert: Alert, actor, key: str) -> Move:
@@ -101,6 +112,9 @@ def _allowed(alert: Alert, actor, key: str) -> Move:
         sources = "、".join(f"“{s}”" for s in move.sources)
         raise Refused(f"预警当前为“{alert.state}”，不能{move.label}："
                       f"只有{sources}状态的预警可以{move.label}")
+    if not move.suits(alert):
+        raise Refused(f"“{alert.get_source_display()}”的预警不能{move.label}：新的排查不再"
+                      "触发该规则时，预警自动转为“待销号”")
     return move
 
 
@@ -174,28 +188,48 @@ def alert_start_assistance(*, alert: Alert, actor, note: str = "") -> Alert:
 
 
 @transaction.atomic
-def alert_close(*, alert: Alert, actor, note: str = "", check=None) -> Alert:
-    """→ 已销号, by a town or county supervisor: from 待销号 (a newer check no longer
-    fires the rule), or from any open state with a verification check dated after the
-    alert was raised that no longer found the problem."""
+def alert_ready(*, alert: Alert, actor, check=None, note: str = "") -> Alert:
+    """帮扶中 → 待销号 for an alert no rule re-checks (a declaration, a department hit):
+    its assistance under way, a town or county supervisor records the verification check
+    that shows the risk gone (§7). It is then what cleared the alert, as a newer check
+    that no longer fires a rule clears a rule's alert."""
+    _allowed(alert, actor, "ready")
+    check = check or None
+    if check is None:
+        raise Refused("转待销号须关联一次核实风险已消除的“核实”排查")
+    _verification(alert, check)
+    if check.visit_date < alert.last_seen_on:
+        raise Refused(f"核实排查日期 {check.visit_date} 早于最近一次发现该问题的日期 "
+                      f"{alert.last_seen_on}")
+    if still_found(alert, check):
+        raise Refused(f"{check.visit_date} 的核实排查仍发现该问题，不能转待销号")
+    note = note.strip() or f"{check.visit_date} 核实排查：风险已消除"
+    return _move(alert, actor=actor, to=State.READY_TO_CLOSE, note=note,
+                 state_before_ready=alert.state, cleared_by=check,
+                 cleared_evidence=cleared_values(check))
+
+
+def still_found(alert: Alert, check) -> bool:
+    """Whether the check fires the alert's rule (a department's hit of a §5 rule), judged
+    against the household's check before it, as the engine judges it."""
+    rule = RULES_BY_CODE.get(alert.rule)
+    if rule is None:
+        return False
+    previous = Check.objects.filter(household_id=check.household_id, visit_date__lte=(
+        check.visit_date)).exclude(pk=check.pk).order_by("visit_date", "id").last()
+    t = Policy().thresholds(alert.household.village_id[:2], check.visit_date)
+    return rule.code in fired_rules(check, previous, t)
+
+
+@transaction.atomic
+def alert_close(*, alert: Alert, actor, note: str = "") -> Alert:
+    """待销号 → 已销号, by a town or county supervisor (§7): a supervisor closes only an
+    alert ready to close, which a rule's alert becomes when a newer check no longer fires
+    it, and any other alert by `alert_ready`."""
     _allowed(alert, actor, "close")
     changes = {"closed_at": timezone.now(), "closed_by": actor}
-    if alert.state != State.READY_TO_CLOSE:
-        check = check or alert.verification_check
-        if check is None:
-            raise Refused(f"预警当前为“{alert.state}”：只有“待销号”的预警，或关联了发现之后的"
-                          "“核实”排查的预警才能销号")
-        _verification(alert, check)
-        if check.visit_date <= alert.raised_on:
-            raise Refused(f"核实排查日期 {check.visit_date} 须晚于预警发现日期 "
-                          f"{alert.raised_on}")
-        if alert.last_seen_on >= check.visit_date:
-            raise Refused(f"{alert.last_seen_on} 的排查仍发现该问题，不能销号")
-        changes["verification_check"] = check
-        note = note.strip() or f"{check.visit_date} 核实排查未再发现问题"
-    else:
-        when = alert.cleared_by.visit_date if alert.cleared_by_id else ""
-        note = note.strip() or f"{when} 排查未再发现问题".strip()
+    when = alert.cleared_by.visit_date if alert.cleared_by_id else ""
+    note = note.strip() or f"{when} 排查未再发现问题".strip()
     _move(alert, actor=actor, to=State.CLOSED, note=note, **changes)
     refresh_statuses([alert.household_id])
     return alert
@@ -203,15 +237,18 @@ def alert_close(*, alert: Alert, actor, note: str = "", check=None) -> Alert:
 
 def alert_move(*, alert: Alert, actor, action: str, note: str = "", check=None) -> Alert:
     """The move `action` names (a key of MOVES), as the alert's page and the API ask for
-    it: the note is a dismissal's reason; a verification check counts for 核实 and 销号."""
+    it: the note is a dismissal's reason; a verification check counts for 核实 and for
+    转待销号."""
     if action == "verify":
         return alert_verify(alert=alert, actor=actor, note=note, check=check)
     if action == "start":
         return alert_start_assistance(alert=alert, actor=actor, note=note)
     if action == "dismiss":
         return alert_dismiss(alert=alert, actor=actor, reason=note)
+    if action == "ready":
+        return alert_ready(alert=alert, actor=actor, note=note, check=check)
     if action == "close":
-        return alert_close(alert=alert, actor=actor, note=note, check=check)
+        return alert_close(alert=alert, actor=actor, note=note)
     raise ValueError(f"no move {action!r}: the caller offers only the keys of MOVES")
 
 
@@ -288,23 +325,26 @@ def assign_to(alerts: list[Alert], assignee, actor, note: str) -> None:
 
 # ── One plan per household: measures and tasks (§7) ──────────────────────────────────
 
-def catalogue_for(rule: str) -> list[MeasureCatalogue]:
-    return list(MeasureCatalogue.objects.filter(rule=rule, active=True))
+def catalogue_for(alert: Alert) -> list[MeasureCatalogue]:
+    """The measures offered for the alert's risk type, whatever its source (§7)."""
+    return list(MeasureCatalogue.objects.filter(risk_type=alert.risk_type, active=True))
 
 
 @transaction.atomic
 def plan_add_measure(*, alert: Alert, actor, measure: str, deadline: date,
                      note: str = "") -> Measure:
-    """Add a measure from the rule's catalogue for an open alert to the household's plan
-    (created with its first measure)."""
+    """Add a measure from the catalogue of the alert's risk type (any source: a check's
+    rule, a department list, a declaration) to the household's plan (created with its
+    first measure)."""
     alert_in_scope(alert, actor)
     require(actor, PLAN_MEASURES)
     if not alert.is_open:
         raise Refused(f"预警已“{alert.state}”，不能再制定帮扶措施")
-    entry = MeasureCatalogue.objects.filter(rule=alert.rule, name=measure, active=True).first()
+    entry = MeasureCatalogue.objects.filter(risk_type=alert.risk_type, name=measure,
+                                            active=True).first()
     if entry is None:
-        offered = "、".join(e.name for e in catalogue_for(alert.rule)) or "（目录为空）"
-        raise Refused(f"“{measure}”不在 {alert.rule} 的帮扶措施目录中，可选：{offered}")
+        offered = "、".join(e.name for e in catalogue_for(alert)) or "（目录为空）"
+        raise Refused(f"“{measure}”不在“{alert.risk_type}”的帮扶措施目录中，可选：{offered}")
     if deadline is None:
         raise Refused("帮扶措施须填写完成期限")
     plan, created = Plan.objects.get_or_create(household_id=alert.household_id,
@@ -316,7 +356,7 @@ def plan_add_measure(*, alert: Alert, actor, measure: str, deadline: date,
                                      note=note.strip(), created_by=actor)
     audit_record(actor=actor, action=AuditAction.CREATED, obj=measure,
                  household=alert.household_id,
-                 note=f"{alert.risk_type}（{alert.rule}）：{entry.name}，{deadline} 前完成")
+                 note=f"{alert.risk_type}：{entry.name}，{deadline} 前完成")
     return measure
 
 

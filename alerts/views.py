@@ -137,7 +137,7 @@ def alert_detail(request, pk):
         "verifications": Check.objects.filter(household=alert.household,
                                               kind=CheckKind.VERIFICATION,
                                               visit_date__gte=alert.raised_on),
-        "catalogue": services.catalogue_for(alert.rule)
+        "catalogue": services.catalogue_for(alert)
         if alert.is_open and may(user, PLAN_MEASURES) else [],
     })
 
@@ -183,10 +183,11 @@ def household_plan(request, number):
     catalogues = {}
     if can_plan:
         for alert in alerts:
-            if alert.is_open and alert.rule not in catalogues:
-                catalogues[alert.rule] = services.catalogue_for(alert.rule)
+            if alert.is_open and alert.risk_type not in catalogues:
+                catalogues[alert.risk_type] = services.catalogue_for(alert)
     rows = [{"alert": a, "measures": by_alert.get(a.id, []),
-             "catalogue": catalogues.get(a.rule, []) if a.is_open else []} for a in alerts]
+             "catalogue": catalogues.get(a.risk_type, []) if a.is_open else []}
+            for a in alerts]
     return render(request, "alerts/plan.html", {
         "household": household,
         "open_rows": [r for r in rows if r["alert"].is_open],

@@ -59,8 +59,9 @@ def explain_main_queries(place: str) -> None:
 
     from households.models import Household, Place
     from monitor.bulk import report_reads
-    from reports.five_lists import list_scope, problem_values, reconcile_values
+    from reports.five_lists import list_scope, problem_values
     from reports.ledger import SERIAL, ledger_query
+    from reports.reconciliation import reconcile_values
 
     scope = list_scope(place=Place.objects.get(code=place))
     sql, params = ledger_query(Household.objects.in_place(place))

@@ -1,56 +1,48 @@
 """Household declarations (农户自主申报, domain.md §7 sources and §9).
 
 A household declares a difficulty in person, in writing, by phone or online; a village
-officer, or town or county staff taking the call, records it with the risk type the
-officer judges it to be. A declaration raises an alert of rule DECLARATION with source
-自主申报 — severity high, since the household itself says it is in difficulty, so it gets
-the tight deadlines (plan 7 days, close 30) — and the channel that acts on its risk type.
+officer, or town or county staff taking the call, records it with the risk type it
+reports. A declaration raises an alert of rule DECLARATION with source 自主申报 and that
+risk type — severity high, since the household itself says it is in difficulty, so it
+gets the tight deadlines (verify 3 days, plan 7, close 30) — and the channel that acts on
+its risk type.
 
 The town must accept (受理) a declaration within declaration_accept_days (2) of the day it
-was declared. That deadline is the alert's verify_by while the alert is 预警, so the
-periodic escalation treats a declaration not accepted in time like any missed deadline.
-Accepting records who and when, and gives the verification its ordinary deadline counted
-from the acceptance (high: 3 days).
+was declared: a deadline of its own (alert.accept_by while a declaration waits), which the
+periodic escalation treats like any missed deadline. The alert's verify, plan and close
+deadlines count from the day the town accepts (§7).
 
 One open DECLARATION alert per household, like every rule: a second declaration while one
 is open joins it (the evidence shows the newest, the count and every declaration's id).
 """
 
 from copy import copy
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
 from alerts.engine import refresh_statuses
-from alerts.models import Alert, AlertMove, Source, State
+from alerts.models import Alert, AlertMove, Source
 from alerts.raising import alert_raise, deadlines, declaration_attach, save_alerts
 from households.models import Household
 from monitor.audit import audit_record, diff, plain
 from monitor.models import AuditAction
+from monitor.periods import is_missed, within
 from monitor.policy import Policy
 from monitor.roles import ACCEPT_DECLARATIONS, RECORD_DECLARATIONS, LostRace, Refused, require
-from monitor.rules import RULES, SUDDEN_RISK_TYPE
+from monitor.rules import RISK_TYPE_CHANNEL, RISK_TYPES
 from monitor.scope import require_visible
 
 from .models import Declaration, DeclarationChannel
 
 RULE = "DECLARATION"
 SEVERITY = "high"
-OTHER = "其他"
-# The risk types of §5 (first rule of each gives the channel), the sudden events', and 其他.
-RISK_CHANNEL = {}
-for _rule in RULES:
-    RISK_CHANNEL.setdefault(_rule.risk_type, _rule.channel)
-for _word in SUDDEN_RISK_TYPE.values():
-    RISK_CHANNEL.setdefault(_word, "civil")
-RISK_CHANNEL[OTHER] = "civil"
-RISK_TYPES = list(RISK_CHANNEL)
+
 
 def declarations_visible_to(user):
     """Declarations of the households the user may see (monitor.scope)."""
     return Declaration.objects.filter(household__in=Household.objects.visible_to(user))
-
 
 
 def accept_days(on: date) -> int:
@@ -74,7 +66,7 @@ def declaration_evidence(declaration: Declaration, count: int) -> dict:
 def _validate(*, channel: str, risk_type: str, content: str, declared_on: date) -> None:
     if channel not in DeclarationChannel.values:
         raise Refused(f"申报方式应为：{'、'.join(DeclarationChannel.labels)}")
-    if risk_type not in RISK_CHANNEL:
+    if risk_type not in RISK_TYPE_CHANNEL:
         raise Refused(f"风险类型应为以下之一：{'、'.join(RISK_TYPES)}")
     if not content.strip():
         raise Refused("请填写申报内容")
@@ -86,7 +78,7 @@ def _validate(*, channel: str, risk_type: str, content: str, declared_on: date) 
 def declaration_record(*, household: Household, channel: str, risk_type: str, content: str,
                        declared_on: date, actor) -> Declaration:
     """Record a household's declaration and raise its DECLARATION alert (or join the open
-    one); the town's acceptance deadline is stamped on the alert's verify_by."""
+    one); the town's acceptance deadline is stamped on the alert's accept_by."""
     require_visible(household, actor, "未找到该农户")
     require(actor, RECORD_DECLARATIONS)
     _validate(channel=channel, risk_type=risk_type, content=content, declared_on=declared_on)
@@ -95,7 +87,7 @@ def declaration_record(*, household: Household, channel: str, risk_type: str, co
     declaration = Declaration.objects.create(
         household=household, channel=channel, risk_type=risk_type, content=content.strip(),
         declared_on=declared_on, recorded_by=actor, alert=alert,
-        accept_by=declared_on + timedelta(days=accept_days(declared_on)))
+        accept_by=within(declared_on, accept_days(declared_on)))
     audit_record(actor=actor, action=AuditAction.CREATED, obj=declaration,
                  note=declaration.content)
     if alert is None:
@@ -107,16 +99,16 @@ def declaration_record(*, household: Household, channel: str, risk_type: str, co
 
 
 def _raise(declaration: Declaration, actor) -> Alert:
-    """The household's DECLARATION alert, found on the day declared: its deadlines count
-    from that day, and verifying waits for the town's acceptance (accept_by)."""
+    """The household's DECLARATION alert, found on the day declared. Its only deadline is
+    the town's acceptance (accept_by); the others count from the acceptance."""
     household, on = declaration.household, declaration.declared_on
     alert, move = alert_raise(
         household_id=household.pk, rule=RULE, risk_type=declaration.risk_type,
-        severity=SEVERITY, channel=RISK_CHANNEL[declaration.risk_type],
+        severity=SEVERITY, channel=RISK_TYPE_CHANNEL[declaration.risk_type],
         source=Source.DECLARATION, found_on=on,
         evidence=declaration_evidence(declaration, 1) | {"declarations": [declaration.pk]},
-        t=Policy().thresholds(household.village_id[:2], on), counted_from=on,
-        verify_by=declaration.accept_by, actor_id=actor.pk)
+        t=Policy().thresholds(household.village_id[:2], on), counted_from=None,
+        accept_by=declaration.accept_by, actor_id=actor.pk)
     save_alerts([alert], [], [move])
     refresh_statuses([household.pk])
     return alert
@@ -124,35 +116,25 @@ def _raise(declaration: Declaration, actor) -> Alert:
 
 def _join(alert: Alert, declaration: Declaration, actor) -> None:
     """Another declaration joins the open alert: its evidence shows the newest, the count
-    and every declaration's id, and the verify deadline waits for the new acceptance."""
+    and every declaration's id, and the new one waits for the town's acceptance."""
     ids = [*alert.evidence.get("declarations", []), declaration.pk]
     moves = declaration_attach(
         alert, evidence=declaration_evidence(declaration, len(ids)) | {"declarations": ids},
-        on=declaration.declared_on, verify_by=verify_deadline(alert), actor_id=actor.pk)
+        on=declaration.declared_on, accept_by=waiting_accept_by(alert), actor_id=actor.pk)
     save_alerts([], [alert], moves)
 
 
-def verify_deadline(alert: Alert) -> date | None:
-    """While the alert is 预警: the earliest acceptance deadline of a declaration not yet
-    accepted; once all are accepted, the ordinary verify days from the first acceptance."""
-    if alert.state != State.RAISED:
-        return alert.verify_by
-    pending = Declaration.objects.filter(alert=alert, accepted_at__isnull=True)
-    waiting = pending.order_by("accept_by").values_list("accept_by", flat=True).first()
-    if waiting is not None:
-        return waiting
-    first = Declaration.objects.filter(alert=alert).order_by("accepted_at").first()
-    if first is None or first.accepted_at is None:
-        return alert.verify_by
-    accepted = timezone.localdate(first.accepted_at)
-    t = Policy().thresholds(alert.household.village_id[:2], accepted)
-    return deadlines(SEVERITY, accepted, t)["verify_by"]
+def waiting_accept_by(alert: Alert) -> date | None:
+    """The earliest acceptance deadline of the alert's declarations not yet accepted;
+    None when the town has accepted them all."""
+    return Declaration.objects.filter(alert=alert, accepted_at__isnull=True).order_by(
+        "accept_by").values_list("accept_by", flat=True).first()
 
 
 @transaction.atomic
 def declaration_accept(*, declaration: Declaration, actor, note: str = "") -> Declaration:
-    """乡镇受理: the town (or county) accepts a declaration; the alert's verify deadline
-    becomes the ordinary one, counted from today."""
+    """乡镇受理: the town (or county) accepts a declaration; the alert's deadlines count
+    from today (`accepted`)."""
     require_visible(declaration.household, actor, "未找到该农户")
     require(actor, ACCEPT_DECLARATIONS)
     now = timezone.now()
@@ -166,14 +148,28 @@ def declaration_accept(*, declaration: Declaration, actor, note: str = "") -> De
                  note=declaration.accept_note)
     alert = declaration.alert
     if alert is not None and alert.is_open:
-        before = copy(alert)
-        alert.verify_by = verify_deadline(alert)
-        alert.save(update_fields=["verify_by", "updated_at"])
-        # accept_by is the first overdue day, as every deadline (alerts/escalation.py).
-        late = "（已超过受理期限）" if timezone.localdate(now) >= declaration.accept_by else ""
-        move_note = f"乡镇受理农户申报{late}：{note.strip() or '已受理'}"
-        AlertMove.objects.create(alert=alert, actor=actor, from_state=alert.state,
-                                 to_state=alert.state, note=move_note)
-        audit_record(actor=actor, action=AuditAction.CHANGED, obj=alert,
-                     changes=diff(before, alert, ["verify_by"]), note=move_note)
+        accepted(alert, declaration, actor, note, timezone.localdate(now))
     return declaration
+
+
+DEADLINES = ["accept_by", "verify_by", "plan_by", "close_by"]
+
+
+def accepted(alert: Alert, declaration: Declaration, actor, note: str, today: date) -> None:
+    """The alert after an acceptance: it waits for the next declaration not yet accepted,
+    if any, and on the first acceptance its verify, plan and close deadlines start,
+    counted from `today` (§7). The move and the audit trail say so."""
+    before = copy(alert)
+    alert.accept_by = waiting_accept_by(alert)
+    if alert.verify_by is None:
+        t = Policy().thresholds(alert.household.village_id[:2], today)
+        for name, value in deadlines(SEVERITY, today, t).items():
+            setattr(alert, name, value)
+    alert.save(update_fields=[*DEADLINES, "updated_at"])
+    # accept_by is the last day to accept on, as every deadline (monitor.periods).
+    late = "（已超过受理期限）" if is_missed(declaration.accept_by, today) else ""
+    move_note = f"乡镇受理农户申报{late}：{note.strip() or '已受理'}"
+    AlertMove.objects.create(alert=alert, actor=actor, from_state=alert.state,
+                             to_state=alert.state, note=move_note)
+    audit_record(actor=actor, action=AuditAction.CHANGED, obj=alert,
+                 changes=diff(before, alert, DEADLINES), note=move_note)

@@ -42,6 +42,7 @@ from monitor.audit import audit_record
 from monitor.choices import MonitoringCategory, PovertyStatus
 from monitor.classification import share
 from monitor.models import AuditAction
+from monitor.parameters import DEFAULTS
 from monitor.policy import Policy
 from monitor.roles import (
     COUNTY_CONFIRMATION,
@@ -164,9 +165,10 @@ def add_months(day: date, months: int) -> date:
 def elimination_blockers(household: Household, policy: Policy | None = None) -> list[str]:
     """Every reason the household cannot be taken off monitoring now, in Chinese; empty
     when it can: its last two checks at least elimination_gap_months apart, neither firing
-    a high rule, per-capita income at least the line, no open alert — and never a
-    household with no labour capacity living mostly on transfers (social-safety support
-    alone), which stays monitored."""
+    a high rule, per-capita income at least the line, no open alert — and, while the
+    policy's safety-net hold is on (the default), never a household on the safety net (no
+    普通 or 技能 labourer, transfers at least half its income): its risk is held by 兜底保障,
+    not gone (§9)."""
     policy, reasons = policy or Policy(), []
     checks = list(household.checks.in_visit_order())
     if len(checks) < 2:
@@ -190,10 +192,18 @@ def elimination_blockers(household: Household, policy: Policy | None = None) -> 
                                                                                     flat=True))
     if open_rules:
         reasons.append(f"还有 {len(open_rules)} 条未销号预警：{'、'.join(sorted(open_rules))}")
-    if on_safety_net_alone(newest, t):
-        reasons.append("家庭无普通或技能劳动力，收入主要依靠转移性收入（兜底保障），"
-                       "不标注风险消除，应继续监测帮扶")
+    if t.safety_net_hold and on_safety_net_alone(newest, t):
+        reasons.append(f"家庭无普通或技能劳动力，转移性收入占收入 "
+                       f"{percent(t.safety_net_transfer_share)} 及以上（兜底保障），"
+                       f"不标注风险消除，应继续监测帮扶（政策参数“{SAFETY_NET_HOLD}”为开启）")
     return reasons
+
+
+SAFETY_NET_HOLD = DEFAULTS["safety_net_hold"][1].split("（")[0]
+
+
+def percent(value) -> str:
+    return f"{(value * 100).normalize():f} %"
 
 
 def on_safety_net_alone(check, t) -> bool:
@@ -202,7 +212,7 @@ def on_safety_net_alone(check, t) -> bool:
     if able_labourers(check):
         return False
     transfers = share(check.income_transfers, income_of(check))
-    return transfers is None or transfers >= t.borderline_transfer_share
+    return transfers is None or transfers >= t.safety_net_transfer_share
 
 
 def elimination_grounds(household: Household) -> str:
@@ -327,7 +337,7 @@ def _confirm(case: IdentificationCase, actor, on: date) -> None:
                  note=f"{case.purpose}：{on} 县级确认")
     who = actor.display_name
     StatusChange.objects.create(
-        household=household, kind=StatusChange.Kind.MONITORING, old=old, new=new,
+        household=household, kind=StatusChange.Kind.MONITORING, old=old, new=new, on=on,
         reasons=f"{case.purpose}：{on} 县级确认（{who}）。{case.cause}")
 
 

@@ -76,9 +76,10 @@ def no_plan(households, today: date) -> Iterator[Doubt]:
     found = households.exclude(monitoring_category="").exclude(
         Exists(Plan.objects.filter(household=OuterRef("pk")))).annotate(
         confirmed_on=Subquery(confirmed)).filter(
-        Q(confirmed_on__isnull=True) | Q(confirmed_on__lte=month_ago))
+        # Within a month of T: by the end of T + 1 month; doubtful from the day after.
+        Q(confirmed_on__isnull=True) | Q(confirmed_on__lt=month_ago))
     for h in found.select_related("village").order_by("number"):
-        when = f"{h.confirmed_on} 县级确认，已满一个月" if h.confirmed_on else "无县级确认记录"
+        when = f"{h.confirmed_on} 县级确认，已超过一个月" if h.confirmed_on else "无县级确认记录"
         yield Doubt("NO_PLAN", h.number, h.village_id, h.village.name, "",
                     f"监测对象（{h.monitoring_category}），{when}，仍无帮扶计划（一户一策）")
 

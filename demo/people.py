@@ -72,7 +72,7 @@ def give_departments_tasks(town: Place, officer_of) -> int:
 
 @transaction.atomic
 def plan_and_assign(alert: Alert, officer: User, supervisor: User, person: User) -> int:
-    catalogue = catalogue_for(alert.rule)
+    catalogue = catalogue_for(alert)
     if officer is None or not catalogue:
         return 0
     alert = alert_verify(alert=alert, actor=officer, note="入户核实，情况属实")

@@ -278,7 +278,13 @@ class Check(models.Model):
 
 
 class StatusChange(models.Model):
-    """A change of a household's class (§6) or key group (§3): date, old → new, reasons."""
+    """A change of a household's class (§6), key group (§3) or monitoring category (§9):
+    date, old → new, reasons.
+
+    It is dated (`on`) by what changed it: the visit date of the check (a workbook holding
+    three years of checks leaves the moves of those three years, each on its visit date),
+    or the day of the alert's move or the county's confirmation. `changed_at` is only when
+    it was recorded. Counting who moved where over a period reads `on`."""
 
     class Kind(models.TextChoices):
         CLASS = "class", "分类"
@@ -292,7 +298,8 @@ class StatusChange(models.Model):
     old = models.CharField("原值", max_length=10, blank=True)
     new = models.CharField("新值", max_length=10, blank=True)
     reasons = models.TextField("原因", blank=True)
-    changed_at = models.DateTimeField("时间", auto_now_add=True)
+    on = models.DateField("日期")
+    changed_at = models.DateTimeField("记录时间", auto_now_add=True)
     based_on = models.ForeignKey(
         Check, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name="依据排查",
@@ -300,8 +307,8 @@ class StatusChange(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "分类变化记录"
-        ordering = ["changed_at", "id"]
-        indexes = [models.Index(fields=["kind", "changed_at"], name="status_change_period")]
+        ordering = ["on", "id"]
+        indexes = [models.Index(fields=["kind", "on"], name="status_change_period")]
 
     def __str__(self):
         return f"{self.household.number} {self.old or '—'} → {self.new or '—'}"

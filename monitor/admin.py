@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
@@ -14,6 +15,8 @@ from .models import (
     PolicySetting,
     User,
 )
+from .parameters import DEFAULTS
+from .services import admin_site_access
 
 
 @admin.register(User)
@@ -31,16 +34,18 @@ class ShouwangUserAdmin(UserAdmin):
         ("岗位与范围", {"fields": ("role", "place", "channel", "unit", "phone")}),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        """What the admin site may do follows the role (admin_site_access): only a
+        superuser touches the permissions themselves."""
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ("is_staff", "is_superuser", "groups", "user_permissions", "last_login",
+                "date_joined")
 
-@admin.register(MonitoringLine)
-class MonitoringLineAdmin(admin.ModelAdmin):
-    list_display = ("province", "year", "amount")
-
-
-@admin.register(PolicySetting)
-class PolicySettingAdmin(admin.ModelAdmin):
-    list_display = ("key", "value", "effective_from", "note")
-    list_filter = ("key",)
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not request.user.is_superuser or "role" in form.changed_data:
+            admin_site_access(obj)
 
 
 # ── The audit trail (monitor/audit.py) ────────────────────────────────────────────────
@@ -92,6 +97,29 @@ def _audit_saved(user, obj, before, fields) -> None:
     if changes:
         audit_record(actor=user, action=AuditAction.CHANGED, obj=obj, changes=changes,
                      source=AuditSource.ADMIN)
+
+
+# ── The county's policy: lines and thresholds (the 政策 page does the same, monitor/views.py)
+
+@admin.register(MonitoringLine)
+class MonitoringLineAdmin(AuditedAdmin):
+    list_display = ("province", "year", "amount")
+
+
+class PolicySettingForm(forms.ModelForm):
+    key = forms.ChoiceField(label="参数", choices=[(key, label) for key, (_, label)
+                                                  in DEFAULTS.items()])
+
+    class Meta:
+        model = PolicySetting
+        fields = ["key", "value", "effective_from", "note"]
+
+
+@admin.register(PolicySetting)
+class PolicySettingAdmin(AuditedAdmin):
+    form = PolicySettingForm
+    list_display = ("key", "value", "effective_from", "note")
+    list_filter = ("key",)
 
 
 class KindFilter(admin.SimpleListFilter):

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from .bulk import bulk_insert, insert_rows
 from .models import AuditAction, AuditEvent, AuditSource
+from .parameters import DEFAULTS
 
 # The kind recorded for each model; anything else is recorded by its model name.
 KINDS = {
@@ -38,17 +39,22 @@ KINDS = {
     "alerts.plan": "plan",
     "alerts.measure": "measure",
     "alerts.task": "task",
+    "monitor.policysetting": "policy",
+    "monitor.monitoringline": "line",
 }
 # Labels that read well next to the household column and need no query (an alert's str()
 # would load its household, once per alert in a batch).
 LABELS = {
     "member": lambda m: m.name,
     "check": lambda c: f"{c.visit_date} {c.kind}",
-    "alert": lambda a: f"{a.risk_type}（{a.rule}）",
+    "alert": lambda a: f"{a.rule_name}（{a.risk_type}）",
     "plan": lambda p: "一户一策",
     "task": lambda t: t.title,
     "case": lambda c: f"{c.purpose}（{c.category}）",
     "declaration": lambda d: f"{d.get_channel_display()} {d.declared_on} {d.risk_type}",
+    "policy": lambda p: f"{DEFAULTS[p.key][1] if p.key in DEFAULTS else p.key}"
+                        f"（{p.effective_from} 起）",
+    "line": lambda line: f"{line.province} 省级 {line.year} 年监测线",
 }
 LABEL_LENGTH = AuditEvent._meta.get_field("object_label").max_length
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from monitor.choices import HouseholdClass, KeyGroup, PovertyStatus
 
 from .policy import Thresholds
-from .rules import money, per_capita_income, total_income
+from .rules import money, per_capita_income, rule_name, total_income
 
 
 def share(part: Decimal, whole: Decimal) -> Decimal | None:
@@ -28,7 +28,7 @@ def classify(newest_check, open_alerts: list[tuple[str, str]], t: Thresholds
     borderline = []
     high = sorted(rule for rule, severity in open_alerts if severity == "high")
     if high:
-        borderline.append(f"有未销号高风险预警：{'、'.join(high)}")
+        borderline.append(f"有未销号高风险预警：{'、'.join(map(rule_name, high))}")
     if income < t.line * t.borderline_income_factor:
         borderline.append(
             f"人均纯收入 {money(income)} 元低于监测线的 {t.borderline_income_factor} 倍")
@@ -49,7 +49,7 @@ def classify(newest_check, open_alerts: list[tuple[str, str]], t: Thresholds
         consolidated.append(f"医疗和教育支出占收入 {spending:.0%}")
     medium = sorted(rule for rule, severity in open_alerts if severity == "medium")
     if medium:
-        consolidated.append(f"有未销号中风险预警：{'、'.join(medium)}")
+        consolidated.append(f"有未销号中风险预警：{'、'.join(map(rule_name, medium))}")
     if consolidated:
         return HouseholdClass.CONSOLIDATED, consolidated
 
@@ -68,7 +68,7 @@ def key_group(household, newest_check, newest_fired: dict, t: Thresholds | None
         return "", []
     reasons = []
     if newest_fired:
-        reasons.append(f"最近一次排查触发：{'、'.join(newest_fired)}")
+        reasons.append(f"最近一次排查触发：{'、'.join(map(rule_name, newest_fired))}")
     income = per_capita_income(newest_check)
     if income < t.line * t.key_group_income_factor:
         reasons.append(

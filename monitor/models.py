@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from .parameters import DEFAULTS
@@ -159,7 +160,8 @@ AUDIT_KINDS = {
     "household": "农户", "member": "家庭成员", "check": "排查", "declaration": "农户申报",
     "case": "纳入监测/风险消除", "notice": "公示", "objection": "公示异议",
     "comparison": "部门数据比对", "alert": "预警", "plan": "一户一策", "measure": "帮扶措施",
-    "task": "帮扶任务", "export": "导出", "import": "导入",
+    "task": "帮扶任务", "export": "导出", "import": "导入", "policy": "政策参数",
+    "line": "监测线",
 }
 
 
@@ -209,6 +211,11 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["household", "at"], name="audit_household_at"),
             models.Index(fields=["at"], name="audit_at"),
+            # The engine's changes of an alert, which are its escalations: the five lists
+            # read each alert's level as of the end of a period from them (reports).
+            models.Index(fields=["object_id", "at"], name="audit_alert_escalation",
+                         condition=Q(object_kind="alert", source=AuditSource.ENGINE,
+                                     action=AuditAction.CHANGED)),
         ]
 
     def __str__(self):

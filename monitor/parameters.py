@@ -31,6 +31,13 @@ DEFAULTS: dict[str, tuple[Decimal, str]] = {
     "notice_days": (D("5"), "公示期（天）"),
     "officer_max_households": (D("200"), "每名信息员最多联系户数"),
     "elimination_gap_months": (D("6"), "风险消除：最近两次排查至少间隔（月）"),
+    # A household on the safety net (no 普通 or 技能 labourer, transfers at least this
+    # share of income) is not proposed for elimination while the hold is on (1; 0 = off):
+    # its risk is held by 兜底保障, not gone (§9).
+    "safety_net_hold": (D("1"), "风险消除：兜底保障户不标注风险消除（1 开启，0 关闭）"),
+    "safety_net_transfer_share": (D("0.50"), "兜底保障户：转移性收入占收入比例不低于"),
 }
+
+SWITCHES = {"safety_net_hold"}  # settings that are on (1) or off (0), not amounts
 
 FIRST_LINE = (2021, D("6000"))  # 1.5 × the old national poverty line, when the mechanism began

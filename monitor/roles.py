@@ -107,6 +107,9 @@ RECORD_OBJECTIONS = Capability(FIELD, "{role}不能记录公示异议")
 VILLAGE_STEPS = Capability((Role.VILLAGE,), "“{step}”须由村干部办理")  # 入户核实, 民主评议, 公示
 TOWN_REVIEW = Capability((Role.TOWN,), "“{step}”须由乡镇监管人员办理")
 COUNTY_CONFIRMATION = Capability((Role.COUNTY,), "“{step}”须由区县监管人员办理")
+# The county's policy (§1, §5): its lines and thresholds, on the 政策 page.
+SET_POLICY = Capability((Role.COUNTY, Role.ADMIN),
+                        "{role}不能修改政策参数：须由区县监管人员或管理员办理", superuser=True)
 COMPARE_LISTS = Capability((Role.COUNTY, Role.ADMIN),
                            "{role}不能进行部门数据比对：须由区县监管人员或管理员办理",
                            superuser=True)
@@ -115,6 +118,16 @@ COMPARE_LISTS = Capability((Role.COUNTY, Role.ADMIN),
 # tasks of their channel, everyone else at the dashboard of their place.
 LANDING = {Role.DEPARTMENT: "alerts:tasks"}
 HOME = "home"
+
+
+# What an administrator manages in the admin site (§1: users, places, the lines,
+# thresholds and measures catalogue), as (app label, model): a user made or changed to the
+# admin role gets exactly these models' permissions, and loses them with the role
+# (monitor.services.user_save).
+ADMIN_SITE_MODELS = (
+    ("monitor", "user"), ("households", "place"), ("monitor", "monitoringline"),
+    ("monitor", "policysetting"), ("alerts", "measurecatalogue"),
+)
 
 
 def may(user, capability: Capability) -> bool:

@@ -237,3 +237,19 @@ def fired_rules(check, previous, t: Thresholds) -> dict[str, Evidence]:
         if found is not None:
             verdicts[rule.code] = found
     return verdicts
+
+
+# ── Risk types (风险类型) ─────────────────────────────────────────────────────────────
+# Every risk type an alert may carry, whatever found it: the §5 rules' (SUDDEN_EVENT's
+# follows its event), and 其他 for a declared difficulty outside them. Each has the
+# channel of its first rule (the sudden events' and 其他: civil affairs). The measures
+# catalogue is by risk type (§7), and a declaration records one of these.
+
+OTHER_RISK_TYPE = "其他"
+RISK_TYPE_CHANNEL: dict[str, str] = {}
+for _rule in RULES:
+    RISK_TYPE_CHANNEL.setdefault(_rule.risk_type, _rule.channel)
+for _word in SUDDEN_RISK_TYPE.values():
+    RISK_TYPE_CHANNEL.setdefault(_word, "civil")
+RISK_TYPE_CHANNEL[OTHER_RISK_TYPE] = "civil"
+RISK_TYPES = list(RISK_TYPE_CHANNEL)

@@ -1,11 +1,13 @@
 """Writes to users (domain.md §1)."""
 
+from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from .models import User, check_role_binding
-from .roles import Role
+from .roles import ADMIN_SITE_MODELS, Role
 
 
 @transaction.atomic
@@ -37,6 +39,27 @@ def user_save(
         user.unit = unit.strip()
     if phone is not None:
         user.phone = phone.strip()
-    user.is_staff = role == Role.ADMIN
     user.save()
+    admin_site_access(user)
     return user, created
+
+
+def admin_site_access(user: User) -> None:
+    """The admin site as the role says (domain.md §1): an administrator is staff with
+    exactly the permissions of what they manage there; any other role, neither (a role
+    changed away from admin loses them). A superuser stays one: that is county IT's own
+    account, made by createsuperuser, not a role."""
+    is_admin = user.role == Role.ADMIN
+    if user.is_staff != is_admin:
+        user.is_staff = is_admin
+        user.save(update_fields=["is_staff"])
+    user.user_permissions.set(admin_site_permissions() if is_admin else [])
+
+
+def admin_site_permissions():
+    """Every permission (add, change, delete, view) on the models an administrator manages
+    in the admin site (monitor.roles.ADMIN_SITE_MODELS), and none other."""
+    models = Q()
+    for app_label, model in ADMIN_SITE_MODELS:
+        models |= Q(content_type__app_label=app_label, content_type__model=model)
+    return Permission.objects.filter(models)

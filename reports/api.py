@@ -21,10 +21,11 @@ from monitor.api import (
     errors,
 )
 from monitor.audit import audit_export
-from reports.five_lists import SHEETS_BY_NAME, list_scope, reconcile
+from reports.five_lists import SHEETS_BY_NAME, list_scope
 from reports.ledger import COLUMNS as LEDGER_COLUMNS
 from reports.ledger import ledger_rows
 from reports.place_period import place_and_period, place_asked
+from reports.reconciliation import reconcile
 
 # ── The ledger ────────────────────────────────────────────────────────────────────────
 

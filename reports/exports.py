@@ -54,7 +54,8 @@ def write_xlsx(path: Path, scope: ListScope, progress: Progress = None) -> dict[
         ws.merge_range(0, 0, 0, last, f"{scope.place.name}防止返贫动态监测{sheet.name}",
                        styles["title"])
         ws.merge_range(1, 0, 1, last, f"地区：{scope.place.name}（{scope.place.code}）　　"
-                       f"期间：{scope.period}　　生成时间：{generated}", styles["meta"])
+                       f"期间：{scope.period}　　{scope.as_of}　　生成时间：{generated}",
+                       styles["meta"])
         _header(ws, sheet, styles["head"])
         wrap = {sheet.columns.index(name) for name in sheet.wrap}
         rows = RowWriter(ws, HEADER_ROWS, len(sheet.columns), number_format=styles["number"],

@@ -3,25 +3,31 @@
 For a place (village, town or county) and a period:
 - 问题清单 problems: the alerts found (raised) in the period;
 - 整改清单 rectification: the measures planned for those problems;
-- 任务清单 tasks: the tasks of those measures, with overdue days as of the day it is made;
+- 任务清单 tasks: the tasks of those measures, with overdue days;
 - 责任清单 responsibility: per responsible unit and person, their tasks of that list: open,
   overdue, and completed in the period;
 - 效果清单 effect: the alerts closed (销号) in the period, whenever they were found, with
   the check that cleared them and the values before and after.
 
+Every list is as of the end of the period (截至, `ListScope.as_of`: the period's last day,
+or today for a period not yet over): what was recorded by then, each alert's and task's
+state from the last move recorded by the end of that day, overdue days counted to it. An
+alert closed after the period is still open in its lists, and the lists of a past period
+come out the same whenever they are made again (domain.md §8).
+
 Each list is one function yielding rows; reading goes through the scope helpers, so a
 user's lists hold only what the user may see (commands pass no user: the whole place).
-`reconcile` checks that problems raised = closed + dismissed + still open, village by
-village, from independent records (the alert's state and its move history), and that the
-lists agree with one another; where they do not, it says where.
+Reconciliation (对账销号), which checks the lists against each other, is
+reports/reconciliation.py.
 """
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import CharField, Count, OuterRef, Q, Subquery
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from alerts.models import (
@@ -30,17 +36,20 @@ from alerts.models import (
     AlertMove,
     Level,
     Measure,
+    MeasureState,
     Severity,
     Source,
     State,
     Task,
     TaskState,
+    TaskUpdate,
     overdue_days,
 )
 from households.models import Check, Place
-from monitor.models import User, person_name
+from monitor.models import AuditAction, AuditEvent, AuditSource, User, person_name
+from monitor.periods import is_missed
 from monitor.roles import Channel
-from monitor.rules import WATER_INDICATORS, money, per_capita_income, total_income
+from monitor.rules import WATER_INDICATORS, money, per_capita_income, rule_name, total_income
 
 CHUNK = 2000
 
@@ -52,7 +61,7 @@ class ListScope:
     place: Place
     start: date | None
     end: date
-    today: date
+    today: date  # the day the lists are as of (截至): the period's end, or today if sooner
     alerts: object  # QuerySet[Alert], already limited to the place and the reader's scope
     measures: object
     tasks: object
@@ -61,8 +70,25 @@ class ListScope:
     def period(self) -> str:
         return f"{self.start or '最早'} 至 {self.end}"
 
+    @property
+    def as_of(self) -> str:
+        """What each list says it is as of."""
+        return f"截至 {self.today}"
+
+    def by_end(self, field_name: str) -> Q:
+        """`field_name` (a datetime) falls on or before the day the lists are as of."""
+        return Q(**{f"{field_name}__date__lte": self.today})
+
     def problems(self):
-        return self.alerts.raised_between(self.start, self.end)
+        """The alerts found in the period and recorded by its end, each with its state then
+        (`state_then`)."""
+        return self.alerts.raised_between(self.start, self.end).filter(
+            self.by_end("created_at")).annotate(state_then=self.state_then(AlertMove, "alert"))
+
+    def state_then(self, model, owner: str, ref: str = "pk") -> Subquery:
+        """The state the last move (AlertMove, TaskUpdate) recorded by the end went to."""
+        moves = model.objects.filter(self.by_end("at"), **{owner: OuterRef(ref)})
+        return Subquery(moves.order_by("-id").values("to_state")[:1])
 
     def in_period(self, field_name: str) -> Q:
         """`field_name` (a datetime) falls on a day of the period, in local time."""
@@ -72,15 +98,20 @@ class ListScope:
         return q
 
     def list_measures(self):
-        return self.measures.filter(alert__in=self.problems().values("pk"))
+        return self.measures.filter(self.by_end("created_at"),
+                                    alert__in=self.problems().values("pk"))
 
     def list_tasks(self):
-        return self.tasks.filter(measure__in=self.list_measures().values("pk"))
+        """The tasks of the list's measures, with their state then (`state_then`) and the
+        day they were done if by the end (`done_then`)."""
+        return self.tasks.filter(self.by_end("created_at"),
+                                 measure__in=self.list_measures().values("pk")).annotate(
+            state_then=self.state_then(TaskUpdate, "task"))
 
 
 def list_scope(*, place: Place, start: date | None = None, end: date | None = None,
                user=None, today: date | None = None) -> ListScope:
-    today = today or timezone.localdate()
+    today = min(filter(None, (today or timezone.localdate(), end)))
     if user is None:
         alerts, measures, tasks = Alert.objects.all(), Measure.objects.all(), Task.objects.all()
     else:
@@ -172,64 +203,128 @@ def check_label(check) -> str:
 
 # ── The five lists ────────────────────────────────────────────────────────────────────
 
-SEVERITY_LABELS, SOURCE_LABELS, LEVEL_LABELS = (dict(Severity.choices), dict(Source.choices),
-                                                dict(Level.choices))
+SEVERITY_LABELS, SOURCE_LABELS = dict(Severity.choices), dict(Source.choices)
 
 
 def problem_values(scope: ListScope):
-    """The problems' values, village by village, household by household."""
-    return scope.problems().order_by(
+    """The problems' values, village by village, household by household, with the level
+    each had been escalated to by the end (`level_then`)."""
+    return scope.problems().annotate(level_then=level_then(scope)).order_by(
         "household__village_id", "household__number", "raised_on", "id").values_list(
         "household__number", "household__village_id", "household__village__parent__name",
         "household__village__name", "household__head_name", "rule", "risk_type", "severity",
-        "raised_on", "source", KT("evidence__text"), "state", "level", "overdue")
+        "raised_on", "source", KT("evidence__text"), "state_then", "level_then", "verify_by",
+        "plan_by", "close_by")
+
+
+def level_then(scope: ListScope) -> Subquery:
+    """The level (its label) an alert had been escalated to by the end of the period: the
+    last escalation recorded in the audit trail by then (alerts/escalation.py writes each
+    as 责任层级 old → new); none, and it was still the village's."""
+    escalations = AuditEvent.objects.filter(
+        scope.by_end("at"), object_kind="alert", source=AuditSource.ENGINE,
+        action=AuditAction.CHANGED, changes__has_key=LEVEL_CHANGE,
+        object_id=Cast(OuterRef("pk"), CharField()))
+    return Subquery(escalations.order_by("-id").values(
+        level=KT(f"changes__{LEVEL_CHANGE}__1"))[:1])
+
+
+LEVEL_CHANGE = "责任层级"
+
+
+def overdue_then(state: str, verify_by, plan_by, close_by, as_of: date) -> bool:
+    """Whether an alert in `state` had missed a deadline of its step by `as_of` (§7, as
+    alerts/escalation.py judges it): verify while 预警, plan while 预警 or 核实, close
+    while open."""
+    if state in FINAL_STATES:
+        return False
+    due = [close_by]
+    if state in (State.RAISED, State.VERIFIED):
+        due.append(plan_by)
+    if state == State.RAISED:
+        due.append(verify_by)
+    return any(day is not None and is_missed(day, as_of) for day in due)
 
 
 def problems(scope: ListScope) -> Iterator[list]:
-    """问题清单: one row per alert found in the period."""
+    """问题清单: one row per alert found in the period, its state and whether overdue as
+    of the end of the period."""
     alerts = problem_values(scope)
     for n, (number, village_code, town, village, head, rule, risk_type, severity, raised_on,
-            source, evidence, state, level, overdue) in enumerate(
+            source, evidence, state, level, verify_by, plan_by, close_by) in enumerate(
                 alerts.iterator(chunk_size=CHUNK), start=1):
-        yield [n, number, village_code, town or "", village, head, rule, risk_type,
-               SEVERITY_LABELS[severity], raised_on.isoformat(), SOURCE_LABELS[source],
-               evidence or "", state, LEVEL_LABELS[level], yes_no(overdue)]
+        overdue = overdue_then(state, verify_by, plan_by, close_by, scope.today)
+        yield [n, number, village_code, town or "", village, head, rule, rule_name(rule),
+               risk_type, SEVERITY_LABELS[severity], raised_on.isoformat(), SOURCE_LABELS[source],
+               evidence or "", state, level or Level.VILLAGE.label, yes_no(overdue)]
 
 
 def rectification(scope: ListScope) -> Iterator[list]:
-    """整改清单: one row per measure planned for a problem of the list."""
-    measures = scope.list_measures().annotate(task_count=Count("tasks")).order_by(
+    """整改清单: one row per measure planned for a problem of the list by the end of the
+    period, its alert's and its own state then (a measure's from its tasks')."""
+    measures = scope.list_measures().annotate(
+        alert_state=scope.state_then(AlertMove, "alert", "alert_id"),
+        task_count=Count("tasks", filter=scope.by_end("tasks__created_at")),
+    ).order_by(
         "alert__household__village_id", "alert__household__number", "alert__raised_on",
         "alert_id", "id").values_list(
-        "alert__household__number", "alert__household__village__name",
+        "id", "alert__household__number", "alert__household__village__name",
         "alert__household__head_name", "alert__rule", "alert__risk_type", "alert__raised_on",
-        "alert__state", "name", "channel", "deadline", "state", "task_count", "created_at")
-    for n, (number, village, head, rule, risk_type, raised_on, alert_state, name, channel,
-            deadline, state, task_count, created_at) in enumerate(
-                measures.iterator(chunk_size=CHUNK), start=1):
-        yield [n, number, village, head, rule, risk_type, day(raised_on), alert_state, name,
-               channel_label(channel), day(deadline), state, task_count, day(created_at)]
+        "alert_state", "name", "channel", "deadline", "task_count", "created_at")
+    rows, n = measures.iterator(chunk_size=CHUNK), 0
+    while chunk := list(islice(rows, CHUNK)):
+        states = task_states_then(scope, [m[0] for m in chunk])
+        for (measure_id, number, village, head, rule, risk_type, raised_on, alert_state,
+             name, channel, deadline, task_count, created_at) in chunk:
+            n += 1
+            yield [n, number, village, head, rule_name(rule), risk_type, day(raised_on),
+                   alert_state,
+                   name, channel_label(channel), day(deadline),
+                   measure_state(states.get(measure_id, [])), task_count, day(created_at)]
+
+
+def task_states_then(scope: ListScope, measure_ids: list[int]) -> dict[int, list[str]]:
+    """{measure id: the states of its tasks as of the end of the period}."""
+    states: dict[int, list[str]] = {}
+    for measure_id, state in scope.list_tasks().filter(measure_id__in=measure_ids).order_by(
+            ).values_list("measure_id", "state_then"):
+        states.setdefault(measure_id, []).append(state)
+    return states
+
+
+def measure_state(task_states: list[str]) -> str:
+    """A measure is 已落实 when all its tasks are done, 落实中 once any has started (as
+    alerts.services derives it)."""
+    if task_states and set(task_states) == {TaskState.DONE}:
+        return MeasureState.DONE
+    if set(task_states) & {TaskState.DOING, TaskState.DONE}:
+        return MeasureState.UNDER_WAY
+    return MeasureState.PLANNED
 
 
 def tasks(scope: ListScope) -> Iterator[list]:
-    """任务清单: one row per task of a measure of the list, with overdue days."""
+    """任务清单: one row per task of a measure of the list, its state, the day it was done
+    and its overdue days as of the end of the period."""
     rows = scope.list_tasks().order_by(
         "household__village_id", "household__number", "due", "id").values_list(
         "household__number", "household__village__name", "household__head_name",
         "measure__alert__rule", "measure__name", "title", "channel", "unit",
-        "person__first_name", "person__last_name", "person__username", "due", "state",
-        "done_at")
+        "person__first_name", "person__last_name", "person__username", "person__unit", "due",
+        "state_then", "done_at")
     for n, (number, village, head, rule, measure, title, channel, unit, first_name,
-            last_name, username, due, state, done_at) in enumerate(
+            last_name, username, person_unit, due, state, done_at) in enumerate(
                 rows.iterator(chunk_size=CHUNK), start=1):
-        yield [n, number, village, head, rule, measure, title, channel_label(channel), unit,
-               person_name(first_name, last_name, username), day(due), state, day(done_at),
+        done_at = done_at if state == TaskState.DONE else None  # done by the end
+        yield [n, number, village, head, rule_name(rule), measure, title,
+               channel_label(channel), unit, person_name(first_name, last_name, username),
+               person_unit or "", day(due), state, day(done_at),
                overdue_days(due, done_at, scope.today)]
 
 
 def responsibility_tallies(scope: ListScope) -> list[dict]:
-    """Per (unit, person): tasks, open, overdue today, completed in the period."""
-    done = Q(state=TaskState.DONE)
+    """Per (unit, person): tasks, open and overdue as of the end of the period, completed
+    in the period."""
+    done = Q(state_then=TaskState.DONE)
     tallies = list(scope.list_tasks().order_by().values("unit", "person_id").annotate(
         total=Count("id"), open=Count("id", filter=~done),
         overdue=Count("id", filter=~done & Q(due__lt=scope.today)),
@@ -261,8 +356,8 @@ def effect(scope: ListScope) -> Iterator[list]:
         "household__village_id", "household__number", "closed_at", "id").values_list(
         "id", "household__number", "household__village__name", "household__head_name",
         "rule", "risk_type", "raised_on", "closed_at", "closed_by__first_name",
-        "closed_by__last_name", "closed_by__username", "evidence", "cleared_evidence",
-        "cleared_by_id", "verification_check_id")
+        "closed_by__last_name", "closed_by__username", "closed_by__unit", "evidence",
+        "cleared_evidence", "cleared_by_id", "verification_check_id")
     rows = alerts.iterator(chunk_size=CHUNK)
     n = 0
     while chunk := list(islice(rows, CHUNK)):
@@ -274,14 +369,15 @@ def effect(scope: ListScope) -> Iterator[list]:
                 "alert_id", "name"):
             measures.setdefault(alert_id, []).append(name)
         for (alert_id, number, village, head, rule, risk_type, raised_on, closed_at,
-             first_name, last_name, username, evidence, cleared_evidence, cleared_by,
-             verification) in chunk:
+             first_name, last_name, username, closer_unit, evidence, cleared_evidence,
+             cleared_by, verification) in chunk:
             n += 1
             check = checks.get(clearing_check_id(cleared_by, verification))
             before = evidence.get("values", {})
             after = shown_by(rule, check, before) if check else cleared_evidence
-            yield [n, number, village, head, rule, risk_type, day(raised_on), day(closed_at),
-                   person_name(first_name, last_name, username), check_label(check),
+            yield [n, number, village, head, rule_name(rule), risk_type, day(raised_on),
+                   day(closed_at), person_name(first_name, last_name, username),
+                   closer_unit or "", check_label(check),
                    values_text(before), values_text(after),
                    "、".join(measures.get(alert_id, []))]
 
@@ -312,7 +408,8 @@ SHEETS = [
     Sheet("问题清单", (
         NUMBER,
         ("农户", (("户编号", 14), ("村代码", 14), ("乡镇", 10), ("村", 10), ("户主", 8))),
-        ("问题", (("规则", 18), ("风险类型", 11), ("严重程度", 8), ("发现日期", 11),
+        ("问题", (("规则代码", 12), ("规则", 18), ("风险类型", 11), ("严重程度", 8),
+                  ("发现日期", 11),
                   ("来源", 13), ("依据", 36))),
         ("处置", (("状态", 8), ("责任层级", 8), ("是否逾期", 8))),
     ), problems, wrap=("依据",)),
@@ -327,7 +424,7 @@ SHEETS = [
         NUMBER,
         ("农户", (("户编号", 14), ("村", 10), ("户主", 8))),
         ("任务", (("规则", 18), ("帮扶措施", 12), ("任务", 22), ("责任渠道", 8))),
-        ("责任", (("责任单位", 16), ("责任人", 10))),
+        ("责任", (("责任单位", 16), ("责任人", 10), ("所在单位", 16))),
         ("进度", (("完成期限", 11), ("状态", 8), ("完成日期", 11), ("逾期天数", 8))),
     ), tasks, wrap=("任务",)),
     Sheet("责任清单", (
@@ -339,145 +436,8 @@ SHEETS = [
         NUMBER,
         ("农户", (("户编号", 14), ("村", 10), ("户主", 8))),
         ("问题", (("规则", 18), ("风险类型", 11), ("发现日期", 11))),
-        ("销号", (("销号日期", 11), ("销号人", 10), ("消除依据排查", 22))),
+        ("销号", (("销号日期", 11), ("销号人", 10), ("所在单位", 16), ("消除依据排查", 22))),
         ("效果", (("整改前", 30), ("整改后", 30), ("帮扶措施", 16))),
     ), effect, wrap=("消除依据排查", "整改前", "整改后", "帮扶措施")),
 ]
 SHEETS_BY_NAME = {sheet.name: sheet for sheet in SHEETS}
-
-
-# ── Reconciliation (对账销号) ─────────────────────────────────────────────────────────
-
-@dataclass
-class Tally:
-    code: str
-    name: str
-    raised: int = 0
-    closed: int = 0
-    dismissed: int = 0
-    open: int = 0
-
-    @property
-    def accounted(self) -> int:
-        return self.closed + self.dismissed + self.open
-
-    @property
-    def balanced(self) -> bool:
-        return self.raised == self.accounted
-
-
-@dataclass
-class Reconciliation:
-    villages: list[Tally]
-    total: Tally
-    problems: list[str] = field(default_factory=list)  # where it does not balance
-
-    @property
-    def balanced(self) -> bool:
-        return not self.problems
-
-
-def _moves(to_state: str):
-    return AlertMove.objects.filter(alert=OuterRef("pk"), to_state=to_state)
-
-
-def reconcile_values(scope: ListScope):
-    """Per problem: its village, household, rule and state, the state its last recorded
-    move went to, whether a close and a dismissal were recorded, whether a measure was
-    planned, and when it was closed."""
-    last_move = AlertMove.objects.filter(alert=OuterRef("pk")).order_by("-id")
-    return scope.problems().order_by().annotate(
-        last_to=Subquery(last_move.values("to_state")[:1]),
-        close_move=Exists(_moves(State.CLOSED)), dismiss_move=Exists(_moves(State.DISMISSED)),
-        planned=Exists(Measure.objects.filter(alert=OuterRef("pk"))),
-    ).values_list("household__village_id", "household__village__name", "household__number",
-                  "rule", "state", "last_to", "close_move", "dismiss_move", "planned",
-                  "closed_at")
-
-
-def reconcile(scope: ListScope) -> Reconciliation:
-    """Problems raised = closed + dismissed + still open, per village, where closed and
-    dismissed are counted from the recorded moves and open from the alerts' state; plus
-    the agreement of each alert's state with its history and of the lists with each other.
-    """
-    rows = reconcile_values(scope)
-    villages: dict[str, Tally] = {}
-    found: list[str] = []
-    for (code, name, number, rule, state, last_to, closed, dismissed, planned,
-         closed_at) in rows.iterator(chunk_size=CHUNK):
-        tally = villages.setdefault(code, Tally(code, name))
-        tally.raised += 1
-        tally.closed += closed
-        tally.dismissed += dismissed
-        tally.open += state not in FINAL_STATES
-        where = f"{name}（{code}）{number} {rule}"
-        if state != last_to:
-            found.append(f"{where}：状态为“{state}”，但流转记录最后为“{last_to or '无记录'}”")
-        if state == State.IN_ASSISTANCE and not planned:
-            found.append(f"{where}：状态为“帮扶中”，但整改清单中没有帮扶措施")
-        if state == State.CLOSED and closed_at is None:
-            found.append(f"{where}：已销号，但没有销号时间，不在效果清单中")
-    ordered = sorted(villages.values(), key=lambda t: t.code)
-    for t in ordered:
-        if not t.balanced:
-            found.insert(0, f"{t.name}（{t.code}）：发现 {t.raised} 条，销号 {t.closed} + 排除 "
-                            f"{t.dismissed} + 未销号 {t.open} = {t.accounted} 条，"
-                            f"相差 {t.raised - t.accounted} 条")
-    total = Tally(scope.place.code, scope.place.name)
-    for t in ordered:
-        total.raised += t.raised
-        total.closed += t.closed
-        total.dismissed += t.dismissed
-        total.open += t.open
-    found += effect_against_moves(scope) + tasks_against_lists(scope)
-    return Reconciliation(villages=ordered, total=total, problems=found)
-
-
-def effect_against_moves(scope: ListScope) -> list[str]:
-    """The effect list (alerts closed in the period) against the close moves recorded in
-    the period, village by village."""
-    listed = count_by_village(closed_in_period(scope))
-    moves = AlertMove.objects.filter(
-        scope.in_period("at"), to_state=State.CLOSED,
-        alert__in=scope.alerts.values("pk")).values("alert__household__village_id",
-                                                      "alert__household__village__name")
-    recorded: dict[str, list] = {}
-    for move in moves.order_by().annotate(n=Count("id")):
-        recorded[move["alert__household__village_id"]] = [
-            move["alert__household__village__name"], move["n"]]
-    found = []
-    for code in sorted(set(listed) | set(recorded)):
-        name, n_listed = listed.get(code, [None, 0])
-        name2, n_moves = recorded.get(code, [None, 0])
-        if n_listed != n_moves:
-            found.append(f"{name or name2}（{code}）：效果清单 {n_listed} 条，但期内销号记录 "
-                         f"{n_moves} 条")
-    return found
-
-
-def count_by_village(alerts) -> dict[str, list]:
-    """{village code: [name, number of alerts]}."""
-    counts = alerts.order_by().values("household__village_id", "household__village__name"
-                                      ).annotate(n=Count("id"))
-    return {c["household__village_id"]: [c["household__village__name"], c["n"]]
-            for c in counts}
-
-
-def tasks_against_lists(scope: ListScope) -> list[str]:
-    """The task list against the rectification list's task counts and the
-    responsibility list's totals."""
-    task_count = scope.list_tasks().count()
-    planned = scope.list_measures().aggregate(n=Count("tasks"))["n"] or 0
-    tallies = responsibility_tallies(scope)
-    responsible = sum(t["total"] for t in tallies)
-    overdue_listed = scope.list_tasks().overdue_on(scope.today).count()
-    overdue_responsible = sum(t["overdue"] for t in tallies)
-    found = []
-    if task_count != planned:
-        found.append(f"任务清单 {task_count} 项，整改清单措施下的任务共 {planned} 项")
-    if task_count != responsible:
-        found.append(f"任务清单 {task_count} 项，责任清单合计 {responsible} 项")
-    if overdue_listed != overdue_responsible:
-        found.append(f"任务清单逾期 {overdue_listed} 项，责任清单逾期合计 {overdue_responsible} 项")
-    return found
-

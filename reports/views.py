@@ -16,8 +16,9 @@ from monitor.scope import sees_everything
 
 from .dashboard import chart_data, dashboard_cached
 from .exports import XLSX_NAME, five_lists_exported, write_five_lists, zip_csvs
-from .five_lists import SHEETS, list_scope, reconcile
+from .five_lists import SHEETS, list_scope
 from .place_period import place_and_period
+from .reconciliation import reconcile
 from .tasks import export_request
 
 PREVIEW_ROWS = 100
@@ -63,12 +64,23 @@ def five_lists(request):
     if place is not None and not errors:
         scope = list_scope(place=place, start=start, end=end, user=request.user)
         context["reconciliation"] = reconcile(scope)
-        context["sheets"] = [
-            {"name": sheet.name, "columns": sheet.columns,
-             "rows": _first(sheet.rows(scope), PREVIEW_ROWS)} for sheet in SHEETS]
+        context["as_of"] = scope.as_of
+        context["sheets"] = [readable(sheet.name, sheet.columns,
+                                      _first(sheet.rows(scope), PREVIEW_ROWS))
+                             for sheet in SHEETS]
         context["query"] = f"place={place.code}&from={start or ''}&to={end}"
         context["jobs"] = ExportJob.objects.filter(user=request.user)[:5]
     return render(request, "reports/five_lists.html", context)
+
+
+MACHINE_COLUMNS = {"规则代码"}  # in the files, for machines; the page shows 规则 (名称)
+
+
+def readable(name: str, columns: list[str], rows: list[list]) -> dict:
+    """A list as the page previews it: the columns a person reads."""
+    keep = [i for i, column in enumerate(columns) if column not in MACHINE_COLUMNS]
+    return {"name": name, "columns": [columns[i] for i in keep],
+            "rows": [[row[i] for i in keep] for row in rows]}
 
 
 def _first(rows, n: int) -> list:

@@ -53,7 +53,7 @@ from monitor.models import User
 county = User.objects.get(username="county")
 today = timezone.localdate()
 for alert in Alert.objects.open().order_by("id")[:5]:
-    entry = MeasureCatalogue.objects.filter(rule=alert.rule, active=True).first()
+    entry = MeasureCatalogue.objects.filter(risk_type=alert.risk_type, active=True).first()
     if entry:
         measure = plan_add_measure(alert=alert, actor=county, measure=entry.name,
                                    deadline=today + timedelta(days=30))

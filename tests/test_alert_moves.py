@@ -11,6 +11,7 @@ from alerts.services import (
     NotFound,
     alert_close,
     alert_dismiss,
+    alert_ready,
     alert_start_assistance,
     alert_verify,
     plan_add_measure,
@@ -106,22 +107,13 @@ def test_a_town_supervisor_closes_an_alert_ready_to_close(home, housing, town_su
     assert home.household_class == "稳定"
 
 
-def test_a_county_supervisor_closes_with_a_later_verification_check(
+def test_a_supervisor_closes_only_an_alert_ready_to_close(
         home, housing, village_officer, county_supervisor):
     alert_verify(alert=housing, actor=village_officer, note="属实")
-    check = verification(home, D0 + timedelta(days=25))  # house fixed; not yet evaluated
-    alert_close(alert=housing, actor=county_supervisor, check=check)
-    housing.refresh_from_db()
-    assert (housing.state, housing.verification_check) == (State.CLOSED, check)
-    assert "核实排查未再发现问题" in last_move(housing).note
-
-
-def test_a_verification_attached_when_verifying_is_enough_to_close(
-        home, housing, village_officer, town_supervisor):
-    check = verification(home, D0 + timedelta(days=2))
-    alert_verify(alert=housing, actor=village_officer, check=check)
-    alert_close(alert=housing, actor=town_supervisor)
-    assert Alert.objects.get(pk=housing.pk).state == State.CLOSED
+    verification(home, D0 + timedelta(days=25))  # house fixed; not yet evaluated
+    with pytest.raises(Refused, match="只有“待销号”状态的预警可以销号"):
+        alert_close(alert=alert_of(home, "HOUSING"), actor=county_supervisor)
+    assert alert_of(home, "HOUSING").state == State.VERIFIED
 
 
 def test_an_alert_walks_the_whole_way_and_back_from_ready_to_close(
@@ -202,26 +194,12 @@ def test_department_staff_cannot_move_an_alert_of_their_channel(places, educatio
     assert dropout.moves.count() == 1
 
 
-def test_closing_without_ready_or_verification_is_refused(housing, village_officer,
-                                                            town_supervisor):
-    alert_verify(alert=housing, actor=village_officer, note="属实")
-    with pytest.raises(Refused, match="只有“待销号”的预警"):
-        alert_close(alert=housing, actor=town_supervisor)
-
-
-def test_closing_with_a_verification_on_the_day_raised_is_refused(
-        home, housing, town_supervisor):
-    check = verification(home, D0)
-    with pytest.raises(Refused, match="须晚于预警发现日期"):
-        alert_close(alert=housing, actor=town_supervisor, check=check)
-
-
-def test_closing_with_a_verification_that_still_finds_the_problem_is_refused(
+def test_a_rule_alert_reaches_ready_to_close_only_by_a_newer_check(
         home, housing, village_officer, town_supervisor):
-    check = record(home, D0 + timedelta(days=3), kind="核实", housing="D")  # evaluated
-    alert_verify(alert=alert_of(home, "HOUSING"), actor=village_officer, check=check)
-    with pytest.raises(Refused, match="仍发现该问题"):
-        alert_close(alert=alert_of(home, "HOUSING"), actor=town_supervisor)
+    put(housing, State.IN_ASSISTANCE)
+    check = verification(home, D0 + timedelta(days=20))
+    with pytest.raises(Refused, match="新的排查不再触发该规则时，预警自动转为“待销号”"):
+        alert_ready(alert=housing, actor=town_supervisor, check=check)
 
 
 def test_a_closed_alert_is_not_closed_again(home, housing, town_supervisor):
@@ -243,6 +221,7 @@ def test_every_move_from_a_state_it_may_not_leave_is_refused(
         "verify": lambda: alert_verify(alert=housing, actor=county_supervisor, note="n"),
         "start": lambda: alert_start_assistance(alert=housing, actor=county_supervisor),
         "dismiss": lambda: alert_dismiss(alert=housing, actor=county_supervisor, reason="r"),
+        "ready": lambda: alert_ready(alert=housing, actor=county_supervisor, note="n"),
         "close": lambda: alert_close(alert=housing, actor=county_supervisor, note="n"),
     }[key]
     before = housing.moves.count()
@@ -255,7 +234,7 @@ def test_every_move_from_a_state_it_may_not_leave_is_refused(
 def test_the_legal_moves_are_those_of_the_domain():
     assert LEGAL == {
         ("预警", "verify"), ("核实", "start"), ("预警", "dismiss"), ("核实", "dismiss"),
-        ("预警", "close"), ("核实", "close"), ("帮扶中", "close"), ("待销号", "close"),
+        ("帮扶中", "ready"), ("待销号", "close"),
     }
 
 

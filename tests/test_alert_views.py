@@ -13,7 +13,7 @@ from alerts.models import Alert, ExportJob, Measure, Notification, Task
 from alerts.services import plan_add_measure, task_assign
 from monitor.roles import Role
 
-from .alert_helpers import alert_of, alert_row, family, record
+from .alert_helpers import alert_of, alert_row, family, put, record
 from .factories import UserFactory
 
 D0 = date(2026, 3, 10)
@@ -146,9 +146,13 @@ def test_the_alert_page_shows_evidence_history_and_moves(client, village_officer
     assert [key for key, _ in response.context["moves"]] == ["verify", "dismiss"]
 
 
-def test_a_supervisor_is_offered_closing(client, town_supervisor, housing):
+def test_a_supervisor_is_offered_closing_an_alert_ready_to_close(client, town_supervisor,
+                                                                  housing):
     moves = page(client, town_supervisor, "alerts:detail", housing.pk).context["moves"]
-    assert [key for key, _ in moves] == ["verify", "dismiss", "close"]
+    assert [key for key, _ in moves] == ["verify", "dismiss"]
+    put(housing, "待销号")
+    moves = page(client, town_supervisor, "alerts:detail", housing.pk).context["moves"]
+    assert [key for key, _ in moves] == ["close"]
 
 
 @pytest.mark.parametrize("outsider", ["other_village_officer", "other_county_supervisor",

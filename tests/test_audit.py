@@ -83,7 +83,8 @@ def test_the_engine_records_the_alerts_it_raises_as_the_system(home):
     [event] = events(object_kind="alert")
     assert (event.action, event.actor, event.source) == (
         AuditAction.CREATED, None, AuditSource.ENGINE)
-    assert event.object_label == "因学（DROPOUT）" and event.changes == {"状态": [None, "预警"]}
+    assert event.object_label == "义务教育阶段失学辍学（因学）"
+    assert event.changes == {"状态": [None, "预警"]}
 
 
 def test_an_alert_move_writes_a_moved_event_from_to(home, village_officer):
@@ -101,7 +102,7 @@ def test_the_engine_moving_an_alert_to_ready_to_close_is_in_the_trail(home):
 
 
 def test_escalating_an_overdue_alert_records_its_new_level(home):
-    escalate_overdue(today=timezone.localdate() + timedelta(days=3))  # high: verify in 3
+    escalate_overdue(today=timezone.localdate() + timedelta(days=4))  # high: verify in 3
     [event] = events(object_kind="alert", action=AuditAction.CHANGED)
     assert (event.actor, event.source) == (None, AuditSource.ENGINE)
     assert event.changes == {"责任层级": ["村", "乡镇"]} and "核实期限" in event.note
@@ -155,7 +156,7 @@ def test_a_department_list_records_the_import_and_its_alerts(home, county_superv
     assert (imported.actor, imported.object_kind) == (county_supervisor, "comparison")
     assert "名单 2 行" in imported.note
     [raised] = events(object_kind="alert", actor=county_supervisor)
-    assert raised.action == AuditAction.CREATED and "UNINSURED" in raised.object_label
+    assert raised.action == AuditAction.CREATED and "未参加基本医疗保险" in raised.object_label
 
 
 # ── The admin ─────────────────────────────────────────────────────────────────────────
@@ -227,9 +228,9 @@ def test_deleting_a_household_in_the_admin_keeps_its_trail(admin_client, admin_u
 
 def test_the_admin_lists_and_searches_the_trail(admin_client, home):
     response = admin_client.get(reverse("admin:monitor_auditevent_changelist"),
-                                {"q": "DROPOUT", "action": AuditAction.CREATED})
+                                {"q": "失学辍学", "action": AuditAction.CREATED})
     assert response.status_code == 200
-    assert "因学（DROPOUT）" in response.content.decode()
+    assert "义务教育阶段失学辍学（因学）" in response.content.decode()
     household_page = admin_client.get(
         reverse("admin:households_household_change", args=[home.pk])).content.decode()
     assert f"household__id__exact={home.pk}" in household_page

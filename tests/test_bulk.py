@@ -53,10 +53,10 @@ def test_any_of_finds_what_in_finds():
 def test_insert_rows_writes_each_row_with_a_fresh_id(places):
     household = HouseholdFactory(village=places["village_a"])
     now = timezone.now()
-    ids = insert_rows(StatusChange, ["household_id", "kind", "old", "new", "reasons",
+    ids = insert_rows(StatusChange, ["household_id", "kind", "old", "new", "reasons", "on",
                                      "changed_at", "based_on_id"],
-                      [(household.id, "class", "", "稳定", "收入高", now, None),
-                       (household.id, "key_group", "", "临界户", "", now, None)])
+                      [(household.id, "class", "", "稳定", "收入高", now.date(), now, None),
+                       (household.id, "key_group", "", "临界户", "", now.date(), now, None)])
     # changed_at is not compared: bulk_create (SQLite) stamps auto_now_add itself.
     rows = list(StatusChange.objects.order_by("id").values_list(
         "household_id", "kind", "old", "new", "reasons"))

@@ -69,7 +69,7 @@ def test_spending_just_under_a_fifth_is_stable():
 
 def test_the_reasons_say_why():
     _, reasons = classify(check(per_capita=5000), [("INCOME_BELOW_LINE", "high")], T)
-    assert reasons[0] == "有未销号高风险预警：INCOME_BELOW_LINE"
+    assert reasons[0] == "有未销号高风险预警：收入低于监测线"
 
 
 def household(registered=False, status="一般农户"):

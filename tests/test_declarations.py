@@ -47,17 +47,49 @@ def test_the_risk_type_chooses_the_channel(home, village_officer):
     assert declare(home, village_officer, risk_type="住房安全").alert.channel == "housing"
 
 
-def test_the_town_must_accept_within_the_policys_days(home, village_officer):
+def test_the_town_must_accept_within_the_policys_days_a_deadline_of_its_own(home,
+                                                                          village_officer):
     alert = declare(home, village_officer).alert
-    assert alert.verify_by == TODAY + timedelta(days=2)
-    assert alert.plan_by == TODAY + timedelta(days=7)
-    assert alert.close_by == TODAY + timedelta(days=30)
-    assert alert.declarations.get().accept_by == TODAY + timedelta(days=2)
+    assert alert.accept_by == alert.declarations.get().accept_by == TODAY + timedelta(days=2)
+    assert (alert.verify_by, alert.plan_by, alert.close_by) == (None, None, None)
+
+
+def test_a_declared_alerts_deadlines_count_from_the_acceptance(home, village_officer,
+                                                                town_supervisor):
+    declaration = declare(home, village_officer, on=TODAY - timedelta(days=5))
+    declaration_accept(declaration=declaration, actor=town_supervisor)  # late, today
+    alert = Alert.objects.get(pk=declaration.alert_id)
+    assert alert.accept_by is None
+    assert (alert.verify_by, alert.plan_by, alert.close_by) == (
+        TODAY + timedelta(days=3), TODAY + timedelta(days=7), TODAY + timedelta(days=30))
+
+
+def test_a_missed_acceptance_escalates_once_and_verification_then_has_its_own_three_days(
+        home, village_officer, town_supervisor):
+    declaration = declare(home, village_officer, on=TODAY - timedelta(days=3))
+    escalate_overdue(today=TODAY)
+    alert = Alert.objects.get(pk=declaration.alert_id)
+    assert (alert.escalated_step, alert.level, alert.overdue) == ("accept", Level.TOWN, True)
+    declaration_accept(declaration=declaration, actor=town_supervisor)
+    escalate_overdue(today=TODAY + timedelta(days=3))
+    alert.refresh_from_db()
+    assert (alert.escalated_step, alert.overdue) == ("accept", False)
+    escalate_overdue(today=TODAY + timedelta(days=4))
+    alert.refresh_from_db()
+    assert (alert.escalated_step, alert.level) == ("verify", Level.COUNTY)
+
+
+def test_a_declaration_not_accepted_by_the_end_of_day_2_is_not_yet_overdue(
+        home, village_officer, town_supervisor):
+    alert = declare(home, village_officer, on=TODAY - timedelta(days=2)).alert
+    escalate_overdue(today=TODAY)
+    alert.refresh_from_db()
+    assert (alert.overdue, alert.level) == (False, Level.VILLAGE)
 
 
 def test_a_declaration_not_accepted_in_time_escalates_like_any_deadline(
         home, village_officer, town_supervisor):
-    alert = declare(home, village_officer, on=TODAY - timedelta(days=2)).alert
+    alert = declare(home, village_officer, on=TODAY - timedelta(days=3)).alert
     escalate_overdue(today=TODAY)
     alert.refresh_from_db()
     assert (alert.overdue, alert.level) == (True, Level.TOWN)
@@ -77,6 +109,12 @@ def test_a_declaration_accepted_in_time_does_not_escalate(home, village_officer,
     declaration.refresh_from_db()
     assert (declaration.accepted_by, declaration.accept_note) == (town_supervisor,
                                                                   "已受理，安排核实")
+
+
+def test_an_acceptance_on_the_last_day_is_not_late(home, village_officer, town_supervisor):
+    declaration = declare(home, village_officer, on=TODAY - timedelta(days=2))
+    declaration_accept(declaration=declaration, actor=town_supervisor)
+    assert "已超过受理期限" not in declaration.alert.moves.last().note
 
 
 def test_a_late_acceptance_says_so(home, village_officer, town_supervisor):
@@ -106,7 +144,8 @@ def test_a_second_declaration_joins_the_open_alert(home, village_officer, town_s
     alert = Alert.objects.get(household=home, rule="DECLARATION")
     assert alert.evidence["values"]["申报次数"] == 2
     assert alert.evidence["declarations"] == [first.pk, second.pk]
-    assert alert.verify_by == second.accept_by  # the new one must be accepted in time
+    assert alert.accept_by == second.accept_by  # the new one must be accepted in time
+    assert alert.verify_by == TODAY + timedelta(days=3)  # from the first acceptance
     assert alert.moves.last().note.startswith("再次申报")
 
 
@@ -120,7 +159,7 @@ def test_a_second_declaration_records_the_dates_it_changed_in_the_trail(
     assert event.note.startswith("再次申报")
     assert event.changes == {
         "最近发现日期": [(TODAY - timedelta(days=3)).isoformat(), TODAY.isoformat()],
-        "核实期限": [(TODAY + timedelta(days=3)).isoformat(), second.accept_by.isoformat()]}
+        "受理期限": [None, second.accept_by.isoformat()]}
 
 
 def test_staff_taking_a_phone_call_may_record(home, county_supervisor):

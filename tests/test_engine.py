@@ -152,7 +152,7 @@ def test_the_class_and_its_history_follow_the_newest_check(household, record):
     assert household.household_class == "临界"
     change = StatusChange.objects.filter(household=household, kind="class").last()
     assert (change.old, change.new) == ("稳定", "临界")
-    assert "INCOME_BELOW_LINE" in change.reasons
+    assert "收入低于监测线" in change.reasons
 
 
 def test_an_unregistered_household_with_a_finding_is_in_the_borderline_group(household, record):

@@ -1,5 +1,6 @@
 """Deadlines and escalation with a frozen clock (domain.md §7): a high alert learned of on
-day 0 must be verified on day 0, 1 or 2; on day 3 it is overdue, not on day 2. A missed
+day T must be verified within 3 days, by the end of day T + 3; it is overdue from day
+T + 4, not on T + 3. A missed
 deadline moves it up one level and tells that level; running the job twice changes
 nothing the second time."""
 
@@ -57,15 +58,15 @@ def texts(user) -> list[str]:
 
 # ── When an alert is overdue ──────────────────────────────────────────────────────────
 
-def test_a_high_alert_is_not_overdue_on_day_2(high, day0, supervisors):
-    result = escalate_overdue(today=day0 + days(2))
+def test_a_high_alert_is_not_overdue_on_day_3_its_last_day(high, day0, supervisors):
+    result = escalate_overdue(today=day0 + days(3))
     alert = fresh(high)
     assert (alert.overdue, alert.level, result.escalated) == (False, "village", 0)
     assert not Notification.objects.exists()
 
 
-def test_a_high_alert_not_verified_is_overdue_on_day_3(high, day0, supervisors):
-    result = escalate_overdue(today=day0 + days(3))
+def test_a_high_alert_not_verified_is_overdue_from_day_4(high, day0, supervisors):
+    result = escalate_overdue(today=day0 + days(4))
     alert = fresh(high)
     assert (alert.overdue, alert.level, alert.escalated_step) == (True, "town", "verify")
     assert (result.escalated, result.flagged) == (1, 1)
@@ -75,9 +76,9 @@ def test_a_medium_alert_has_seven_days_to_be_verified(home, supervisors):
     record(home, VISIT, income_wages=14000)  # 7,000 a head: near the line
     medium = alert_of(home, "INCOME_NEAR_LINE")
     start = timezone.localdate(medium.created_at)
-    escalate_overdue(today=start + days(6))
-    assert not fresh(medium).overdue
     escalate_overdue(today=start + days(7))
+    assert not fresh(medium).overdue
+    escalate_overdue(today=start + days(8))
     assert (fresh(medium).overdue, fresh(medium).level) == (True, "town")
 
 
@@ -92,7 +93,7 @@ def test_a_verified_alert_is_not_overdue_for_verification(high, day0, village_of
 
 def test_the_town_is_told_when_verification_is_missed(high, day0, supervisors,
                                                       village_officer, other_village_officer):
-    escalate_overdue(today=day0 + days(3))
+    escalate_overdue(today=day0 + days(4))
     [text] = texts(supervisors["town"])
     assert "HA001" in text and "上报乡镇" in text and f"{day0 + days(3)} 前完成核实" in text
     assert Notification.objects.get(user=supervisors["town"]).link == f"/alerts/{high.pk}/"
@@ -101,19 +102,19 @@ def test_the_town_is_told_when_verification_is_missed(high, day0, supervisors,
 
 
 def test_running_twice_escalates_once(high, day0, supervisors):
-    escalate_overdue(today=day0 + days(3))
-    again = escalate_overdue(today=day0 + days(3))
+    escalate_overdue(today=day0 + days(4))
+    again = escalate_overdue(today=day0 + days(4))
     later = escalate_overdue(today=day0 + days(5))
     assert again.escalated == later.escalated == 0
     assert (fresh(high).level, Notification.objects.count()) == ("town", 1)
 
 
 def test_a_missed_plan_escalates_to_the_county(high, day0, supervisors, village_officer):
-    escalate_overdue(today=day0 + days(3))
+    escalate_overdue(today=day0 + days(4))
     alert_verify(alert=fresh(high), actor=village_officer, note="属实")
-    escalate_overdue(today=day0 + days(6))
-    assert (fresh(high).level, fresh(high).overdue) == ("town", False)  # caught up
     escalate_overdue(today=day0 + days(7))
+    assert (fresh(high).level, fresh(high).overdue) == ("town", False)  # caught up
+    escalate_overdue(today=day0 + days(8))
     alert = fresh(high)
     assert (alert.level, alert.escalated_step, alert.overdue) == ("county", "plan", True)
     [text] = texts(supervisors["county"])
@@ -139,7 +140,7 @@ def test_a_job_that_missed_days_escalates_once_per_missed_deadline(high, day0, s
 def test_a_missed_close_at_the_county_stays_there_and_tells_the_county_again(
         high, day0, supervisors):
     escalate_overdue(today=day0 + days(8))
-    escalate_overdue(today=day0 + days(30))
+    escalate_overdue(today=day0 + days(31))
     alert = fresh(high)
     assert (alert.level, alert.escalated_step) == ("county", "close")
     assert len(texts(supervisors["county"])) == 2
@@ -148,9 +149,9 @@ def test_a_missed_close_at_the_county_stays_there_and_tells_the_county_again(
 
 def test_an_alert_ready_to_close_is_only_due_for_closing(home, high, day0, supervisors):
     record(home, VISIT + days(5))  # cleared: 待销号
-    escalate_overdue(today=day0 + days(29))
-    assert (fresh(high).overdue, fresh(high).level) == (False, "village")
     escalate_overdue(today=day0 + days(30))
+    assert (fresh(high).overdue, fresh(high).level) == (False, "village")
+    escalate_overdue(today=day0 + days(31))
     assert (fresh(high).overdue, fresh(high).escalated_step) == (True, "close")
 
 
@@ -166,7 +167,7 @@ def test_many_alerts_for_one_person_make_one_notification(places, supervisors):
     for n in range(7):
         record(family(places["village_a"], f"HA10{n}"), VISIT, housing="D")
     start = timezone.localdate()
-    escalate_overdue(today=start + days(3))
+    escalate_overdue(today=start + days(4))
     [text] = texts(supervisors["town"])
     assert "等 7 条预警" in text
     assert Notification.objects.get(user=supervisors["town"]).link == "/alerts/?overdue=1"
@@ -175,7 +176,7 @@ def test_many_alerts_for_one_person_make_one_notification(places, supervisors):
 def test_inactive_users_are_not_told(high, day0, supervisors):
     supervisors["town"].is_active = False
     supervisors["town"].save()
-    escalate_overdue(today=day0 + days(3))
+    escalate_overdue(today=day0 + days(4))
     assert not Notification.objects.exists()
     assert fresh(high).level == "town"
 
@@ -188,7 +189,7 @@ def test_an_email_goes_out_after_commit_when_a_mail_host_is_set(
     supervisors["town"].email = "charlie@example.cn"
     supervisors["town"].save()
     with django_capture_on_commit_callbacks(execute=True):
-        escalate_overdue(today=day0 + days(3))
+        escalate_overdue(today=day0 + days(4))
     [mail] = mailoutbox
     assert mail.to == ["charlie@example.cn"] and "HA001" in mail.body
 
@@ -199,7 +200,7 @@ def test_no_email_without_a_mail_host(high, day0, supervisors, settings, mailout
     supervisors["town"].email = "charlie@example.cn"
     supervisors["town"].save()
     with django_capture_on_commit_callbacks(execute=True):
-        escalate_overdue(today=day0 + days(3))
+        escalate_overdue(today=day0 + days(4))
     assert mailoutbox == []
     assert len(texts(supervisors["town"])) == 1
 
@@ -257,6 +258,6 @@ def test_the_task_calls_the_service(high, supervisors):
 
 
 def test_the_command_takes_a_day(high, day0, supervisors, capsys):
-    call_command("escalate_overdue", "--today", (day0 + days(3)).isoformat())
+    call_command("escalate_overdue", "--today", (day0 + days(4)).isoformat())
     assert "上报预警 1 条" in capsys.readouterr().out
     assert fresh(high).level == "town"

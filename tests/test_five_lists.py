@@ -24,14 +24,16 @@ from alerts.services import (
     task_update,
 )
 from monitor.roles import Role
-from reports.five_lists import SHEETS_BY_NAME, effect, list_scope, problems, reconcile
+from reports.five_lists import SHEETS_BY_NAME, effect, list_scope, problems
 from reports.place_period import OPTION_LABELS, place_and_period
+from reports.reconciliation import reconcile
 
 from .alert_helpers import alert_of, family, record
 from .factories import UserFactory
 
 START, END = date(2026, 6, 1), timezone.localdate()  # closing happens today
-REQUIRED = ["户编号", "村代码", "规则", "风险类型", "严重程度", "发现日期", "来源", "状态"]
+REQUIRED = ["户编号", "村代码", "规则代码", "规则", "风险类型", "严重程度", "发现日期", "来源",
+            "状态"]
 
 
 @pytest.fixture
@@ -92,7 +94,7 @@ def test_the_problems_list_holds_the_alerts_found_in_the_period(scenario, places
         ("HB001", "INCOME_NEAR_LINE")]
     assert column("问题清单", found, "状态") == ["预警", "已排除", "已销号", "核实", "预警"]
     assert column("问题清单", found, "村代码")[1] == "500241101201"
-    assert column("问题清单", found, "严重程度") == ["高", "高", "高", "高", "中"]
+    assert column("问题清单", found, "严重程度") == ["高风险"] * 4 + ["中风险"]
     assert column("问题清单", found, "发现日期")[2] == "2026-07-01"
     assert column("问题清单", found, "来源")[0] == "基层干部排查"
     assert "住房安全等级 D 级" in column("问题清单", found, "依据")[2]
@@ -107,8 +109,8 @@ def test_a_town_and_a_village_see_their_share(scenario, places):
 def test_the_rectification_list_holds_the_measures_of_those_problems(scenario, places):
     _, rows = lists(places["county"])
     assert [(r[1], r[4], r[8], r[9], r[11], r[12]) for r in rows["整改清单"]] == [
-        ("HA001", "HOUSING", "危房改造", "住建", "已落实", 1),
-        ("HA002", "WATER", "饮水工程", "水利", "待落实", 1)]
+        ("HA001", "住房不安全", "危房改造", "住建", "已落实", 1),
+        ("HA002", "饮水不安全", "饮水工程", "水利", "待落实", 1)]
 
 
 def test_the_task_list_counts_overdue_days(scenario, places):
@@ -133,9 +135,9 @@ def test_the_effect_list_holds_the_alerts_closed_in_the_period(scenario, places,
                                                                town_supervisor):
     _, rows = lists(places["county"])
     closed = rows["效果清单"]
-    assert [(r[1], r[4]) for r in closed] == [("HA001", "HOUSING"), ("HA003", "HOUSING")]
+    assert [(r[1], r[4]) for r in closed] == [("HA001", "住房不安全"), ("HA003", "住房不安全")]
     first = dict(zip(SHEETS_BY_NAME["效果清单"].columns, closed[0], strict=True))
-    assert first["销号人"] == "charlie"
+    assert first["销号人"] == "charlie" and first["所在单位"] == ""
     assert first["消除依据排查"] == "2026-08-15 日常走访"
     assert (first["整改前"], first["整改后"]) == ("住房安全：D", "住房安全：A")
     assert first["帮扶措施"] == "危房改造"
@@ -148,7 +150,7 @@ def test_the_effect_list_shows_a_dropout_back_at_school(places, town_supervisor)
     record(home, date(2026, 9, 1), child="在校")
     alert_close(alert=alert_of(home, "DROPOUT"), actor=town_supervisor)
     [row] = effect(list_scope(place=places["county"], start=START, end=END))
-    assert (row[10], row[11]) == ("失学辍学成员：杨小（13岁）", "杨小：在校")
+    assert (row[11], row[12]) == ("失学辍学成员：杨小（13岁）", "杨小：在校")
 
 
 def test_every_cell_of_the_five_lists_is_as_pinned(scenario, places):
@@ -159,41 +161,47 @@ def test_every_cell_of_the_five_lists_is_as_pinned(scenario, places):
     late_done, late_open = (END - date(2026, 8, 1)).days, (END - date(2026, 10, 1)).days
     assert rows == {
         "问题清单": [
-            [1, "HZ001", "500241002201", "中和街道", "金田村", "杨明华", "HOUSING", "住房安全",
-             "高", "2026-07-15", "基层干部排查", "住房安全等级 C 级（C、D 级为危房）", "预警",
+            [1, "HZ001", "500241002201", "中和街道", "金田村", "杨明华", "HOUSING", "住房不安全",
+             "住房安全",
+             "高风险", "2026-07-15", "基层干部排查", "住房安全等级 C 级（C、D 级为危房）", "预警",
              "村", "否"],
-            [2, "HA001", "500241101201", "隘口镇", "平所村", "杨明华", "DROPOUT", "因学", "高",
+            [2, "HA001", "500241101201", "隘口镇", "平所村", "杨明华", "DROPOUT",
+             "义务教育阶段失学辍学", "因学", "高风险",
              "2026-07-01", "基层干部排查", "失学辍学：杨小（13岁）", "已排除", "村", "否"],
-            [3, "HA001", "500241101201", "隘口镇", "平所村", "杨明华", "HOUSING", "住房安全",
-             "高", "2026-07-01", "基层干部排查", "住房安全等级 D 级（C、D 级为危房）",
+            [3, "HA001", "500241101201", "隘口镇", "平所村", "杨明华", "HOUSING", "住房不安全",
+             "住房安全",
+             "高风险", "2026-07-01", "基层干部排查", "住房安全等级 D 级（C、D 级为危房）",
              "已销号", "村", "否"],
-            [4, "HA002", "500241101201", "隘口镇", "平所村", "杨明华", "WATER", "饮水安全",
-             "高", "2026-09-01", "基层干部排查", "饮水不达标：饮水水质", "核实", "村", "否"],
+            [4, "HA002", "500241101201", "隘口镇", "平所村", "杨明华", "WATER", "饮水不安全",
+             "饮水安全",
+             "高风险", "2026-09-01", "基层干部排查", "饮水不达标：饮水水质", "核实", "村", "否"],
             [5, "HB001", "500241101202", "隘口镇", "太阳山村", "杨明华", "INCOME_NEAR_LINE",
-             "收入", "中", "2026-10-01", "基层干部排查",
+             "收入接近监测线",
+             "收入", "中风险", "2026-10-01", "基层干部排查",
              "人均纯收入 7000.00 元，在监测线 6000.00 元至 9000.00 元之间", "预警", "村", "否"],
         ],
         "整改清单": [
-            [1, "HA001", "平所村", "杨明华", "HOUSING", "住房安全", "2026-07-01", "已销号",
+            [1, "HA001", "平所村", "杨明华", "住房不安全", "住房安全", "2026-07-01", "已销号",
              "危房改造", "住建", "2026-08-01", "已落实", 1, today],
-            [2, "HA002", "平所村", "杨明华", "WATER", "饮水安全", "2026-09-01", "核实",
+            [2, "HA002", "平所村", "杨明华", "饮水不安全", "饮水安全", "2026-09-01", "核实",
              "饮水工程", "水利", "2026-10-01", "待落实", 1, today],
         ],
         "任务清单": [
-            [1, "HA001", "平所村", "杨明华", "HOUSING", "危房改造", "危房改造", "住建",
-             "县住建委", "吉娜", "2026-08-01", "已完成", today, late_done],
-            [2, "HA002", "平所村", "杨明华", "WATER", "饮水工程", "饮水工程", "水利", "县水利局",
-             "", "2026-10-01", "待办", "", late_open],
+            [1, "HA001", "平所村", "杨明华", "住房不安全", "危房改造", "危房改造", "住建",
+             "县住建委", "吉娜", "县住建委", "2026-08-01", "已完成", today, late_done],
+            [2, "HA002", "平所村", "杨明华", "饮水不安全", "饮水工程", "饮水工程", "水利",
+             "县水利局",
+             "", "", "2026-10-01", "待办", "", late_open],
         ],
         "责任清单": [
             [1, "县住建委", "吉娜", "县住建委", 1, 0, 0, 1],
             [2, "县水利局", "", "", 1, 1, 1, 0],
         ],
         "效果清单": [
-            [1, "HA001", "平所村", "杨明华", "HOUSING", "住房安全", "2026-07-01", today,
-             "charlie", "2026-08-15 日常走访", "住房安全：D", "住房安全：A", "危房改造"],
-            [2, "HA003", "平所村", "杨明华", "HOUSING", "住房安全", "2026-03-01", today,
-             "charlie", "2026-06-10 日常走访", "住房安全：D", "住房安全：A", ""],
+            [1, "HA001", "平所村", "杨明华", "住房不安全", "住房安全", "2026-07-01", today,
+             "charlie", "", "2026-08-15 日常走访", "住房安全：D", "住房安全：A", "危房改造"],
+            [2, "HA003", "平所村", "杨明华", "住房不安全", "住房安全", "2026-03-01", today,
+             "charlie", "", "2026-06-10 日常走访", "住房安全：D", "住房安全：A", ""],
         ],
     }
 
@@ -208,7 +216,8 @@ def test_the_lists_hold_only_what_the_reader_may_see(scenario, places, village_o
     _, mine = lists(places["village_a"], user=village_officer)
     assert {r[1] for r in mine["问题清单"]} == {"HA001", "HA002"}
     _, education = lists(places["county"], user=education_staff)
-    assert [r[6] for r in education["问题清单"]] == ["DROPOUT"]
+    assert [r[6] for r in education["问题清单"]] == ["DROPOUT"]  # 规则代码
+    assert [r[7] for r in education["问题清单"]] == ["义务教育阶段失学辍学"]  # 规则
     assert education["任务清单"] == [] and education["效果清单"] == []
 
 
@@ -292,7 +301,8 @@ def test_the_command_writes_one_workbook_with_five_sheets(scenario, tmp_path, ca
     assert set(REQUIRED) <= set(sheet[3])
     header = sheet[3]
     data = [dict(zip(header, row, strict=True)) for row in sheet[4:]]
-    assert [(d["户编号"], d["规则"]) for d in data][2] == ("HA001", "HOUSING")
+    assert [(d["户编号"], d["规则代码"], d["规则"]) for d in data][2] == (
+        "HA001", "HOUSING", "住房不安全")
     assert len(data) == 5
 
 
@@ -304,7 +314,7 @@ def test_the_workbook_prints_as_a_ledger(scenario, tmp_path):
         styles = xlsx.read("xl/styles.xml").decode()
     assert 'orientation="landscape"' in sheet and 'paperSize="9"' in sheet
     assert 'fitToHeight="0"' in sheet and "<mergeCell " in sheet
-    assert 'ref="A1:O1"' in sheet  # the title across the table
+    assert 'ref="A1:P1"' in sheet  # the title across the table
     assert 'ref="A3:A4"' in sheet and 'ref="B3:F4"' not in sheet and 'ref="B3:F3"' in sheet
     assert "&amp;P" in sheet  # page numbers
     assert "_xlnm.Print_Titles" in workbook and "$3:$4" in workbook
@@ -330,8 +340,9 @@ def test_the_command_writes_five_csv_files_with_a_bom(scenario, tmp_path):
     with (tmp_path / "问题清单.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert set(REQUIRED) <= set(rows[0])
-    assert [(r["户编号"], r["规则"], r["状态"]) for r in rows][1:3] == [
-        ("HA001", "DROPOUT", "已排除"), ("HA001", "HOUSING", "已销号")]
+    assert [(r["户编号"], r["规则代码"], r["规则"], r["状态"]) for r in rows][1:3] == [
+        ("HA001", "DROPOUT", "义务教育阶段失学辍学", "已排除"),
+        ("HA001", "HOUSING", "住房不安全", "已销号")]
     with (tmp_path / "效果清单.csv").open(encoding="utf-8-sig") as handle:
         assert len(list(csv.DictReader(handle))) == 2
 

@@ -13,7 +13,7 @@ from alerts.services import (
     task_update,
 )
 from monitor.roles import Channel, LostRace, Refused, Role
-from monitor.rules import RULES
+from monitor.rules import RISK_TYPES, RULES
 
 from .alert_helpers import alert_of, family, record
 from .factories import UserFactory
@@ -57,20 +57,22 @@ def tasks(measures, town_supervisor, housing_staff, education_staff):
 
 # ── The catalogue and the plan ────────────────────────────────────────────────────────
 
-def test_the_catalogue_offers_measures_for_every_rule(db):
-    seeded = set(MeasureCatalogue.objects.values_list("rule", flat=True))
-    assert seeded == {rule.code for rule in RULES}
+def test_the_catalogue_offers_measures_for_every_risk_type(db):
+    seeded = set(MeasureCatalogue.objects.values_list("risk_type", flat=True))
+    assert seeded == set(RISK_TYPES)
+    assert {rule.risk_type for rule in RULES} <= seeded
 
 
-@pytest.mark.parametrize(("rule", "names"), [
-    ("NO_LABOUR", {"低保", "特困供养"}), ("DROPOUT", {"送教上门", "劝返复学"}),
-    ("UNINSURED", {"代缴参保"}), ("HOUSING", {"危房改造"}), ("WATER", {"饮水工程"}),
-    ("NO_WORK", {"就业帮扶", "公益岗位"}), ("INCOME_BELOW_LINE", {"就业帮扶", "公益岗位"}),
-    ("MEDICAL_BURDEN", {"医疗救助"}), ("FOOD", {"临时救助"}), ("SUDDEN_EVENT", {"临时救助"}),
+@pytest.mark.parametrize(("risk_type", "names"), [
+    ("缺劳动力", {"低保", "特困供养"}), ("因学", {"送教上门", "劝返复学"}),
+    ("基本医疗", {"代缴参保"}), ("住房安全", {"危房改造"}), ("饮水安全", {"饮水工程"}),
+    ("务工就业不稳", {"就业帮扶", "公益岗位"}), ("收入", {"就业帮扶", "公益岗位", "低保"}),
+    ("因病", {"医疗救助", "大病保险", "临时救助"}), ("两不愁", {"临时救助", "低保"}),
+    ("因灾", {"临时救助"}), ("意外事故", {"临时救助"}), ("其他", {"临时救助"}),
 ])
-def test_the_catalogue_is_seeded_with_the_usual_measures(db, rule, names):
-    assert names <= set(MeasureCatalogue.objects.filter(rule=rule).values_list("name",
-                                                                               flat=True))
+def test_the_catalogue_is_seeded_with_the_usual_measures(db, risk_type, names):
+    assert names <= set(MeasureCatalogue.objects.filter(risk_type=risk_type).values_list(
+        "name", flat=True))
 
 
 def test_a_household_has_one_plan_for_all_its_alerts(home, measures):
@@ -84,14 +86,14 @@ def test_a_measure_takes_its_channel_from_the_catalogue(measures):
 
 
 def test_a_measure_outside_the_catalogue_is_refused(home, village_officer):
-    with pytest.raises(Refused, match="不在 HOUSING 的帮扶措施目录中，可选：危房改造"):
+    with pytest.raises(Refused, match="不在“住房安全”的帮扶措施目录中，可选：危房改造、易地搬迁"):
         plan_add_measure(alert=alert_of(home, "HOUSING"), actor=village_officer,
                          measure="送教上门", deadline=DUE)
 
 
 def test_a_measure_the_county_switched_off_is_refused(home, village_officer):
-    MeasureCatalogue.objects.filter(rule="HOUSING", name="危房改造").update(active=False)
-    with pytest.raises(Refused, match="不在 HOUSING 的帮扶措施目录中"):
+    MeasureCatalogue.objects.filter(risk_type="住房安全", name="危房改造").update(active=False)
+    with pytest.raises(Refused, match="不在“住房安全”的帮扶措施目录中"):
         plan_add_measure(alert=alert_of(home, "HOUSING"), actor=village_officer,
                          measure="危房改造", deadline=DUE)
 

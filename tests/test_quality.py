@@ -69,7 +69,12 @@ def test_a_household_confirmed_a_month_ago_without_a_plan_is_doubtful(home, coun
     confirmed(home, add_months(TODAY, -1) - timedelta(days=1))
     [(code, number, detail)] = found(county_supervisor, "NO_PLAN")
     assert (code, number) == ("NO_PLAN", "HA001")
-    assert "已满一个月，仍无帮扶计划" in detail
+    assert "已超过一个月，仍无帮扶计划" in detail
+
+
+def test_a_household_confirmed_a_month_ago_today_still_has_the_day(home, county_supervisor):
+    confirmed(home, add_months(TODAY, -1))  # within a month: by the end of today
+    assert found(county_supervisor, "NO_PLAN") == []
 
 
 def test_a_household_confirmed_recently_is_not_yet_doubtful(home, county_supervisor):

@@ -99,7 +99,7 @@ def household_file(user, household) -> dict:
         "checks": checks,
         "open_alerts": [a for a in alerts if a.is_open],
         "final_alerts": [a for a in alerts if not a.is_open],
-        "status_changes": household.status_changes.order_by("-changed_at", "-id"),
+        "status_changes": household.status_changes.order_by("-on", "-id"),
         "plan": Plan.objects.filter(household=household).select_related("created_by").first(),
         "measures": measures,
         "today": timezone.localdate(),

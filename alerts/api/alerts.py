@@ -78,19 +78,21 @@ def moves_written(alert_ids: list[int]) -> dict[int, list[dict]]:
 class AlertOutput(serializers.ModelSerializer):
     household = HouseholdBrief(read_only=True)
     due = serializers.DateField(read_only=True, allow_null=True,
-                                help_text="当前环节的期限（预警：核实；核实：计划；其后：销号）")
+                                help_text="当前环节的期限（农户申报待受理：受理；预警：核实；"
+                                          "核实：计划；其后：销号）")
     evidence = EvidenceField(read_only=True)
     cleared_evidence = EvidenceField(read_only=True)
     closed_by = PersonField(help_text="销号人")
     assignee_name = PersonField(source="assignee", help_text="负责人")
     moves = AlertMoveOutput(many=True, read_only=True, help_text="流转记录，按时间")
     allowed_moves = serializers.SerializerMethodField(
-        help_text="当前用户的角色在此状态下可做的流转（verify / start / dismiss / close）")
+        help_text="当前用户的角色在此状态下可做的流转（verify / start / dismiss / ready / close）")
 
     class Meta:
         model = Alert
         fields = ["id", "household", "rule", "risk_type", "severity", "channel", "source",
-                  "state", "level", "overdue", "raised_on", "last_seen_on", "verify_by",
+                  "state", "level", "overdue", "raised_on", "last_seen_on", "accept_by",
+                  "verify_by",
                   "plan_by", "close_by", "due", "first_check", "last_check", "cleared_by",
                   "verification_check", "evidence", "cleared_evidence", "closed_at",
                   "closed_by", "assignee", "assignee_name", "moves", "allowed_moves"]
@@ -120,6 +122,7 @@ class AlertOutput(serializers.ModelSerializer):
             "channel": alert.channel, "source": alert.source, "state": alert.state,
             "level": alert.level, "overdue": alert.overdue,
             "raised_on": day(alert.raised_on), "last_seen_on": day(alert.last_seen_on),
+            "accept_by": _maybe(day, alert.accept_by),
             "verify_by": _maybe(day, alert.verify_by), "plan_by": _maybe(day, alert.plan_by),
             "close_by": _maybe(day, alert.close_by),
             "due": _maybe(day, getattr(alert, "due", None)),
@@ -153,12 +156,14 @@ def _person(user) -> str | None:
 class AlertMoveInput(serializers.Serializer):
     action = serializers.ChoiceField(
         [(key, move.label) for key, move in services.MOVES.items()],
-        help_text="verify 核实；start 开始帮扶；dismiss 排除（note 为理由，必填）；close 销号")
+        help_text="verify 核实；start 开始帮扶；dismiss 排除（note 为理由，必填）；"
+                  "ready 转待销号（农户申报、部门预警：关联风险已消除的核实排查）；"
+                  "close 销号（仅“待销号”）")
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000,
                                  help_text="说明；排除时为理由")
     check = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                      max_value=MAX_ID,
-                                     help_text="核实或销号所依据的该户“核实”排查 id")
+                                     help_text="核实或转待销号所依据的该户“核实”排查 id")
     expected_state = serializers.ChoiceField(
         State.choices, required=False,
         help_text="客户端看到的预警状态；若已被他人改变则回答 409，不做流转")
@@ -208,7 +213,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         return Alert.objects.visible_to(self.request.user).with_due().select_related(
             "household__village", "closed_by", "assignee")
 
-    @extend_schema(summary="预警流转：核实、开始帮扶、排除、销号", request=AlertMoveInput,
+    @extend_schema(summary="预警流转：核实、开始帮扶、排除、转待销号、销号", request=AlertMoveInput,
                    responses={200: AlertOutput, **errors(400, 404, 409)},
                    description="调用预警流转服务；角色、状态或缺少理由不符时 400 并说明原因；"
                                "他人已先处理（或 expected_state 不符）时 409。")

@@ -32,6 +32,7 @@ from monitor.api import (
 from monitor.api_fields import PLACE_HELP, PersonField, place_prefix
 from monitor.models import User
 from monitor.roles import Channel
+from monitor.rules import RISK_TYPES, RULES, RULES_BY_CODE
 
 from .common import HouseholdBrief
 from .tasks import TaskInput, TaskOutput, tasks_of
@@ -184,22 +185,27 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
 class CatalogueOutput(serializers.ModelSerializer):
     class Meta:
         model = MeasureCatalogue
-        fields = ["id", "rule", "name", "channel", "order"]
+        fields = ["id", "risk_type", "name", "channel", "order"]
 
 
 class CatalogueFilter(filters.FilterSet):
-    rule = filters.CharFilter(help_text="规则代码")
+    risk_type = filters.ChoiceFilter(choices=[(r, r) for r in RISK_TYPES], help_text="风险类型")
+    rule = filters.ChoiceFilter(choices=[(r.code, r.code) for r in RULES], method="of_rule",
+                                help_text="规则代码：该规则风险类型的措施")
     channel = filters.ChoiceFilter(choices=Channel.choices)
 
     class Meta:
         model = MeasureCatalogue
-        fields = ["rule", "channel"]
+        fields = ["risk_type", "rule", "channel"]
+
+    def of_rule(self, queryset, name, value):
+        return queryset.filter(risk_type=RULES_BY_CODE[value].risk_type)
 
 
 @extend_schema_view(list=extend_schema(summary="帮扶措施目录（启用的）",
                                        responses={200: CatalogueOutput, **LIST_ERRORS}))
 class CatalogueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The measures the county offers per rule: county settings, not personal data."""
+    """The measures the county offers per risk type: county settings, not personal data."""
 
     serializer_class = CatalogueOutput
     pagination_class = Pagination

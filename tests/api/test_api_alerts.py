@@ -269,7 +269,7 @@ def test_a_measure_outside_the_catalogue_is_a_400_listing_the_choices(county, as
     _, client = as_role("village_officer")
     response = add_measure(client, alert_of(county["HA001"], "DROPOUT"), name="发红包")
     assert response.status_code == 400
-    assert "“发红包”不在 DROPOUT 的帮扶措施目录中" in response.json()["detail"]
+    assert "“发红包”不在“因学”的帮扶措施目录中" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(("role", "status"), [

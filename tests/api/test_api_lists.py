@@ -45,10 +45,11 @@ def test_each_role_gets_the_problems_it_may_see(county, as_role, role):
         "admin_user",) else {}).json()
     assert body["count"] == RAISED[role]
     assert body["columns"] == SHEETS_BY_NAME["问题清单"].columns
-    rule = body["columns"].index("规则")
+    rule = body["columns"].index("规则代码")
     assert all(isinstance(row[0], int) for row in body["results"])
     if role == "education_staff":
         assert [row[rule] for row in body["results"]] == ["DROPOUT"]
+        assert [row[rule + 1] for row in body["results"]] == ["义务教育阶段失学辍学"]
 
 
 def test_the_lists_page_through_their_rows(county, as_role):

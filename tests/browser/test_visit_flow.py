@@ -29,7 +29,7 @@ def county(transactional_db):
     town = place(AIKOU, "隘口镇")
     village = place(f"{AIKOU}201", "平所村")
     household = family(village, "HA001")
-    MeasureCatalogue.objects.get_or_create(rule="DROPOUT", name="劝返复学",
+    MeasureCatalogue.objects.get_or_create(risk_type="因学", name="劝返复学",
                                            defaults={"channel": "education"})
     return {
         "household": household,
@@ -95,7 +95,7 @@ def test_a_dropout_from_check_to_close_out(open_page, live_server, county):
     supervisor = open_page(1366, 900)
     log_in(supervisor, base, "charlie")
     supervisor.click("nav >> text=预警")
-    supervisor.click("tr:has-text('DROPOUT') >> a")
+    supervisor.click("tr:has-text('义务教育阶段失学辍学') >> a")
     supervisor.fill("#note", "入户核实：杨小已辍学两个月")
     supervisor.click("button[name=action][value=verify]")
     supervisor.wait_for_selector("text=现为“核实”")
@@ -128,6 +128,7 @@ def test_a_dropout_from_check_to_close_out(open_page, live_server, county):
     # The supervisor closes it.
     supervisor.goto(f"{base}/alerts/{dropout.pk}/")
     supervisor.fill("#note", "回头看确认已复学")
+    supervisor.click("details.final summary:has-text('销号')")  # a final move asks again
     supervisor.click("button[name=action][value=close]")
     supervisor.wait_for_selector("text=现为“已销号”")
 
@@ -136,9 +137,9 @@ def test_a_dropout_from_check_to_close_out(open_page, live_server, county):
     supervisor.click("form.filters button")
     supervisor.wait_for_selector("text=对账")
     assert "平衡" in supervisor.inner_text("main")
-    for sheet, expected in (("问题清单", "DROPOUT"), ("整改清单", "劝返复学"),
+    for sheet, expected in (("问题清单", "义务教育阶段失学辍学"), ("整改清单", "劝返复学"),
                             ("任务清单", "县教委"), ("责任清单", "县教委"),
-                            ("效果清单", "DROPOUT")):
+                            ("效果清单", "义务教育阶段失学辍学")):
         table = supervisor.locator(f"xpath=//h2[normalize-space()='{sheet}']"
                                    "/following-sibling::div[1]")
         assert expected in table.inner_text(), sheet

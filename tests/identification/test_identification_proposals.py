@@ -3,6 +3,7 @@ household, the category and its history, each precondition of elimination, and t
 pages."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.http import Http404
@@ -18,6 +19,8 @@ from casework.identification import (
 )
 from casework.models import IdentificationCase
 from monitor.choices import PovertyStatus
+from monitor.models import PolicySetting
+from monitor.parameters import DEFAULTS
 
 from ..alert_helpers import alert_of, put, record
 from .helpers import (
@@ -164,8 +167,9 @@ def test_elimination_refuses_an_open_alert(monitored, village_officer):
         "不符合风险消除条件：还有 1 条未销号预警：DECLARATION")
 
 
-def test_a_household_without_labour_on_transfers_alone_is_never_eliminated(
-        home, village_officer):
+@pytest.fixture
+def on_safety_net(home):
+    """A monitored household with no labour, living on transfers, no open alert."""
     home.members.update(labour="丧失劳动力", work="未务工")
     record(home, EARLY, income_wages=0, income_transfers=20000)
     record(home, LATE, income_wages=0, income_transfers=20000)
@@ -173,9 +177,26 @@ def test_a_household_without_labour_on_transfers_alone_is_never_eliminated(
         put(alert, State.CLOSED)
     home.monitoring_category = "边缘易致贫户"
     home.save()
-    assert refused_elimination(home, village_officer) == (
-        "不符合风险消除条件：家庭无普通或技能劳动力，收入主要依靠转移性收入（兜底保障），"
-        "不标注风险消除，应继续监测帮扶")
+    return home
+
+
+def test_a_household_on_the_safety_net_is_not_proposed_and_the_refusal_names_the_setting(
+        on_safety_net, village_officer):
+    assert refused_elimination(on_safety_net, village_officer) == (
+        "不符合风险消除条件：家庭无普通或技能劳动力，转移性收入占收入 50 % 及以上（兜底保障），"
+        "不标注风险消除，应继续监测帮扶（政策参数“风险消除：兜底保障户不标注风险消除”为开启）")
+
+
+def test_the_safety_net_hold_is_a_policy_setting_listed_with_the_thresholds_on_by_default(db):
+    assert DEFAULTS["safety_net_hold"] == (
+        Decimal("1"), "风险消除：兜底保障户不标注风险消除（1 开启，0 关闭）")
+    assert DEFAULTS["safety_net_transfer_share"][0] == Decimal("0.50")
+
+
+def test_a_county_that_turns_the_safety_net_hold_off_may_propose_it(on_safety_net):
+    PolicySetting.objects.create(key="safety_net_hold", value=0,
+                                 effective_from=date(2021, 1, 1))
+    assert elimination_blockers(on_safety_net) == []
 
 
 def test_a_household_without_labour_on_its_own_income_may_be_eliminated(home,

@@ -74,14 +74,13 @@ class Command(BaseCommand):
             (f"dept_{ch.value}", Role.DEPARTMENT, COUNTY[0], ch.value, f"行业部门：{ch.label}")
             for ch in Channel
         ]
+        # The administrator is staff with the admin site's permissions (user_save), not a
+        # superuser: the demo works the way a county's administrator does.
         for username, role, place, channel, _ in users:
             where = place_named(place)
             name, unit = person_of(role, where or Place.objects.get(code=COUNTY[0]), channel)
-            user, _ = user_save(username=username, role=role, place=where, channel=channel,
-                                password=password, name=name, unit=unit)
-            if role == Role.ADMIN:
-                user.is_superuser = user.is_staff = True
-                user.save(update_fields=["is_superuser", "is_staff"])
+            user_save(username=username, role=role, place=where, channel=channel,
+                      password=password, name=name, unit=unit)
         self.village_officers(password)
         give_the_village_officer_households(User.objects.get(username="village"))
         tasks = give_departments_tasks(town, self.officer_of)

@@ -8,8 +8,9 @@ from monitor.audit import command_note
 from monitor.bulk import report_reads
 from monitor.models import AuditSource
 from reports.exports import five_lists_exported, write_five_lists
-from reports.five_lists import list_scope, reconcile
+from reports.five_lists import list_scope
 from reports.place_period import OPTION_LABELS, place_and_period
+from reports.reconciliation import reconcile
 
 
 class Command(BaseCommand):
@@ -40,8 +41,9 @@ class Command(BaseCommand):
             result = reconcile(scope)
         five_lists_exported(scope=scope, fmt=fmt, counts=counts, actor=None,
                             source=AuditSource.COMMAND, note=command_note())
-        self.stdout.write(f"{where.name}（{where.code}）{scope.period} 五张清单：" + "，".join(
-            f"{name} {n} 条" for name, n in counts.items()))
+        listed = "，".join(f"{name} {n} 条" for name, n in counts.items())
+        self.stdout.write(f"{where.name}（{where.code}）{scope.period} 五张清单"
+                          f"（{scope.as_of}）：{listed}")
         for path in files:
             self.stdout.write(f"  {path}")
         t = result.total

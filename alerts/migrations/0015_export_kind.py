@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0012_drop_change_counts'),
+        ('alerts', '0014_alert_accept_by'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitor', '0004_audit_event_append_only'),
+        ('monitor', '0005_audit_alert_escalation_index'),
     ]
 
     operations = [
