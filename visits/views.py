@@ -19,6 +19,7 @@ from monitor.models import AuditEvent
 from monitor.roles import RECORD_CHECKS, Channel, may
 from monitor.scope import sees_audit_trail
 
+from .carryover import INCOME_CHANGE_ASKED, SLIPPED_DIGIT_RATIO
 from .forms import CheckEntry, HouseholdFilterForm
 
 STEPS = [
@@ -149,6 +150,8 @@ def check_new(request, number):
             return redirect("households:check", number=household.number, pk=check.pk)
     return render(request, "households/check_form.html", {
         "household": household, "entry": entry, "form": entry.form, "steps": STEPS,
+        "change_asked": INCOME_CHANGE_ASKED,
+        "slipped_digit": ",".join(map(str, SLIPPED_DIGIT_RATIO)),
     }, status=400 if entry.has_errors else 200)
 
 
