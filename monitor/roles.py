@@ -111,6 +111,10 @@ COMPARE_LISTS = Capability((Role.COUNTY, Role.ADMIN),
                            "{role}不能进行部门数据比对：须由区县监管人员或管理员办理",
                            superuser=True)
 
+# The registry's members from the field (§3): a birth, a marriage, one who left or died,
+# a corrected ID number. Recorded by those who record checks.
+CHANGE_MEMBERS = Capability((*FIELD, Role.ADMIN), "{role}不能登记家庭成员变动", superuser=True)
+
 
 def may(user, capability: Capability) -> bool:
     return (capability.superuser and user.is_superuser) or user.role in capability.roles
