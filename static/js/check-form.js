@@ -144,11 +144,30 @@
     if (after) { after.focus(); } else if (!next.hidden) { next.click(); }
   });
 
-  /* 同上次: put a step's answers back as the last check had them. */
+  /* 同上次: put a step's answers back as the last check had them. The button shows only
+     once an answer differs from last time, so nobody taps it for nothing. */
+  function valueOf(name) {
+    var control = form.elements[name];
+    if (control instanceof RadioNodeList) { return control.value; }
+    return control.value.trim();
+  }
+
   Array.prototype.forEach.call(form.querySelectorAll("[data-same]"), function (button) {
-    button.hidden = false;
+    var values = JSON.parse(button.getAttribute("data-same"));
+    var step = button.closest("fieldset.step");
+    var state = button.parentNode.querySelector("[data-same-state]");
+    function compare() {
+      var same = Object.keys(values).every(function (name) {
+        return valueOf(name) === values[name] ||
+          parseFloat(valueOf(name)) === parseFloat(values[name]);
+      });
+      button.hidden = same;
+      if (state) { state.textContent = same ? "未改动" : "已改动"; }
+    }
+    step.addEventListener("change", compare);
+    step.addEventListener("input", compare);
+    compare();
     button.addEventListener("click", function () {
-      var values = JSON.parse(button.getAttribute("data-same"));
       Object.keys(values).forEach(function (name) {
         var control = form.elements[name];
         if (control instanceof RadioNodeList) {

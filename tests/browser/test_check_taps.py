@@ -109,15 +109,19 @@ def test_the_step_bar_stays_on_the_screen_on_a_long_step(open_page, live_server,
     assert 0 < box["y"] and box["y"] + box["height"] <= 844
 
 
-def test_same_as_last_puts_back_a_changed_answer(open_page, live_server, home):
+def test_same_as_last_shows_once_an_answer_changed_and_puts_it_back(open_page, live_server, home):
     page, finger = open_on_phone(open_page, live_server)
     finger.tap("a.button:has-text('录入排查')")
     while not page.is_visible("#step-housing"):
         finger.tap("[data-next]")
     assert page.is_checked("#id_housing input[value=B]")
+    assert not page.is_visible("#step-housing [data-same]")  # nothing to put back yet
+    assert "未改动" in page.inner_text("#step-housing .same-as-last")
     finger.tap("#id_housing label:has-text('D 级')")
+    assert "已改动" in page.inner_text("#step-housing .same-as-last")
     finger.tap("#step-housing [data-same]")
     assert page.is_checked("#id_housing input[value=B]")
+    assert not page.is_visible("#step-housing [data-same]")
 
 
 def test_a_slipped_digit_is_asked_about_before_saving(open_page, live_server, home):
