@@ -147,7 +147,8 @@
     save.disabled = true;
     var spec = { id: key(), url: form.getAttribute("data-api"), method: "POST", body: body(),
                  label: form.getAttribute("data-label"),
-                 household: form.getAttribute("data-household") };
+                 household: form.getAttribute("data-household"),
+                 edit: window.location.pathname };  /* where a refused change is fixed */
     submit(spec).then(function (result) {
       save.disabled = false;
       if (result.state === "sent") {
