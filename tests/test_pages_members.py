@@ -94,3 +94,19 @@ def test_a_member_of_another_household_is_not_found_under_this_one(
     other = family(places["village_a"], "HA002").members.get(name="杨小")
     client.force_login(village_officer)
     assert client.get(url("member_leave", other.pk)).status_code == 404
+
+
+def test_the_correction_starts_from_the_number_as_it_is(client, village_officer, home):
+    child = home.members.get(name="杨小")
+    client.force_login(village_officer)
+    response = client.get(url("member_id_number", child.pk))
+    assert f'value="{child.id_number}"' in response.content.decode()
+    unchanged = client.post(url("member_id_number", child.pk), {"id_number": child.id_number})
+    assert unchanged.context["form"].errors["id_number"] == ["新号码与原号码相同，无需更正"]
+
+
+def test_the_leave_page_says_what_saving_does(client, village_officer, home):
+    child = home.members.get(name="杨小")
+    client.force_login(village_officer)
+    html = client.get(url("member_leave", child.pk)).content.decode()
+    assert "保存后杨小从本户移出，今后的排查不再计入；以往的排查记录不变。" in html

@@ -49,7 +49,7 @@ class MemberAddForm(forms.Form):
 
 class MemberLeaveForm(forms.Form):
     reason = choice("减少原因", MemberLeft.choices, radio=True)
-    on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"},
+    on = forms.DateField(label="发生日期", widget=forms.DateInput(attrs={"type": "date"},
                                                               format="%Y-%m-%d"),
                          error_messages={"required": "请填写日期",
                                          "invalid": "日期格式应为 年-月-日，如 2026-03-01"})
@@ -69,6 +69,11 @@ def field_household(request, number):
     return household
 
 
+def posted(request):
+    """The form's data when it was sent (even empty, so an empty form says what is missing)."""
+    return request.POST if request.method == "POST" else None
+
+
 def saved(form, write) -> bool:
     """Call the service; its refusal goes next to the field it names (or above the form)."""
     try:
@@ -83,9 +88,10 @@ def saved(form, write) -> bool:
     return False
 
 
-def page(request, household, form, *, title, api, member=None):
+def page(request, household, form, *, title, api, member=None, warning=""):
     return render(request, "households/member_form.html", {
         "household": household, "form": form, "title": title, "api": api, "member": member,
+        "warning": warning,
     }, status=400 if form.errors else 200)
 
 
@@ -102,7 +108,7 @@ def done(request, household, message: str):
 @login_required
 def member_new(request, number):
     household = field_household(request, number)
-    form = MemberAddForm(request.POST or None, initial=NEWBORN)
+    form = MemberAddForm(posted(request), initial=NEWBORN)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if saved(form, lambda: member_add(household=household, actor=request.user, **data)):
@@ -113,19 +119,22 @@ def member_new(request, number):
 @login_required
 def member_leave(request, number, pk):
     household, member = household_member(request, number, pk)
-    form = MemberLeaveForm(request.POST or None, initial={"on": timezone.localdate()})
+    form = MemberLeaveForm(posted(request), initial={"on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if saved(form, lambda: member_remove(member=member, actor=request.user, **data)):
             return done(request, household, f"已登记{member.name}{data['reason']}")
     return page(request, household, form, title=f"成员减少：{member.name}", member=member,
-                api=reverse("api:member-leave", args=[member.pk]))
+                api=reverse("api:member-leave", args=[member.pk]),
+                warning=f"保存后{member.name}从本户移出，今后的排查不再计入；"
+                        "以往的排查记录不变。")
 
 
 @login_required
 def member_id_number(request, number, pk):
     household, member = household_member(request, number, pk)
-    form = MemberIdForm(request.POST or None)
+    # Starts as it is: most corrections are one mistyped digit, edited in place.
+    form = MemberIdForm(posted(request), initial={"id_number": member.id_number})
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["id_number"]
         if saved(form, lambda: member_correct_id(member=member, actor=request.user,
