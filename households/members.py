@@ -12,7 +12,7 @@ keeps who removed them, why and when. The household's state is judged on its new
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from monitor.audit import audit_record, diff
@@ -47,6 +47,17 @@ def checked_id_number(raw: str, *, member: Member | None = None) -> str:
     return number
 
 
+def saved_once(member: Member) -> None:
+    """Save the member; the same ID number saved by someone else a moment ago is refused
+    as checked_id_number refuses it, not a server error."""
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError:
+        raise ValidationError({"id_number": [
+            f"身份证号 {member.id_number} 刚被登记在册：一人只能在一户"]}) from None
+
+
 @transaction.atomic
 def member_add(*, household: Household, actor, reason: str, name: str, id_number: str,
                relation: str, **details) -> Member:
@@ -62,7 +73,7 @@ def member_add(*, household: Household, actor, reason: str, name: str, id_number
         raise ValidationError({"relation": ["本户已有户主；新增成员不能也是户主"]})
     member = Member(household=household, name=name, relation=relation.strip(),
                     id_number=checked_id_number(id_number), **details)
-    member.save()
+    saved_once(member)
     audit_record(actor=actor, action=AuditAction.CREATED, obj=member,
                  changes=diff(None, member, MEMBER_FIELDS), note=f"新增原因：{reason}")
     return member
@@ -97,7 +108,7 @@ def member_correct_id(*, member: Member, actor, id_number: str) -> Member:
     old = member.id_number
     before = Member(id_number=old, birth_date=member.birth_date, male=member.male)
     member.id_number = number
-    member.save()
+    saved_once(member)
     audit_record(actor=actor, action=AuditAction.CHANGED, obj=member,
                  changes=diff(before, member, ("id_number", "birth_date", "male")),
                  note="更正身份证号")
