@@ -15,6 +15,7 @@ from django.utils import timezone
 from households.members import member_add, member_correct_id, member_remove
 from households.models import Member
 from monitor.choices import Health, Labour, MemberJoined, MemberLeft, Schooling, Work
+from monitor.policy import Policy
 from monitor.roles import CHANGE_MEMBERS, Refused, may
 
 from .forms import choice, yes_no
@@ -89,9 +90,11 @@ def saved(form, write) -> bool:
 
 
 def page(request, household, form, *, title, api, member=None, warning=""):
+    today, policy = timezone.localdate(), Policy()
     return render(request, "households/member_form.html", {
         "household": household, "form": form, "title": title, "api": api, "member": member,
-        "warning": warning,
+        "warning": warning, "school_ages": (int(policy.value("school_age_from", today)),
+                                            int(policy.value("school_age_to", today))),
     }, status=400 if form.errors else 200)
 
 

@@ -68,6 +68,7 @@
     }
     var result = ids.check(value);
     idFacts.textContent = result.ok ? "出生日期 " + result.birthDate + " · " + result.sex : "";
+    if (result.ok) { answerByAge(result.birthDate); }
     if (result.ok || (!final && value.length < 18)) {  /* not yet all typed: no error yet */
       say(idInput.name, "");
       return result.ok;
@@ -75,6 +76,31 @@
     say(idInput.name, value ? result.message : "请填写身份证号");
     return false;
   }
+  /* A member's schooling and labour follow from their age until the officer picks them:
+     a child of compulsory-school age 在校, a younger one 学前, an adult 非在校 and
+     普通劳动力 (a newborn needs no tap, a bride marrying in none either). */
+  var touched = {};
+  form.addEventListener("change", function (event) {
+    if (event.target.name) { touched[event.target.name] = true; }
+  });
+  function answer(name, value) {
+    var control = form.elements[name];
+    if (control && control.tagName === "SELECT" && !touched[name]) { control.value = value; }
+  }
+  function answerByAge(birthDate) {
+    var ages = (form.getAttribute("data-school-ages") || "6,15").split(",").map(Number);
+    var now = new Date(), born = birthDate.split("-").map(Number);
+    var age = now.getFullYear() - born[0] -
+      ((now.getMonth() + 1 < born[1] || (now.getMonth() + 1 === born[1] && now.getDate() < born[2])) ? 1 : 0);
+    if (age < ages[0]) {
+      answer("schooling", "学前"); answer("labour", "无劳动力");
+    } else if (age <= ages[1]) {
+      answer("schooling", "在校"); answer("labour", "无劳动力");
+    } else if (age >= 18) {
+      answer("schooling", "非在校"); answer("labour", "普通劳动力");
+    }
+  }
+
   if (idInput) {
     idInput.addEventListener("input", function () { checkId(false); });
     idInput.addEventListener("blur", function () { checkId(true); });

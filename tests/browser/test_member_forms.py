@@ -135,3 +135,16 @@ def test_a_member_who_died_and_a_corrected_id_number_from_the_phone(
     page.wait_for_url(f"{live_server.url}/households/HA001/")
     assert not Member.objects.filter(pk=child.pk).exists()
     assert "家庭成员（1人）" in page.inner_text("#members-title")
+
+
+def test_a_bride_marrying_in_is_answered_as_an_adult_from_her_id(open_page, live_server, home):
+    page = new_member_page(open_page, live_server, OUTBOX_WITHOUT_SIGNAL)
+    page.check("input[name=reason][value='婚入']")
+    page.select_option("#id_relation", "儿媳")
+    page.fill("#id_name", "李新")
+    page.fill("#id_id_number", id_number(date(1999, 6, 1), male=False))
+    assert page.input_value("#id_schooling") == "非在校"
+    assert page.input_value("#id_labour") == "普通劳动力"
+    page.select_option("#id_labour", "技能劳动力")  # the officer's own answer stays
+    page.fill("#id_id_number", id_number(date(1998, 6, 1), male=False))
+    assert page.input_value("#id_labour") == "技能劳动力"
