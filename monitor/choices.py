@@ -97,3 +97,19 @@ class MonitoringCategory(models.TextChoices):
     UNSTABLE = "脱贫不稳定户", "脱贫不稳定户"
     MARGINAL = "边缘易致贫户", "边缘易致贫户"
     SUDDEN_HARDSHIP = "突发严重困难户", "突发严重困难户"
+
+
+class MemberJoined(models.TextChoices):
+    """Why a member is added from the field (domain.md §3)."""
+
+    BIRTH = "出生", "出生"
+    MARRIAGE = "婚入", "婚入"
+    MOVED_IN = "迁入", "迁入"
+
+
+class MemberLeft(models.TextChoices):
+    """Why a member leaves the household."""
+
+    MARRIAGE = "婚出", "婚出"
+    MOVED_OUT = "迁出", "迁出"
+    DIED = "死亡", "死亡"

@@ -114,6 +114,10 @@ COMPARE_LISTS = Capability((Role.COUNTY, Role.ADMIN),
                            "{role}不能进行部门数据比对：须由区县监管人员或管理员办理",
                            superuser=True)
 
+# The registry's members from the field (§3): a birth, a marriage, one who left or died,
+# a corrected ID number. Recorded by those who record checks.
+CHANGE_MEMBERS = Capability((*FIELD, Role.ADMIN), "{role}不能登记家庭成员变动", superuser=True)
+
 # Where each role starts its day after logging in (a URL name): department staff at the
 # tasks of their channel, everyone else at the dashboard of their place.
 LANDING = {Role.DEPARTMENT: "alerts:tasks"}

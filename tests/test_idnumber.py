@@ -1,4 +1,6 @@
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -71,3 +73,21 @@ def test_an_id_number_appears_once_in_the_registry(db):
     with pytest.raises(ValidationError) as error:
         second.full_clean()
     assert "身份证号" in str(error.value)
+
+
+# ── The cases the phone's check (static/js/idnumber.js) is tested against too ─────────
+
+CASES = json.loads((Path(__file__).parent / "data" / "idnumber_cases.json").read_text())
+
+
+@pytest.mark.parametrize("case", CASES["cases"], ids=lambda case: case["case"])
+def test_the_shared_cases_on_the_server(case):
+    today = date.fromisoformat(CASES["today"])
+    if case["valid"]:
+        parsed = parse_id_number(case["number"], today=today)
+        assert (parsed.birth_date.isoformat(), parsed.sex) == (case["birth_date"], case["sex"])
+        return
+    with pytest.raises(ValidationError) as refused:
+        parse_id_number(case["number"], today=today)
+    assert refused.value.error_list[0].code == case["code"]
+    assert refused.value.messages == [case["message"]]

@@ -27,6 +27,7 @@ from monitor.api import (
     IDEMPOTENCY_PARAMETER,
     LIST_ERRORS,
     BooleanFilter,
+    DetailSerializer,
     IdFilter,
     Pagination,
     errors,
@@ -58,6 +59,7 @@ from monitor.roles import RECORD_CHECKS, may
 from visits.services import check_record
 
 from .forms import EARLIEST_VISIT
+from .member_api import MemberAddInput, MemberIdInput, MemberLeaveInput, MemberWrites
 
 # ── Households and members ────────────────────────────────────────────────────────────
 
@@ -197,9 +199,24 @@ class MemberFilter(filters.FilterSet):
 
 @extend_schema_view(
     list=extend_schema(summary="成员列表", responses={200: MemberOutput, **LIST_ERRORS}),
-    retrieve=extend_schema(summary="一名成员", responses={200: MemberOutput, **errors(404)}))
-class MemberViewSet(viewsets.ReadOnlyModelViewSet):
-    """Members of the households in scope. A check updates them; nothing else here does."""
+    retrieve=extend_schema(summary="一名成员", responses={200: MemberOutput, **errors(404)}),
+    create=extend_schema(
+        summary="新增家庭成员（出生、婚入、迁入）", request=MemberAddInput,
+        parameters=[IDEMPOTENCY_PARAMETER], responses={201: MemberOutput, **errors(400, 403, 409)},
+        description="身份证号按 GB 11643 校验，全库唯一；出生日期、性别取自身份证号。"),
+    leave=extend_schema(
+        summary="成员减少（婚出、迁出、死亡）", request=MemberLeaveInput,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={200: DetailSerializer, **errors(400, 403, 404, 409)},
+        description="成员移出本户；以往排查记录中的成员情况不变，操作记录保留原因和日期。"
+                    "户主不能直接减少。"),
+    id_number=extend_schema(
+        summary="更正成员身份证号", request=MemberIdInput, parameters=[IDEMPOTENCY_PARAMETER],
+        responses={200: MemberOutput, **errors(400, 403, 404, 409)},
+        description="出生日期、性别随新号码；户主的号码同时更正农户的户主身份证号。"))
+class MemberViewSet(MemberWrites, viewsets.ReadOnlyModelViewSet):
+    """Members of the households in scope. A check updates their answers; the officer adds
+    one, records one who left and corrects an ID number (visits/member_api.py)."""
 
     serializer_class = MemberOutput
     pagination_class = Pagination

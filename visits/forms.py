@@ -26,6 +26,7 @@ from monitor.choices import (
 )
 from monitor.periods import age_on
 from monitor.policy import Policy
+from visits.carryover import INCOMES, last_check
 from visits.services import check_record
 
 # ── The list's filters ────────────────────────────────────────────────────────────────
@@ -223,14 +224,22 @@ class MemberCheckForm(forms.Form):
 
 
 class CheckEntry:
-    """The check form and the household's member forms, validated and saved together."""
+    """The check form and the household's member forms, validated and saved together.
+
+    A new check starts from the household's last one (visits/carryover.py): its answers
+    that rarely change, and its incomes beside the income fields."""
 
     def __init__(self, household, data=None, *, officer_name: str = ""):
         self.household = household
         members = list(household.members.all())
+        self.last = last_check(household)
         self.form = CheckForm(data, household=household, initial={
             "visit_date": timezone.localdate(), "kind": CheckKind.ROUTINE,
-            "officer_name": officer_name, "sudden_event": SuddenEvent.NONE})
+            "officer_name": officer_name, "sudden_event": SuddenEvent.NONE,
+            **(self.last.initial() if self.last else {})})
+        if self.last:
+            for name in INCOMES:
+                self.form.fields[name].widget.attrs["data-last"] = self.last.incomes[name]
         self.member_forms = [MemberCheckForm(data, member=m) for m in members]
 
     @property

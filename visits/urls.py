@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import member_pages, views
 
 app_name = "households"
 urlpatterns = [
@@ -9,4 +9,9 @@ urlpatterns = [
     path("<str:number>/print/", views.household_print, name="print"),
     path("<str:number>/checks/new/", views.check_new, name="check_new"),
     path("<str:number>/checks/<int:pk>/", views.check_detail, name="check"),
+    path("<str:number>/members/new/", member_pages.member_new, name="member_new"),
+    path("<str:number>/members/<int:pk>/leave/", member_pages.member_leave,
+         name="member_leave"),
+    path("<str:number>/members/<int:pk>/id-number/", member_pages.member_id_number,
+         name="member_id_number"),
 ]

@@ -16,9 +16,10 @@ from alerts.models import Alert, AlertMove, Measure, Plan, Task
 from households.groups import group_key
 from households.models import Check, Household, Place
 from monitor.models import AuditEvent
-from monitor.roles import RECORD_CHECKS, Channel, may
+from monitor.roles import CHANGE_MEMBERS, RECORD_CHECKS, Channel, may
 from monitor.scope import sees_audit_trail
 
+from .carryover import INCOME_CHANGE_ASKED, SLIPPED_DIGIT_RATIO
 from .forms import CheckEntry, HouseholdFilterForm
 
 STEPS = [
@@ -122,6 +123,7 @@ def household_detail(request, number):
     household = visible_household(request.user, number, "info_officer")
     context = household_file(request.user, household) | household_trail(request.user, household)
     context["can_record"] = may(request.user, RECORD_CHECKS)
+    context["can_change_members"] = may(request.user, CHANGE_MEMBERS)
     return render(request, "households/detail.html", context)
 
 
@@ -149,6 +151,8 @@ def check_new(request, number):
             return redirect("households:check", number=household.number, pk=check.pk)
     return render(request, "households/check_form.html", {
         "household": household, "entry": entry, "form": entry.form, "steps": STEPS,
+        "change_asked": INCOME_CHANGE_ASKED,
+        "slipped_digit": ",".join(map(str, SLIPPED_DIGIT_RATIO)),
     }, status=400 if entry.has_errors else 200)
 
 

@@ -15,7 +15,8 @@ from .helpers import client_for
 OPERATIONS = {
     ("/api/places/", "get"), ("/api/places/{code}/", "get"),
     ("/api/households/", "get"), ("/api/households/{id}/", "get"),
-    ("/api/members/", "get"), ("/api/members/{id}/", "get"),
+    ("/api/members/", "get"), ("/api/members/{id}/", "get"), ("/api/members/", "post"),
+    ("/api/members/{id}/leave/", "post"), ("/api/members/{id}/id-number/", "post"),
     ("/api/checks/", "get"), ("/api/checks/", "post"), ("/api/checks/{id}/", "get"),
     ("/api/alerts/", "get"), ("/api/alerts/{id}/", "get"),
     ("/api/alerts/{id}/moves/", "post"), ("/api/alerts/{id}/measures/", "post"),
