@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from reports import views as reports
+from visits import offline
 
 from . import views
 
@@ -12,6 +13,10 @@ admin.site.site_title = "守望管理"
 urlpatterns = [
     path("", reports.home, name="home"),
     path("healthz", views.health, name="health"),
+    # Work without signal (§10): the service worker at the root so its scope is every page.
+    path("sw.js", offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("offline/", offline.offline_fallback, name="offline_fallback"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

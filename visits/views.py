@@ -20,6 +20,7 @@ from monitor.roles import RECORD_CHECKS, Channel, may
 from monitor.scope import sees_audit_trail
 
 from .forms import CheckEntry, HouseholdFilterForm
+from .offline import kept_offline
 
 STEPS = [
     ("basic", "基本情况"), ("two", "两不愁"), ("education", "义务教育"),
@@ -54,6 +55,7 @@ def with_evidence(alerts):
 
 
 @login_required
+@kept_offline
 def household_list(request):
     user = request.user
     households = Household.objects.visible_to(user)
@@ -118,6 +120,7 @@ def household_trail(user, household) -> dict:
 
 
 @login_required
+@kept_offline
 def household_detail(request, number):
     household = visible_household(request.user, number, "info_officer")
     context = household_file(request.user, household) | household_trail(request.user, household)
@@ -134,6 +137,7 @@ def household_print(request, number):
 
 
 @login_required
+@kept_offline
 def check_new(request, number):
     """The check form: validate every answer, record it, show what it raised."""
     household = visible_household(request.user, number)
@@ -149,6 +153,9 @@ def check_new(request, number):
             return redirect("households:check", number=household.number, pk=check.pk)
     return render(request, "households/check_form.html", {
         "household": household, "entry": entry, "form": entry.form, "steps": STEPS,
+        # The phone sends the check as the API's JSON (static/js/check-draft.js), which
+        # names members by ID number; the form's fields name them by prefix.
+        "member_ids": {f.prefix: f.member.id_number for f in entry.member_forms},
     }, status=400 if entry.has_errors else 200)
 
 
