@@ -204,8 +204,9 @@
       }
       saved = true;
       return store.remove("drafts", key).then(function () {
-        if (result.state === "sent") {
-          location.href = location.pathname.replace(/checks\/new\/$/, "checks/" + result.data.id + "/");
+        if (result.state === "sent") { // its page, or the household's if another tab sent it
+          location.href = location.pathname.replace(/checks\/new\/$/, result.data && result.data.id
+            ? "checks/" + result.data.id + "/" : "");
         } else {
           location.href = document.body.getAttribute("data-outbox") + "#saved";
         }

@@ -28,6 +28,19 @@
     put: function (store, value, key) {
       return db().then(function (d) { return key === undefined ? d.put(store, value) : d.put(store, value, key); });
     },
+    /* Change a stored value in one transaction, only if it is still there (another tab
+       or the worker may have sent and removed it meanwhile); resolves to the new value
+       or undefined. */
+    update: function (store, key, change) {
+      return db().then(function (d) {
+        var tx = d.transaction(store, "readwrite");
+        return tx.store.get(key).then(function (value) {
+          if (value === undefined) { return tx.done.then(function () { return undefined; }); }
+          var changed = change(value);
+          return tx.store.put(changed).then(function () { return tx.done; }).then(function () { return changed; });
+        });
+      });
+    },
     remove: function (store, key) { return db().then(function (d) { return d.delete(store, key); }); },
     /* Logging out: nothing of the officer's stays on the phone. */
     wipe: function () {

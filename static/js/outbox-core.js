@@ -49,11 +49,18 @@
     });
   }
 
+  /* Note how a try ended on the stored item; if it is gone, someone else sent it. */
   function mark(item, state, extra) {
-    item.state = state;
-    item.tried = Date.now();
-    Object.keys(extra || {}).forEach(function (k) { item[k] = extra[k]; });
-    return store.put("outbox", item).then(function () { return { item: item, state: state }; });
+    function change(stored) {
+      stored.state = state;
+      stored.tried = Date.now();
+      Object.keys(extra || {}).forEach(function (k) { stored[k] = extra[k]; });
+      return stored;
+    }
+    change(item);
+    return store.update("outbox", item.id, change).then(function (stored) {
+      return stored ? { item: item, state: state } : { item: item, state: "sent", data: {} };
+    });
   }
 
   /* One try of one item with this token. */
@@ -131,11 +138,20 @@
   /* Send everything that waits (not what was refused: that waits for the officer). One
      flush at a time in this page or worker; the Idempotency-Key covers the page and the
      worker sending at once. */
+  /* One sender at a time across the pages and the worker, where the browser has Web
+     Locks (Chrome 69+); elsewhere the Idempotency-Key alone keeps a double send harmless. */
+  function alone(work) {
+    var locks = root.navigator && root.navigator.locks;
+    return locks ? locks.request("shouwang-outbox", work) : work();
+  }
+
   function flush() {
     if (sending) { return sending; }
-    sending = store.all("outbox").then(function (items) {
-      var waiting = items.filter(function (i) { return i.state !== "refused"; });
-      return waiting.length ? sendAll(waiting) : [];
+    sending = alone(function () {
+      return store.all("outbox").then(function (items) {
+        var waiting = items.filter(function (i) { return i.state !== "refused"; });
+        return waiting.length ? sendAll(waiting) : [];
+      });
     }).then(summary).then(function (result) {
       sending = null;
       return result;
@@ -148,7 +164,12 @@
 
   /* Send one item now (it is already in the outbox). */
   function send(item) {
-    return sendAll([item]).then(function (results) {
+    return alone(function () {
+      return store.get("outbox", item.id).then(function (stored) {
+        if (!stored) { return [{ item: item, state: "sent", data: {} }]; } // sent meanwhile
+        return sendAll([stored]);
+      });
+    }).then(function (results) {
       return results[0] || { item: item, state: "waiting" };
     });
   }

@@ -48,10 +48,11 @@
   function showCount(s) {
     var badge = el("outbox-badge");
     if (!badge) { return; }
-    el("outbox-count").textContent = String(s.waiting + s.refused);
+    el("outbox-count").textContent = String(s.waiting);
+    el("outbox-waiting").hidden = !s.waiting;
     var refused = el("outbox-refused");
     refused.hidden = !s.refused;
-    refused.textContent = s.refused ? "（退回 " + s.refused + "）" : "";
+    refused.textContent = s.refused ? "退回 " + s.refused : "";
     badge.hidden = s.waiting + s.refused === 0;
     badge.classList.toggle("has-refused", s.refused > 0);
     if (s.login && s.waiting) {
@@ -205,8 +206,8 @@
       if (r[0] || left || /[?&]expired=1/.test(location.search)) {
         expired.hidden = false;
         var kept = [];
-        if (left) { kept.push(left + " 条待发送的记录"); }
-        if (r[2].length) { kept.push(r[2].length + " 份未填完的草稿"); }
+        if (left) { kept.push(" " + left + " 条待发送的记录"); }
+        if (r[2].length) { kept.push(" " + r[2].length + " 份未填完的草稿"); }
         el("login-kept").textContent = kept.length ? "本机保存着" + kept.join("和") +
           "，没有丢失：登录后待发送的会自动发送，草稿在再次打开表单时恢复。" : "";
       }
