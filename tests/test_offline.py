@@ -26,6 +26,9 @@ def test_the_service_worker_is_served_from_the_root_for_every_page(client, db):
     assert "/static/js/outbox.js" in shell and "/static/vendor/idb/idb-8.0.4.umd.js" in shell
     assert not [url for url in shell if "echarts" in url]  # the phone draws no charts
     assert shell[-1] == reverse("offline_fallback")
+    imports = json.loads(re.search(r"importScripts.apply\(self, (\[.*?\])\)",
+                                   response.content.decode())[1])
+    assert imports and set(imports) <= set(shell)
 
 
 def test_the_manifest_names_the_app_in_chinese_with_its_icons(client, db):

@@ -38,6 +38,8 @@ LIST_PAGE_SIZE = 50  # the household list's pages (views.household_list)
 # (the supervisors' dashboard) is not: a phone in the field does not draw charts.
 SHELL_FOLDERS = ("css", "js", "icons", "vendor/idb")
 SHELL_FILES = ("favicon.svg",)
+# What the worker loads itself: the phone's store and the sender, shared with the pages.
+WORKER_IMPORTS = ("vendor/idb/idb-8.0.4.umd.js", "js/offline-store.js", "js/outbox-core.js")
 
 
 def shell_files() -> list[str]:
@@ -58,7 +60,8 @@ def shell() -> tuple[list[str], str]:
     for path in shell_files():
         digest.update(path.encode())
         digest.update((root / path).read_bytes())
-    digest.update(render_to_string("offline/sw.js", {"shell": "[]", "version": ""}).encode())
+    digest.update(render_to_string("offline/sw.js", {"shell": "[]", "imports": "[]",
+                                                     "version": ""}).encode())
     return [static(p) for p in shell_files()], digest.hexdigest()[:12]
 
 
@@ -103,6 +106,7 @@ def service_worker(request):
     urls, version = shell()
     response = HttpResponse(render_to_string("offline/sw.js", {
         "shell": json.dumps(urls + [reverse("offline_fallback")]), "version": version,
+        "imports": json.dumps([static(p) for p in WORKER_IMPORTS]),
     }), content_type="application/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"
     return response

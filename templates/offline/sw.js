@@ -18,15 +18,8 @@ var FALLBACK = SHELL_URLS[SHELL_URLS.length - 1];
 var KEEP = "X-Shouwang-Offline";
 var SLOW_NETWORK_MS = 6000; // one bar of signal: after this, the kept copy answers
 
-function staticUrl(name) {
-  for (var i = 0; i < SHELL_URLS.length; i++) {
-    if (SHELL_URLS[i].indexOf(name) >= 0) { return SHELL_URLS[i]; }
-  }
-  return null;
-}
-
-importScripts(staticUrl("vendor/idb/"), staticUrl("js/offline-store.js"),
-              staticUrl("js/outbox-core.js"));
+// The phone's store and the sender, shared with the pages (served, hashed names).
+importScripts.apply(self, {{ imports|safe }});
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL).then(function (cache) {
