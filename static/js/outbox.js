@@ -130,7 +130,8 @@
 
   /* ── The service worker, and the officer's pages kept for work without signal ── */
   function download(reg, force) {
-    if (body.getAttribute("data-offline") !== "1" || navigator.onLine === false) {
+    // Asked by 我的农户 (the page with #offline-status), or by its 更新离线资料 button.
+    if (body.getAttribute("data-offline") !== "1" || navigator.onLine === false || !el("offline-status")) {
       return Promise.resolve();
     }
     return store.get("meta", "download").then(function (last) {

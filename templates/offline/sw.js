@@ -116,13 +116,27 @@ function tell(summary) {
 self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.download) {
-    event.waitUntil(download(data.download, event.source));
+    event.waitUntil(downloadOnce(data.download, event.source));
   } else if (data.forget) {
     event.waitUntil(caches.delete(PAGES).then(function () {
       if (event.source) { event.source.postMessage({ forgotten: true }); }
     }));
   }
 });
+
+/* One download at a time; a page that asks meanwhile is told when it ends. */
+var downloading = null, waitingClients = [];
+function downloadOnce(listUrl, client) {
+  if (client) { waitingClients.push(client); }
+  if (!downloading) {
+    downloading = download(listUrl, {
+      postMessage: function (message) {
+        waitingClients.forEach(function (c) { c.postMessage(message); });
+      }
+    }).then(function () { downloading = null; waitingClients = []; });
+  }
+  return downloading;
+}
 
 /* 下载离线资料: fetch the list of the officer's pages, keep each (two at a time, on a
    thin connection), drop kept pages no longer on the list (a household that moved out of

@@ -61,7 +61,7 @@ def log_in(page, base, username, *, path="/login/"):
 def kept_on_phone(page, base):
     """Open 我的农户 online once and wait until the officer's pages are on the phone."""
     page.goto(f"{base}/households/")
-    page.wait_for_selector("#offline-status:has-text('已保存到本机')")
+    page.wait_for_selector("#offline-status:has-text('已保存到本机')", timeout=30_000)
 
 
 def fill_check(page, kind="日常走访"):
