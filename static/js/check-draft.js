@@ -183,6 +183,17 @@
     return check;
   }
 
+  /* The server records one visit per household, date and kind: a second one waiting on
+     this phone would only come back refused, so say so now, without signal too. */
+  function twiceOnPhone(v) {
+    return store.all("outbox").then(function (items) {
+      return items.some(function (i) {
+        return i.household === household && i.body && i.body.visit_date === v.visit_date &&
+          i.body.kind === v.kind && (!editing || i.id !== editing.id);
+      });
+    });
+  }
+
   var saving = false;
   form.addEventListener("submit", function (event) {
     if (event.defaultPrevented) { return; }
@@ -191,7 +202,16 @@
     saving = true;
     var v = values();
     var label = form.getAttribute("data-label") + " · " + (v.kind || "排查") + " · " + (v.visit_date || "");
-    outbox.submit({
+    twiceOnPhone(v).then(function (twice) {
+      if (!twice) { return send(v, label); }
+      saving = false;
+      showRefusal(["本机已有一条该户 " + v.visit_date + " 的“" + v.kind + "”在待发送中；同一户同一天同一类型只记录一次，" +
+                   "请另选排查类型或日期，或到待发送查看那一条。"], "没有保存");
+    });
+  });
+
+  function send(v, label) {
+    return outbox.submit({
       id: editing ? editing.id : undefined, created: editing ? editing.created : undefined,
       url: form.getAttribute("data-api"), method: "POST", body: body(v), label: label,
       household: household, edit: location.pathname, form: v, labels: labels()
@@ -215,5 +235,5 @@
       saving = false;
       showRefusal(["本机无法保存这条记录（浏览器存储不可用），请检查手机存储空间后重试。"], "没有保存");
     });
-  });
+  }
 }());

@@ -61,7 +61,10 @@
     return window.shouwangStore.all("outbox").then(function (items) {
       var mine = items.filter(function (i) { return String(i.user) === String(outbox.user) || !outbox.user; });
       list.innerHTML = "";
-      sendNow.hidden = !mine.some(function (i) { return i.state !== "refused"; });
+      var waiting = mine.some(function (i) { return i.state !== "refused"; });
+      sendNow.hidden = !waiting || navigator.onLine === false;
+      var saved = document.getElementById("outbox-saved");
+      if (!saved.hidden && !waiting) { saved.textContent = "已发送到服务器。"; }
       if (!mine.length) {
         list.appendChild(text("p", "muted", "本机没有待发送的记录。"));
         return;
@@ -76,5 +79,7 @@
 
   sendNow.addEventListener("click", function () { outbox.flush().then(draw); });
   document.addEventListener("outbox:changed", draw);
+  window.addEventListener("online", draw);
+  window.addEventListener("offline", draw);
   draw();
 }());

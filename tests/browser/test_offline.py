@@ -271,3 +271,17 @@ def test_logging_out_warns_of_what_waits_and_wipes_the_phone(open_page, live_ser
     assert stored(page, "outbox") == [] and stored(page, "drafts") == []
     assert page.evaluate("() => caches.has('pages')") is False
     assert page.is_hidden("#login-expired")
+
+
+def test_the_same_visit_saved_twice_without_signal_is_stopped_on_the_phone(
+        open_page, live_server, county):
+    base, page = live_server.url, open_page(390)
+    log_in(page, base, "alice")
+    kept_on_phone(page, base)
+    page.context.set_offline(True)
+    for _ in range(2):
+        page.goto(f"{base}/households/HA001/checks/new/")
+        fill_check(page)
+        page.click("button.save")
+    assert "本机已有一条该户" in page.wait_for_selector("#outbox-refusal").inner_text()
+    assert len(stored(page, "outbox")) == 1
