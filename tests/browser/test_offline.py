@@ -285,3 +285,19 @@ def test_the_same_visit_saved_twice_without_signal_is_stopped_on_the_phone(
         page.click("button.save")
     assert "本机已有一条该户" in page.wait_for_selector("#outbox-refusal").inner_text()
     assert len(stored(page, "outbox")) == 1
+
+
+def test_without_signal_the_officer_searches_the_households_kept_on_the_phone(
+        open_page, live_server, county):
+    base, page = live_server.url, open_page(390)
+    log_in(page, base, "alice")
+    kept_on_phone(page, base)
+    page.context.set_offline(True)
+    page.goto(f"{base}/households/")
+    page.fill("input[name=q]", "ha001")
+    page.click("form.filters-form button:has-text('搜索')")
+    page.wait_for_selector("[data-household-count]:has-text('找到 1 户')")
+    assert page.locator("table.cards tbody tr").count() == 1
+    page.fill("input[name=q]", "nobody")
+    page.click("form.filters-form button:has-text('搜索')")
+    page.wait_for_selector("[data-household-count]:has-text('找到 0 户')")
