@@ -301,3 +301,20 @@ def test_without_signal_the_officer_searches_the_households_kept_on_the_phone(
     page.fill("input[name=q]", "nobody")
     page.click("form.filters-form button:has-text('搜索')")
     page.wait_for_selector("[data-household-count]:has-text('找到 0 户')")
+
+
+def test_a_draft_comes_back_after_the_login_that_expired_while_filling(
+        open_page, live_server, county):
+    base, page = live_server.url, open_page(390)
+    log_in(page, base, "alice")
+    page.goto(f"{base}/households/HA001/checks/new/")
+    page.check("input[name=kind][value='核实']")
+    Session.objects.all().delete()
+    page.reload()  # the server sends the officer to log in again
+    page.wait_for_selector("#login-expired:has-text('登录已过期')")
+    assert "1 份未填完的草稿" in page.inner_text("#login-expired")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.click("button:has-text('恢复草稿')")
+    assert page.is_checked("input[name=kind][value='核实']")
