@@ -58,7 +58,7 @@
     if (s.login && s.waiting) {
       note("登录已过期：" + s.waiting + " 条记录保存在本机，没有丢失。" +
            '<a href="' + loginLink() + '">重新登录</a>后自动发送。');
-    } else if (s.refused) {
+    } else if (s.refused && location.hash.indexOf("#outbox=") < 0) { // not on the form fixing it
       note(s.refused + " 条记录被服务器退回，请到" + '<a href="' + body.getAttribute("data-outbox") +
            '">待发送</a>查看原因并修改或放弃。');
     } else {
