@@ -86,6 +86,9 @@ SUPERVISORS = (Role.TOWN, Role.COUNTY)
 # Checks (§4) and the people in them: department staff see only what their tasks need.
 RECORD_CHECKS = Capability((*FIELD, Role.ADMIN), "行业部门用户不能录入排查", superuser=True)
 SEE_PERSONAL_DATA = Capability((*FIELD, Role.ADMIN), superuser=True)  # ID numbers, phones in full
+# Their households kept on the phone for work without signal (§10): village officers only,
+# whose scope is a few villages; a town's or county's registry does not belong on a phone.
+WORK_OFFLINE = Capability((Role.VILLAGE,))
 
 # Alerts at work (§7). Working one is 核实, 开始帮扶 or 排除; those who may are whom a
 # supervisor makes responsible for it (ASSIGN_ALERTS).

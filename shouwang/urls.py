@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from reports import views as reports
+from visits import offline
 
 from . import views
 
@@ -13,6 +14,10 @@ urlpatterns = [
     path("", reports.home, name="home"),
     path("healthz", views.health, name="health"),
     path("start/", views.landing, name="landing"),
+    # Work without signal (§10): the service worker at the root so its scope is every page.
+    path("sw.js", offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("offline/", offline.offline_fallback, name="offline_fallback"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -58,7 +58,7 @@ from monitor.periods import age_on
 from monitor.roles import RECORD_CHECKS, may
 from visits.services import check_record
 
-from .forms import EARLIEST_VISIT
+from .forms import EARLIEST_VISIT, labour_work_problem, school_age_problem, sudden_loss_problem
 from .member_api import MemberAddInput, MemberIdInput, MemberLeaveInput, MemberWrites
 
 # ── Households and members ────────────────────────────────────────────────────────────
@@ -344,7 +344,33 @@ class CheckInput(serializers.Serializer):
         if Check.objects.filter(household=data["household"], visit_date=data["visit_date"],
                                 kind=data["kind"]).exists():
             raise ValidationError({"kind": [duplicate_message(data)]})
+        problems = {}
+        loss = sudden_loss_problem(data.get("sudden_event"), data.get("sudden_loss"))
+        if loss:
+            problems["sudden_loss"] = [loss]
+        members = problems_of_members(data["household"], data.get("members", []),
+                                      data["visit_date"])
+        if members:
+            problems["members"] = members
+        if problems:
+            raise ValidationError(problems)
         return data
+
+
+def problems_of_members(household, seen: list[dict], visit_date) -> list[str]:
+    """What the check form refuses of the members too (visits/forms.py): a child of
+    compulsory-school age not at school, one who cannot work but works."""
+    by_id = {m.id_number: m for m in household.members.all()}
+    problems = []
+    for answers in seen:
+        member = by_id.get(answers["id_number"].strip().upper())
+        if member is None:
+            continue  # check_record names members that are not the household's
+        problems += [p for p in (
+            school_age_problem(member, answers.get("schooling"), visit_date),
+            labour_work_problem(member.name, answers.get("labour", member.labour),
+                                answers.get("work", member.work))) if p]
+    return problems
 
 
 def duplicate_message(data) -> str:

@@ -122,6 +122,40 @@ def choice(label: str, choices, *, radio: bool = False) -> forms.ChoiceField:
                         "invalid_choice": f"“{label}”的选项无效，请重新选择"})
 
 
+# ── Answers that contradict each other: refused by the form and the API alike ──────────
+
+
+def sudden_loss_problem(event: str | None, loss) -> str:
+    """A sudden event needs its loss (0 if unknown); no event, no loss."""
+    if event and event != SuddenEvent.NONE and loss is None:
+        return f"发生了“{event}”，请填写造成的损失（元），不清楚填 0"
+    if event == SuddenEvent.NONE and loss:
+        return "没有突发情况时损失应为 0 或不填"
+    return ""
+
+
+def labour_work_problem(name: str, labour: str | None, work: str | None) -> str:
+    """One who has lost, or never had, the ability to work does not work."""
+    if labour in (Labour.LOST, Labour.NONE) and work in (Work.IN_COUNTY, Work.OUT_OF_COUNTY):
+        return f"{name}为“{labour}”，不能是“{work}”；请核对劳动能力或务工状况"
+    return ""
+
+
+def school_age_problem(member: Member, schooling: str | None, visit_date: date) -> str:
+    """A child of compulsory-school age on the visit date is at school, taught at home or
+    has dropped out: 学前 or 非在校 would hide a DROPOUT (§5)."""
+    if schooling not in (Schooling.PRESCHOOL, Schooling.NOT_IN_SCHOOL):
+        return ""
+    policy = Policy()
+    low = int(policy.value("school_age_from", visit_date))
+    high = int(policy.value("school_age_to", visit_date))
+    age = age_on(member.birth_date, visit_date)
+    if low <= age <= high:
+        return (f"{member.name}在排查日 {age} 岁，属义务教育年龄（{low}–{high}岁），"
+                "应为“在校”“送教上门”或“失学辍学”")
+    return ""
+
+
 class CheckForm(forms.Form):
     """One visit's answers. Yes/no questions have no default: an officer answers each."""
 
@@ -165,11 +199,9 @@ class CheckForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        event, loss = data.get("sudden_event"), data.get("sudden_loss")
-        if event and event != SuddenEvent.NONE and loss is None:
-            self.add_error("sudden_loss", f"发生了“{event}”，请填写造成的损失（元），不清楚填 0")
-        if event == SuddenEvent.NONE and loss:
-            self.add_error("sudden_loss", "没有突发情况时损失应为 0 或不填")
+        problem = sudden_loss_problem(data.get("sudden_event"), data.get("sudden_loss"))
+        if problem:
+            self.add_error("sudden_loss", problem)
         visit_date, kind = data.get("visit_date"), data.get("kind")
         if visit_date and kind and Check.objects.filter(
                 household=self.household, visit_date=visit_date, kind=kind).exists():
@@ -213,10 +245,9 @@ class MemberCheckForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("labour") in (Labour.LOST, Labour.NONE) and data.get("work") in (
-                Work.IN_COUNTY, Work.OUT_OF_COUNTY):
-            self.add_error("work", f"{self.member.name}为“{data['labour']}”，"
-                                   f"不能是“{data['work']}”；请核对劳动能力或务工状况")
+        problem = labour_work_problem(self.member.name, data.get("labour"), data.get("work"))
+        if problem:
+            self.add_error("work", problem)
         return data
 
     def updates(self) -> dict:
@@ -257,19 +288,12 @@ class CheckEntry:
         return bool(self.form.errors) or any(f.errors for f in self.member_forms)
 
     def _check_school_age(self) -> None:
-        """A child of compulsory-school age on the visit date is at school, taught at home
-        or has dropped out: 学前 or 非在校 would hide a DROPOUT (§5)."""
         visit_date = self.form.cleaned_data["visit_date"]
-        policy = Policy()
-        low = int(policy.value("school_age_from", visit_date))
-        high = int(policy.value("school_age_to", visit_date))
         for member_form in self.children:
-            age = age_on(member_form.member.birth_date, visit_date)
-            schooling = member_form.cleaned_data["schooling"]
-            if low <= age <= high and schooling in (Schooling.PRESCHOOL, Schooling.NOT_IN_SCHOOL):
-                member_form.add_error("schooling", (
-                    f"{member_form.member.name}在排查日 {age} 岁，属义务教育年龄"
-                    f"（{low}–{high}岁），应为“在校”“送教上门”或“失学辍学”"))
+            problem = school_age_problem(member_form.member,
+                                         member_form.cleaned_data["schooling"], visit_date)
+            if problem:
+                member_form.add_error("schooling", problem)
 
     def error_summary(self) -> list[tuple[str, str]]:
         """Every error as (field id, text) for the summary at the top; a member's errors

@@ -1,10 +1,14 @@
 from django.urls import path
 
-from . import member_pages, views
+from . import member_pages, offline, views
 
 app_name = "households"
 urlpatterns = [
     path("", views.household_list, name="list"),
+    # Before <number>/: the phone's pages for work without signal (visits/offline.py).
+    path("outbox/", offline.outbox_page, name="outbox"),
+    path("offline/pages/", offline.offline_list, name="offline_pages"),
+    path("offline/token/", offline.send_token, name="send_token"),
     path("<str:number>/", views.household_detail, name="detail"),
     path("<str:number>/print/", views.household_print, name="print"),
     path("<str:number>/checks/new/", views.check_new, name="check_new"),

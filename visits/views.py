@@ -21,6 +21,7 @@ from monitor.scope import sees_audit_trail
 
 from .carryover import INCOME_CHANGE_ASKED, SLIPPED_DIGIT_RATIO
 from .forms import CheckEntry, HouseholdFilterForm
+from .offline import kept_offline
 
 STEPS = [
     ("basic", "基本情况"), ("two", "两不愁"), ("education", "义务教育"),
@@ -55,6 +56,7 @@ def with_evidence(alerts):
 
 
 @login_required
+@kept_offline
 def household_list(request):
     user = request.user
     households = Household.objects.visible_to(user)
@@ -119,6 +121,7 @@ def household_trail(user, household) -> dict:
 
 
 @login_required
+@kept_offline
 def household_detail(request, number):
     household = visible_household(request.user, number, "info_officer")
     context = household_file(request.user, household) | household_trail(request.user, household)
@@ -136,6 +139,7 @@ def household_print(request, number):
 
 
 @login_required
+@kept_offline
 def check_new(request, number):
     """The check form: validate every answer, record it, show what it raised."""
     household = visible_household(request.user, number)
@@ -153,6 +157,9 @@ def check_new(request, number):
         "household": household, "entry": entry, "form": entry.form, "steps": STEPS,
         "change_asked": INCOME_CHANGE_ASKED,
         "slipped_digit": ",".join(map(str, SLIPPED_DIGIT_RATIO)),
+        # The phone sends the check as the API's JSON (static/js/check-draft.js), which
+        # names members by ID number; the form's fields name them by prefix.
+        "member_ids": {f.prefix: f.member.id_number for f in entry.member_forms},
     }, status=400 if entry.has_errors else 200)
 
 

@@ -324,3 +324,23 @@ def test_two_concurrent_requests_with_one_key_record_one_check(places, village_o
     assert sorted(str(replayed) for _, _, replayed in responses) == ["None", "true"]
     assert Check.objects.filter(household=household).count() == 1
     assert IdempotencyKey.objects.count() == 1
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"members": [{"id_number": "CHILD", "schooling": "非在校"}]}, "members",
+     "属义务教育年龄"),
+    ({"members": [{"id_number": "CHILD", "labour": "丧失劳动力", "work": "县外务工"}]},
+     "members", "不能是“县外务工”"),
+    ({"sudden_event": "无", "sudden_loss": "500"}, "sudden_loss", "没有突发情况时损失应为 0"),
+])
+def test_the_api_refuses_what_the_check_form_refuses(county, as_role, overrides, field,
+                                                     message):
+    """The phone saves the check form through the API (static/js/check-draft.js), so
+    answers that contradict each other are refused there too, in the form's words."""
+    _, client = as_role("village_officer")
+    child = county["HA001"].members.get(name="杨小").id_number
+    for member in overrides.get("members", []):
+        member["id_number"] = child
+    response = client.post(CHECKS, answers(county["HA001"], **overrides), format="json")
+    assert response.status_code == 400
+    assert message in "".join(response.json()[field])

@@ -44,12 +44,12 @@ def log_in(page, base, username):
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_selector("nav[aria-label='主菜单']")
+    page.wait_for_selector("header.top .menu")  # on a phone the links fold into 菜单
 
 
 def record_check(page, child_pk: int, *, kind: str, schooling: str):
     """Walk the check form step by step as an officer would, answering every question."""
-    page.click("nav >> text=农户")
+    page.click("header.top a.quick:has-text('农户')")
     page.click("a.button:has-text('录入排查')")
     page.check(f"input[name=kind][value='{kind}']")
     page.click("[data-next]")
