@@ -122,8 +122,9 @@ COMPARE_LISTS = Capability((Role.COUNTY, Role.ADMIN),
 CHANGE_MEMBERS = Capability((*FIELD, Role.ADMIN), "{role}不能登记家庭成员变动", superuser=True)
 
 # Where each role starts its day after logging in (a URL name): department staff at the
-# tasks of their channel, everyone else at the dashboard of their place.
-LANDING = {Role.DEPARTMENT: "alerts:tasks"}
+# tasks of their channel, a village officer at their households (the phone's page, which
+# also keeps them for work without signal), everyone else at the dashboard of their place.
+LANDING = {Role.DEPARTMENT: "alerts:tasks", Role.VILLAGE: "households:list"}
 HOME = "home"
 
 

@@ -81,12 +81,13 @@ def test_templates_ask_by_the_capabilitys_name():
             Context({"user": user(Role.COUNTY)}))
 
 
-def test_department_staff_land_on_their_tasks_and_others_on_the_dashboard(
-        client, education_staff, town_supervisor):
+def test_each_role_lands_where_its_day_starts(client, education_staff, town_supervisor,
+                                              village_officer):
     from django.test import override_settings
 
     with override_settings(AXES_ENABLED=False):
-        for user, lands in ((education_staff, "/alerts/tasks/"), (town_supervisor, "/")):
+        for user, lands in ((education_staff, "/alerts/tasks/"), (town_supervisor, "/"),
+                            (village_officer, "/households/")):
             user.set_password("pw-for-landing-1")
             user.save()
             client.logout()
