@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from monitor import rules
 from monitor.choices import (
@@ -20,6 +21,7 @@ from monitor.choices import (
     SuddenEvent,
     Work,
 )
+from monitor.privacy import SEARCHABLE_TAIL, sees_personal_data
 from monitor.scope import visible
 
 from .idnumber import parse_id_number, validate_id_number
@@ -88,6 +90,24 @@ class HouseholdQuerySet(models.QuerySet):
     def of_channel(self, channel: str):
         """Households with an alert of the channel: a department's work."""
         return self.filter(pk__in=self.model.objects.filter(alerts__channel=channel).values("pk"))
+
+    def matching(self, query: str, user):
+        """The one search of households (the list page and the API): by 户编号, the head's
+        or a member's name, or the tail of an ID number. A user is searched for only by
+        what they are shown: someone who sees ID numbers masked (500241********1234) may
+        match the last four characters they see, no more, else asking "does this tail
+        match?" digit by digit would rebuild the number and its birth date."""
+        query = query.strip()
+        if not query:
+            return self
+        names = Q(number__icontains=query) | Q(head_name__icontains=query)
+        member_names = Q(name__icontains=query)
+        if len(query) <= SEARCHABLE_TAIL or sees_personal_data(user):
+            tail = query.upper()
+            names |= Q(head_id_number__endswith=tail)
+            member_names |= Q(id_number__endswith=tail)
+        members = Member.objects.filter(member_names)
+        return self.filter(names | Q(pk__in=members.values("household_id")))
 
 
 class Household(models.Model):

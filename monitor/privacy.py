@@ -39,11 +39,16 @@ def sees_personal_data(user) -> bool:
     return may(user, SEE_PERSONAL_DATA)
 
 
+# What a mask leaves of an ID number's end: the most of it anyone may search by who
+# does not see the whole number (households.models HouseholdQuerySet.matching).
+SEARCHABLE_TAIL = 4
+
+
 def mask_id_number(number: str) -> str:
     """500241********1234: area code and last four, enough to tell people apart."""
     if len(number) != 18:
         return number
-    return f"{number[:6]}********{number[-4:]}"
+    return f"{number[:6]}********{number[-SEARCHABLE_TAIL:]}"
 
 
 def mask_phone(phone: str) -> str:

@@ -11,7 +11,7 @@ age is given), phones masked. Incomes are shown for the households in their scop
 are exactly those their tasks are about.
 """
 from django.db import IntegrityError
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -106,7 +106,8 @@ class HouseholdFilter(filters.FilterSet):
     village = filters.CharFilter(field_name="village_id", help_text="村代码（12位）")
     group = filters.CharFilter(help_text="村民小组")
     number = filters.CharFilter(help_text="户编号")
-    q = filters.CharFilter(method="filter_q", help_text="户编号、户主或成员姓名、身份证号尾号")
+    q = filters.CharFilter(method="filter_q", help_text=(
+        "户编号、户主或成员姓名、身份证号尾号（行业部门用户只能按看得到的后四位查）"))
     household_class = filters.ChoiceFilter(choices=HouseholdClass.choices,
                                            help_text="分类（稳定 / 巩固 / 临界）")
     classified = BooleanFilter(method="filter_classified", help_text="是否已分类")
@@ -129,12 +130,7 @@ class HouseholdFilter(filters.FilterSet):
         return place_prefix(queryset, "village__code", value)
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        members = Member.objects.filter(Q(name__icontains=value)
-                                        | Q(id_number__endswith=value.upper()))
-        return queryset.filter(Q(number__icontains=value) | Q(head_name__icontains=value)
-                               | Q(head_id_number__endswith=value.upper())
-                               | Q(pk__in=members.values("household_id")))
+        return queryset.matching(value, self.request.user)
 
     def filter_classified(self, queryset, name, value):
         return queryset.exclude(household_class="") if value else queryset.filter(

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 
 from households.models import Check, Member
@@ -56,14 +55,7 @@ class HouseholdFilterForm(forms.Form):
         """Narrow `households` by the valid filters; an invalid one is ignored."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        query = data.get("q", "").strip()
-        if query:
-            members = Member.objects.filter(
-                Q(name__icontains=query) | Q(id_number__endswith=query.upper()))
-            households = households.filter(
-                Q(number__icontains=query) | Q(head_name__icontains=query)
-                | Q(head_id_number__endswith=query.upper())
-                | Q(pk__in=members.values("household_id")))
+        households = households.matching(data.get("q", ""), user)
         chosen = data.get("household_class")
         if chosen:
             households = households.filter(household_class="" if chosen == "none" else chosen)
