@@ -38,7 +38,7 @@ from monitor.roles import (
     may,
     refusal_as_message,
 )
-from monitor.tabular import write_table
+from monitor.tabular import live, write_table
 
 from . import comparison as comparing
 from . import declarations as declaring
@@ -118,8 +118,8 @@ def comparison_detail(request, pk):
                 if result and row["结果"] != result:
                     continue
                 total += 1
-                if len(rows) < REPORT_PREVIEW:
-                    rows.append([row[column] for column in comparing.REPORT_COLUMNS])
+                if len(rows) < REPORT_PREVIEW:  # as the list had it, not as made inert
+                    rows.append([live(row[column]) for column in comparing.REPORT_COLUMNS])
     return render(request, "casework/comparison.html", {
         "c": comparison, "rows": rows, "total": total, "result": result,
         "results": [ONLY_IN_LIST, ONLY_IN_REGISTRY, DISAGREE],

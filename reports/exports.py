@@ -6,7 +6,6 @@ every printed page, bordered cells, set column widths, landscape A4 fitted to th
 width, page numbers in the footer. Rows are streamed (constant memory).
 """
 
-import csv
 import re
 import zipfile
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from django.utils import timezone
 from alerts.models import ExportJob, ExportState
 from monitor.audit import audit_export
 from monitor.models import AuditSource
-from monitor.tabular import inert
+from monitor.tabular import CsvWriter
 from monitor.xlsx_rows import RowWriter
 
 from .five_lists import SHEETS, ListScope, closed_in_period, list_scope, responsibility_tallies
@@ -135,11 +134,11 @@ def write_csvs(folder: Path, scope: ListScope, progress: Progress = None) -> dic
     for sheet in SHEETS:
         with (Path(folder) / f"{sheet.name}.csv").open("w", encoding="utf-8-sig",
                                                         newline="") as handle:
-            writer = csv.writer(handle)
+            writer = CsvWriter(handle)
             writer.writerow(sheet.columns)
             counts[sheet.name] = 0
             for row in sheet.rows(scope):
-                writer.writerow([inert(cell) for cell in row])  # a typed "=…" stays text
+                writer.writerow(row)  # a typed "=…" stays text
                 counts[sheet.name] += 1
                 written += 1
                 if progress and written % PROGRESS_EVERY == 0:
