@@ -28,6 +28,7 @@ from alerts.models import Alert
 from households.models import Household
 from monitor.audit import audit_export
 from monitor.policy import Policy
+from monitor.requests import posted_id
 from monitor.roles import (
     ACCEPT_DECLARATIONS,
     COMPARE_LISTS,
@@ -244,7 +245,8 @@ def case_propose(request, number):
         if request.POST.get("purpose") == CasePurpose.ELIMINATE:
             case = identifying.case_propose_elimination(household=household, actor=user)
         else:
-            alert = get_object_or_404(Alert.objects.visible_to(user), pk=request.POST.get("alert"),
+            alert = get_object_or_404(Alert.objects.visible_to(user),
+                                      pk=posted_id(request.POST, "alert", "预警"),
                                       household=household)
             case = identifying.case_propose_inclusion(household=household, alert=alert,
                                                       actor=user)

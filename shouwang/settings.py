@@ -58,6 +58,9 @@ MIDDLEWARE = [
     # Serves /static/ from STATIC_ROOT under gunicorn: a county server may have no other
     # web server. Right after SecurityMiddleware, so static files get its headers too.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: a NUL in a path, query, form or cookie is a 400
+    # here, not a 500 from PostgreSQL (monitor/requests.py).
+    "monitor.requests.RefuseMalformedRequests",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -249,7 +252,8 @@ REST_FRAMEWORK = {
     # field keys, and throttles so a leaked token cannot page through the registry.
     "EXCEPTION_HANDLER": "monitor.api.exception_handler",
     # JSON in: a check carries its members as a nested list, which forms cannot express.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # monitor.requests.JSONParser refuses (400) JSON nested too deep and NULs.
+    "DEFAULT_PARSER_CLASSES": ["monitor.requests.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

@@ -6,6 +6,8 @@ from reports import views as reports
 
 from . import views
 
+handler400 = "monitor.requests.bad_request"  # the reason, in Chinese
+
 admin.site.site_header = "守望 · 防止返贫监测 管理"
 admin.site.site_title = "守望管理"
 
