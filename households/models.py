@@ -226,7 +226,7 @@ class CheckQuerySet(OfHouseholdQuerySet):
         return self.filter(evaluated_at__isnull=True)
 
 
-NOTES_MAX = 2000  # characters of a check's 备注 the import and the API take
+NOTES_MAX = 2000  # characters of a check's 备注 the page, the import and the API take
 
 
 class Check(models.Model):

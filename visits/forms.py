@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from households.models import Check, Member
+from households.models import NOTES_MAX, Check, Member
 from monitor.choices import (
     CheckKind,
     Health,
@@ -139,7 +139,9 @@ class CheckForm(forms.Form):
     income_transfers = money("转移性收入", help_text="低保、养老金、各类补贴等")
     sudden_event = choice("突发情况", SuddenEvent.choices, radio=True)
     sudden_loss = money("突发情况造成的损失", required=False)
-    notes = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(label="备注", required=False, max_length=NOTES_MAX,
+                            widget=forms.Textarea(attrs={"rows": 3}), error_messages={
+                                "max_length": f"备注最多 {NOTES_MAX} 个字，请精简"})
 
     def __init__(self, data=None, *, household, initial=None):
         super().__init__(data, initial=initial)
