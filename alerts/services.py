@@ -27,6 +27,7 @@ from monitor.roles import (
     may,
     require,
 )
+from monitor.scope import person_named
 
 from .engine import refresh_statuses
 from .models import (
@@ -235,7 +236,7 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> in
     if not alerts:
         raise Refused("请先勾选要指派的预警")
     if not assignable_to(actor).filter(pk=assignee.pk).exists():
-        raise Refused(f"{assignee.display_name} 不是您所辖地区的村干部或监管人员，不能指派")
+        raise Refused(f"{person_named(assignee, actor)} 不是您所辖地区的村干部或监管人员，不能指派")
     ids = {a.pk for a in alerts}
     # Read again through the actor's scope, in one query, with what the trail shows.
     alerts = list(Alert.objects.visible_to(actor).select_related("household", "assignee").filter(
@@ -248,7 +249,7 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> in
         if not alert.is_open:
             raise Refused(f"{alert.household.number} {alert.rule} 已“{alert.state}”，不能指派")
         if alert.pk not in visible_to_assignee:
-            raise Refused(f"{assignee.display_name} 看不到 {alert.household.number} 的预警"
+            raise Refused(f"{person_named(assignee, actor)} 看不到 {alert.household.number} 的预警"
                           "（不在其工作地区），请另选负责人")
     Alert.objects.filter(pk__in=ids).update(assignee=assignee, updated_at=timezone.now())
     text = f"指派给 {assignee.display_name}" + (f"：{note.strip()}" if note.strip() else "")
@@ -319,7 +320,7 @@ def task_assign(*, measure: Measure, actor, unit: str, due: date, person=None,
         note=note.strip(), assigned_by=actor)
     if person is not None:
         if not Task.objects.visible_to(person).filter(pk=task.pk).exists():
-            raise Refused(f"责任人 {person.display_name} 不负责该户所在地区或该渠道，"
+            raise Refused(f"责任人 {person_named(person, actor)} 不负责该户所在地区或该渠道，"
                           "看不到这项任务，请另选")
         Notification.objects.create(
             user=person, text=f"新任务：{alert.household.number} {task.title}，"
