@@ -17,6 +17,7 @@ they keep the full numbers.
 import logging
 import re
 from datetime import date
+from urllib.parse import unquote
 
 from .periods import age_on
 from .roles import SEE_PERSONAL_DATA, may
@@ -89,6 +90,20 @@ def shown_birth_date(birth: date | None, user, today: date) -> str:
     return f"{age_on(birth, today)}岁"
 
 
+def mask_logged(text: str) -> str:
+    """mask_text for a log line, whatever encoding a number hides in: a URL's escapes
+    (q%3D500241…, %2C, %20, escaped twice as %253D) are decoded first, so the number is
+    found and masked; the line is logged decoded, which reads better anyway."""
+    for _ in range(3):  # a path escaped twice, as some proxies pass it on
+        if "%" not in text:
+            break
+        decoded = unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    return mask_text(text)
+
+
 class PersonalDataFilter(logging.Filter):
     """Masks ID numbers and mobile phone numbers in every record a handler writes: the
     message with its arguments merged in, the traceback and the stack. Installed on every
@@ -100,11 +115,11 @@ class PersonalDataFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # arguments that do not fit the message: keep both, masked
             message = f"{record.msg} {record.args!r}"
-        record.msg, record.args = mask_text(message), None
+        record.msg, record.args = mask_logged(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = mask_text(record.exc_text)
+            record.exc_text = mask_logged(record.exc_text)
         if record.stack_info:
-            record.stack_info = mask_text(record.stack_info)
+            record.stack_info = mask_logged(record.stack_info)
         return True
