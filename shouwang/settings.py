@@ -274,6 +274,10 @@ SPECTACULAR_SETTINGS = {
         "认证：会话或 `Authorization: Token <token>`（`manage.py drf_create_token 用户名`）。"
     ),
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and Swagger UI describe every route and field: open to anyone only on a
+    # developer's machine; a county server shows them to logged-in users (session or token).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny" if DEBUG
+                          else "rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/",
     "SWAGGER_UI_DIST": "SIDECAR",
