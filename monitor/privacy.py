@@ -19,6 +19,8 @@ import re
 from datetime import date
 from urllib.parse import unquote
 
+from django.utils.cache import add_never_cache_headers
+
 from .periods import age_on
 from .roles import SEE_PERSONAL_DATA, may
 
@@ -102,6 +104,24 @@ def mask_logged(text: str) -> str:
             break
         text = decoded
     return mask_text(text)
+
+
+class NoStoreForUsers:
+    """Every answer to a logged-in user (a page, the API with a session or a token, a
+    download) says Cache-Control: no-store, so a shared office computer's browser keeps
+    no copy of ID numbers, phones or incomes once the user has gone. Static files are
+    served before this (WhiteNoise) and keep their long cache; the officer's offline
+    store of capture work is its own, wiped at logout."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)  # the API's token user too: DRF sets it
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
 
 
 class PersonalDataFilter(logging.Filter):

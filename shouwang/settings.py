@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "monitor.audit.AuditSourceMiddleware",
+    # Cache-Control: no-store on every answer to a logged-in user (monitor/privacy.py).
+    "monitor.privacy.NoStoreForUsers",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
