@@ -21,6 +21,7 @@ from monitor.choices import (
     SuddenEvent,
     Work,
 )
+from monitor.names import validate_name
 from monitor.privacy import SEARCHABLE_TAIL, sees_personal_data
 from monitor.scope import visible
 
@@ -117,7 +118,7 @@ class Household(models.Model):
         limit_choices_to={"level": PlaceLevel.VILLAGE},
     )
     group = models.CharField("村民小组", max_length=40, blank=True)
-    head_name = models.CharField("户主姓名", max_length=50)
+    head_name = models.CharField("户主姓名", max_length=50, validators=[validate_name])
     head_id_number = models.CharField(
         "户主身份证号", max_length=18, blank=True, validators=[validate_id_number]
     )
@@ -128,7 +129,7 @@ class Household(models.Model):
         "脱贫状态", max_length=8, choices=PovertyStatus.choices, default=PovertyStatus.GENERAL
     )
     poverty_exit_year = models.PositiveSmallIntegerField("脱贫年度", null=True, blank=True)
-    cadre = models.CharField("帮扶责任人", max_length=50, blank=True)
+    cadre = models.CharField("帮扶责任人", max_length=50, blank=True, validators=[validate_name])
     info_officer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="officer_households", verbose_name="信息员",
@@ -172,7 +173,7 @@ class Member(models.Model):
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="members", verbose_name="农户"
     )
-    name = models.CharField("姓名", max_length=50)
+    name = models.CharField("姓名", max_length=50, validators=[validate_name])
     id_number = models.CharField(
         "身份证号", max_length=18, unique=True, validators=[validate_id_number]
     )
@@ -241,7 +242,8 @@ class Check(models.Model):
     )
     visit_date = models.DateField("排查日期")
     kind = models.CharField("排查类型", max_length=8, choices=CheckKind.choices)
-    officer_name = models.CharField("排查人", max_length=50, blank=True)
+    officer_name = models.CharField("排查人", max_length=50, blank=True,
+                                    validators=[validate_name])
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name="录入人",

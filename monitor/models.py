@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from .names import validate_name
 from .parameters import DEFAULTS
 from .roles import Channel, Role
 from .scope import sees_audit_trail, visible
@@ -19,6 +20,9 @@ ROLE_LEVEL = {Role.VILLAGE: 12, Role.TOWN: 9, Role.COUNTY: 6, Role.DEPARTMENT: 6
 
 
 class User(AbstractUser):
+    # How the person is shown everywhere (display_name): nothing that displays as another text.
+    first_name = models.CharField("名", max_length=150, blank=True, validators=[validate_name])
+    last_name = models.CharField("姓", max_length=150, blank=True, validators=[validate_name])
     role = models.CharField("角色", max_length=12, choices=Role.choices, default=Role.VILLAGE)
     place = models.ForeignKey(
         "households.Place", on_delete=models.PROTECT, null=True, blank=True,

@@ -53,6 +53,7 @@ from monitor.choices import (
     SuddenEvent,
     Work,
 )
+from monitor.names import validate_name
 from monitor.periods import age_on
 from monitor.roles import RECORD_CHECKS, may
 from visits.services import check_record
@@ -285,6 +286,7 @@ class CheckInput(serializers.Serializer):
     visit_date = serializers.DateField(help_text="排查日期 YYYY-MM-DD")
     kind = serializers.ChoiceField(CheckKind.choices)
     officer_name = serializers.CharField(max_length=50, required=False, allow_blank=True,
+                                         validators=[validate_name],
                                          help_text="排查人；不填为当前用户")
     food_secure = serializers.BooleanField(help_text="不愁吃")
     clothing_secure = serializers.BooleanField(help_text="不愁穿")

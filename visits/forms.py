@@ -23,6 +23,7 @@ from monitor.choices import (
     SuddenEvent,
     Work,
 )
+from monitor.names import validate_name
 from monitor.periods import age_on
 from monitor.policy import Policy
 from visits.services import check_record
@@ -122,7 +123,8 @@ class CheckForm(forms.Form):
                         "invalid": "排查日期格式应为 年-月-日，如 2024-05-01"})
     kind = choice("排查类型", CheckKind.choices, radio=True)
     officer_name = forms.CharField(
-        label="排查人", max_length=50, error_messages={"required": "请填写排查人姓名"})
+        label="排查人", max_length=50, validators=[validate_name],
+        error_messages={"required": "请填写排查人姓名"})
     food_secure = yes_no("不愁吃", "全年口粮、饮食有保障")
     clothing_secure = yes_no("不愁穿", "四季有换季衣物、被褥")
     education_spending = money("近12个月教育支出")
