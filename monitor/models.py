@@ -30,9 +30,18 @@ class User(AbstractUser):
     )
     channel = models.CharField("部门渠道", max_length=12, choices=Channel.choices, blank=True)
     unit = models.CharField("单位", max_length=100, blank=True)
+    # When the password last changed: API tokens made before it no longer work.
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True,
+                                               editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"
+
+    def set_password(self, raw_password):
+        """Django's, noting when: every API token made before stops working
+        (monitor.accounts.token_valid). Saved with the password wherever it is saved."""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     def clean(self):
         super().clean()

@@ -239,10 +239,14 @@ DASHBOARD_CACHE_SECONDS = env_int("DJANGO_DASHBOARD_CACHE_SECONDS", 120)
 # Five-lists exports run in the background are written here (reports/exports.py).
 EXPORT_ROOT = MEDIA_ROOT / "exports"
 
+# An API token works this many days after it is made (the user makes a new one on the
+# 账号 page); a new password ends it at once (monitor/accounts.py).
+API_TOKEN_DAYS = env_int("DJANGO_API_TOKEN_DAYS", 30)
+
 REST_FRAMEWORK = {
     # Token first, so a request without valid credentials is a 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "monitor.accounts.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from monitor.accounts import AdminLoginForm, LoginForm
+from monitor.accounts import AdminLoginForm, LoginForm, account
 from reports import views as reports
 
 from . import views
@@ -18,6 +18,7 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", account, name="account"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
