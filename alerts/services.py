@@ -29,6 +29,7 @@ from monitor.roles import (
     require,
 )
 from monitor.rules import RULES_BY_CODE, fired_rules
+from monitor.scope import person_named
 
 from .engine import cleared_values, refresh_statuses
 from .models import (
@@ -270,12 +271,12 @@ class Assignment:
     refused: list[tuple[Alert, str]]
 
 
-def why_not_assignable(alert: Alert, assignee, seen_by_assignee: set[int]) -> str:
+def why_not_assignable(alert: Alert, assignee, seen_by_assignee: set[int], actor) -> str:
     """Why one alert cannot go to the assignee ("" if it can)."""
     if not alert.is_open:
         return f"已“{alert.state}”，不能再指派"
     if alert.pk not in seen_by_assignee:
-        return f"{assignee.display_name} 看不到该户（不在其工作地区），请另选负责人"
+        return f"{person_named(assignee, actor)} 看不到该户（不在其工作地区），请另选负责人"
     return ""
 
 
@@ -290,7 +291,7 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> As
     if not alerts:
         raise Refused("请先勾选要指派的预警")
     if not assignable_to(actor).filter(pk=assignee.pk).exists():
-        raise Refused(f"{assignee.display_name} 不是您所辖地区的村干部或监管人员，不能指派")
+        raise Refused(f"{person_named(assignee, actor)} 不是您所辖地区的村干部或监管人员，不能指派")
     ids = {a.pk for a in alerts}
     # Read again through the actor's scope, in one query, with what the trail shows.
     alerts = list(Alert.objects.visible_to(actor).select_related("household", "assignee").filter(
@@ -299,7 +300,7 @@ def alerts_assign(*, alerts: list[Alert], assignee, actor, note: str = "") -> As
         raise NotFound("未找到该预警")
     seen = set(Alert.objects.visible_to(assignee).filter(pk__in=ids).values_list("pk",
                                                                                  flat=True))
-    reasons = {a.pk: why_not_assignable(a, assignee, seen) for a in alerts}
+    reasons = {a.pk: why_not_assignable(a, assignee, seen, actor) for a in alerts}
     refused = [(a, reasons[a.pk]) for a in alerts if reasons[a.pk]]
     alerts = [a for a in alerts if not reasons[a.pk]]
     if alerts:
@@ -381,7 +382,7 @@ def task_assign(*, measure: Measure, actor, unit: str, due: date, person=None,
         note=note.strip(), assigned_by=actor)
     if person is not None:
         if not Task.objects.visible_to(person).filter(pk=task.pk).exists():
-            raise Refused(f"责任人 {person.display_name} 不负责该户所在地区或该渠道，"
+            raise Refused(f"责任人 {person_named(person, actor)} 不负责该户所在地区或该渠道，"
                           "看不到这项任务，请另选")
         Notification.objects.create(
             user=person, text=f"新任务：{alert.household.number} {task.title}，"

@@ -19,6 +19,7 @@ from households.models import Check, Household, Place
 from monitor.choices import CheckKind
 from monitor.models import User
 from monitor.periods import parse_day
+from monitor.requests import next_or, posted_id
 from monitor.roles import (
     ASSIGN_TASKS,
     PLAN_MEASURES,
@@ -90,14 +91,14 @@ def queue_headings(sort: str, query: str) -> list[dict]:
 def alerts_assign(request):
     """The queue's bulk assignment: the ticked alerts to one responsible person. Those
     that cannot go to the person are listed with the reason and stay ticked."""
-    ids = [int(v) for v in request.POST.getlist("alert") if v.isdigit()]
+    ids = [posted_id({"alert": v}, "alert", "预警") for v in request.POST.getlist("alert") if v]
     alerts = list(Alert.objects.visible_to(request.user).select_related("household").filter(
         pk__in=ids))
     if len(alerts) != len(set(ids)):
         raise Http404("未找到该预警")
-    person_id = request.POST.get("assignee", "")
+    person_id = posted_id(request.POST, "assignee", "负责人")
     assignee = services.assignable_to(request.user).filter(
-        pk=person_id).first() if person_id.isdigit() else None
+        pk=person_id).first() if person_id is not None else None
     kept = ids
     if assignee is None:
         messages.error(request, "请选择负责人")
@@ -154,9 +155,9 @@ def alert_move(request, pk):
     if seen and seen != alert.state:
         messages.error(request, f"该预警刚被他人处理，当前状态为“{alert.state}”，请确认后再操作")
         return redirect("alerts:detail", pk=alert.pk)
-    check = None
-    if request.POST.get("check"):
-        check = get_object_or_404(Check, pk=request.POST["check"], household=alert.household)
+    check, check_id = None, posted_id(request.POST, "check", "核实排查")
+    if check_id is not None:
+        check = get_object_or_404(Check, pk=check_id, household=alert.household)
     with refusal_as_message(request):
         services.alert_move(alert=alert, actor=user, action=action, note=note, check=check)
         messages.success(request, f"已{services.MOVES[action].label}：现为“{alert.state}”")
@@ -227,9 +228,9 @@ def measure_add(request, pk):
 def task_assign(request, pk):
     measure = get_object_or_404(Measure.objects.visible_to(request.user).select_related(
         "alert__household"), pk=pk)
-    person = None
-    if request.POST.get("person"):
-        person = User.objects.filter(pk=request.POST["person"], is_active=True).first()
+    person, person_id = None, posted_id(request.POST, "person", "责任人")
+    if person_id is not None:
+        person = User.objects.filter(pk=person_id, is_active=True).first()
         if person is None:
             raise Http404("未找到该用户")
     with refusal_as_message(request):
@@ -274,7 +275,7 @@ def task_update(request, pk):
         services.task_update(task=task, actor=request.user, state=request.POST.get("state", ""),
                              note=request.POST.get("note", ""))
         messages.success(request, f"任务“{task.title}”现为“{task.state}”")
-    return redirect(request.POST.get("next") or "alerts:tasks")
+    return redirect(next_or(request, "alerts:tasks"))
 
 
 # ── Notifications ─────────────────────────────────────────────────────────────────────

@@ -36,7 +36,6 @@ The comparison is set-based: the registry is loaded once into dicts, the list is
 by dict lookups, and alerts and their moves are written in bulk — a county's 80,000-row
 list takes seconds, not 80,000 round trips.
 """
-import csv
 import time
 from datetime import date
 from decimal import Decimal
@@ -56,7 +55,7 @@ from monitor.policy import Policy
 from monitor.roles import COMPARE_LISTS, Refused, require
 from monitor.rules import RULES_BY_CODE
 from monitor.scope import sees_everything
-from monitor.tabular import UnreadableFile
+from monitor.tabular import CsvWriter, UnreadableFile
 
 from .matching import KINDS, REGISTRY, Context, columns_of, match_list, read_list
 from .models import DepartmentComparison
@@ -167,7 +166,7 @@ def write_report(comparison: DepartmentComparison, rows: list[list[str]]) -> str
     path = Path(settings.MEDIA_ROOT) / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = CsvWriter(handle)  # a list's 姓名 typed as =HYPERLINK(…) stays text
         writer.writerow(REPORT_COLUMNS)
         writer.writerows(rows)
     return relative

@@ -5,6 +5,8 @@ errors); the services in comparison.py, declarations.py and identification.py de
 from django import forms
 from django.utils import timezone
 
+from monitor.names import validate_name
+
 from .comparison import KINDS
 from .declarations import RISK_TYPES
 from .models import ComparisonKind, DeclarationChannel, StepOutcome
@@ -60,7 +62,8 @@ class NoticeForm(forms.Form):
 
 class ObjectionForm(forms.Form):
     received_on = forms.DateField(label="收到日期", initial=today, widget=DateInput)
-    raised_by = forms.CharField(label="异议人（可不填）", required=False, max_length=50)
+    raised_by = forms.CharField(label="异议人（可不填）", required=False, max_length=50,
+                                validators=[validate_name])
     content = forms.CharField(label="异议内容", max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 3}))
 

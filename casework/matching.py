@@ -10,7 +10,6 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
-from python_calamine import CalamineError, CalamineWorkbook
 
 from alerts.models import Measure, MeasureState
 from households.idnumber import parse_id_number
@@ -20,7 +19,7 @@ from monitor.periods import age_on
 from monitor.policy import Policy
 from monitor.roles import Refused
 from monitor.tabular import UnreadableFile, decode
-from survey.reading import cell_text
+from monitor.xlsx_reading import sheet_rows
 
 from .models import ComparisonKind
 
@@ -91,12 +90,9 @@ def read_list(path: Path) -> DepartmentList:
 
 
 def _xlsx_table(path: Path) -> list[list[str]]:
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except (CalamineError, OSError, ValueError, IndexError) as exc:
-        raise UnreadableFile(f"无法读取 Excel 文件 {path.name}：{exc}") from exc
-    return [[cell_text(cell) for cell in row] for row in rows]
+    """The first sheet's rows, read where a file that lies about its size cannot abort
+    the web worker (monitor/xlsx_reading.py)."""
+    return list(sheet_rows(path, 0))
 
 
 def columns_of(header: list[str], spec: KindSpec) -> dict[str, int]:

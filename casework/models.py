@@ -12,6 +12,7 @@ from django.db import models
 
 from households.models import Household, Place
 from monitor.choices import MonitoringCategory
+from monitor.names import validate_name
 
 
 class ComparisonKind(models.TextChoices):
@@ -227,7 +228,7 @@ class Objection(models.Model):
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="objections",
                                verbose_name="公示")
     received_on = models.DateField("收到日期")
-    raised_by = models.CharField("异议人", max_length=50, blank=True)
+    raised_by = models.CharField("异议人", max_length=50, blank=True, validators=[validate_name])
     content = models.TextField("异议内容")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,

@@ -28,6 +28,7 @@ from alerts.models import Alert
 from households.models import Household
 from monitor.audit import audit_export
 from monitor.policy import Policy
+from monitor.requests import posted_id
 from monitor.roles import (
     ACCEPT_DECLARATIONS,
     COMPARE_LISTS,
@@ -38,7 +39,7 @@ from monitor.roles import (
     may,
     refusal_as_message,
 )
-from monitor.tabular import write_table
+from monitor.tabular import live, write_table
 
 from . import comparison as comparing
 from . import declarations as declaring
@@ -118,8 +119,8 @@ def comparison_detail(request, pk):
                 if result and row["结果"] != result:
                     continue
                 total += 1
-                if len(rows) < REPORT_PREVIEW:
-                    rows.append([row[column] for column in comparing.REPORT_COLUMNS])
+                if len(rows) < REPORT_PREVIEW:  # as the list had it, not as made inert
+                    rows.append([live(row[column]) for column in comparing.REPORT_COLUMNS])
     return render(request, "casework/comparison.html", {
         "c": comparison, "rows": rows, "total": total, "result": result,
         "results": [ONLY_IN_LIST, ONLY_IN_REGISTRY, DISAGREE],
@@ -244,7 +245,8 @@ def case_propose(request, number):
         if request.POST.get("purpose") == CasePurpose.ELIMINATE:
             case = identifying.case_propose_elimination(household=household, actor=user)
         else:
-            alert = get_object_or_404(Alert.objects.visible_to(user), pk=request.POST.get("alert"),
+            alert = get_object_or_404(Alert.objects.visible_to(user),
+                                      pk=posted_id(request.POST, "alert", "预警"),
                                       household=household)
             case = identifying.case_propose_inclusion(household=household, alert=alert,
                                                       actor=user)

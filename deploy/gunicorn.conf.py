@@ -21,6 +21,10 @@ max_requests_jitter = 100
 # To standard output: systemd's journal keeps it (journalctl -u shouwang-web).
 accesslog = "-"
 errorlog = "-"
+# The access log names the path, never the query string or the referring page: a search
+# for a household (?q=…) or a list's filters may carry an ID number, and the journal keeps
+# what it is given (Django's own log masks them: monitor/privacy.py).
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s "%(a)s"'
 
 
 def post_worker_init(worker):

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from monitor import rules
 from monitor.choices import (
@@ -20,6 +21,8 @@ from monitor.choices import (
     SuddenEvent,
     Work,
 )
+from monitor.names import validate_name
+from monitor.privacy import SEARCHABLE_TAIL, sees_personal_data
 from monitor.scope import visible
 
 from .idnumber import parse_id_number, validate_id_number
@@ -89,6 +92,24 @@ class HouseholdQuerySet(models.QuerySet):
         """Households with an alert of the channel: a department's work."""
         return self.filter(pk__in=self.model.objects.filter(alerts__channel=channel).values("pk"))
 
+    def matching(self, query: str, user):
+        """The one search of households (the list page and the API): by 户编号, the head's
+        or a member's name, or the tail of an ID number. A user is searched for only by
+        what they are shown: someone who sees ID numbers masked (500241********1234) may
+        match the last four characters they see, no more, else asking "does this tail
+        match?" digit by digit would rebuild the number and its birth date."""
+        query = query.strip()
+        if not query:
+            return self
+        names = Q(number__icontains=query) | Q(head_name__icontains=query)
+        member_names = Q(name__icontains=query)
+        if len(query) <= SEARCHABLE_TAIL or sees_personal_data(user):
+            tail = query.upper()
+            names |= Q(head_id_number__endswith=tail)
+            member_names |= Q(id_number__endswith=tail)
+        members = Member.objects.filter(member_names)
+        return self.filter(names | Q(pk__in=members.values("household_id")))
+
 
 class Household(models.Model):
     number = models.CharField("户编号", max_length=40, unique=True)
@@ -97,7 +118,7 @@ class Household(models.Model):
         limit_choices_to={"level": PlaceLevel.VILLAGE},
     )
     group = models.CharField("村民小组", max_length=40, blank=True)
-    head_name = models.CharField("户主姓名", max_length=50)
+    head_name = models.CharField("户主姓名", max_length=50, validators=[validate_name])
     head_id_number = models.CharField(
         "户主身份证号", max_length=18, blank=True, validators=[validate_id_number]
     )
@@ -108,7 +129,7 @@ class Household(models.Model):
         "脱贫状态", max_length=8, choices=PovertyStatus.choices, default=PovertyStatus.GENERAL
     )
     poverty_exit_year = models.PositiveSmallIntegerField("脱贫年度", null=True, blank=True)
-    cadre = models.CharField("帮扶责任人", max_length=50, blank=True)
+    cadre = models.CharField("帮扶责任人", max_length=50, blank=True, validators=[validate_name])
     info_officer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="officer_households", verbose_name="信息员",
@@ -152,7 +173,7 @@ class Member(models.Model):
     household = models.ForeignKey(
         Household, on_delete=models.CASCADE, related_name="members", verbose_name="农户"
     )
-    name = models.CharField("姓名", max_length=50)
+    name = models.CharField("姓名", max_length=50, validators=[validate_name])
     id_number = models.CharField(
         "身份证号", max_length=18, unique=True, validators=[validate_id_number]
     )
@@ -206,7 +227,7 @@ class CheckQuerySet(OfHouseholdQuerySet):
         return self.filter(evaluated_at__isnull=True)
 
 
-NOTES_MAX = 2000  # characters of a check's 备注 the import and the API take
+NOTES_MAX = 2000  # characters of a check's 备注 the page, the import and the API take
 
 
 class Check(models.Model):
@@ -221,7 +242,8 @@ class Check(models.Model):
     )
     visit_date = models.DateField("排查日期")
     kind = models.CharField("排查类型", max_length=8, choices=CheckKind.choices)
-    officer_name = models.CharField("排查人", max_length=50, blank=True)
+    officer_name = models.CharField("排查人", max_length=50, blank=True,
+                                    validators=[validate_name])
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name="录入人",

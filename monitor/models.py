@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .names import validate_name
 from .parameters import DEFAULTS
 from .roles import Channel, Role
 from .scope import sees_audit_trail, visible
@@ -20,6 +21,9 @@ ROLE_LEVEL = {Role.VILLAGE: 12, Role.TOWN: 9, Role.COUNTY: 6, Role.DEPARTMENT: 6
 
 
 class User(AbstractUser):
+    # How the person is shown everywhere (display_name): nothing that displays as another text.
+    first_name = models.CharField("名", max_length=150, blank=True, validators=[validate_name])
+    last_name = models.CharField("姓", max_length=150, blank=True, validators=[validate_name])
     role = models.CharField("角色", max_length=12, choices=Role.choices, default=Role.VILLAGE)
     place = models.ForeignKey(
         "households.Place", on_delete=models.PROTECT, null=True, blank=True,
@@ -28,9 +32,18 @@ class User(AbstractUser):
     channel = models.CharField("部门渠道", max_length=12, choices=Channel.choices, blank=True)
     unit = models.CharField("单位", max_length=100, blank=True)
     phone = models.CharField("电话", max_length=20, blank=True)
+    # When the password last changed: API tokens made before it no longer work.
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True,
+                                               editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"
+
+    def set_password(self, raw_password):
+        """Django's, noting when: every API token made before stops working
+        (monitor.accounts.token_valid). Saved with the password wherever it is saved."""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     def clean(self):
         super().clean()

@@ -17,6 +17,9 @@ they keep the full numbers.
 import logging
 import re
 from datetime import date
+from urllib.parse import unquote
+
+from django.utils.cache import add_never_cache_headers
 
 from .periods import age_on
 from .roles import SEE_PERSONAL_DATA, may
@@ -39,11 +42,16 @@ def sees_personal_data(user) -> bool:
     return may(user, SEE_PERSONAL_DATA)
 
 
+# What a mask leaves of an ID number's end: the most of it anyone may search by who
+# does not see the whole number (households.models HouseholdQuerySet.matching).
+SEARCHABLE_TAIL = 4
+
+
 def mask_id_number(number: str) -> str:
     """500241********1234: area code and last four, enough to tell people apart."""
     if len(number) != 18:
         return number
-    return f"{number[:6]}********{number[-4:]}"
+    return f"{number[:6]}********{number[-SEARCHABLE_TAIL:]}"
 
 
 def mask_phone(phone: str) -> str:
@@ -84,6 +92,38 @@ def shown_birth_date(birth: date | None, user, today: date) -> str:
     return f"{age_on(birth, today)}岁"
 
 
+def mask_logged(text: str) -> str:
+    """mask_text for a log line, whatever encoding a number hides in: a URL's escapes
+    (q%3D500241…, %2C, %20, escaped twice as %253D) are decoded first, so the number is
+    found and masked; the line is logged decoded, which reads better anyway."""
+    for _ in range(3):  # a path escaped twice, as some proxies pass it on
+        if "%" not in text:
+            break
+        decoded = unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    return mask_text(text)
+
+
+class NoStoreForUsers:
+    """Every answer to a logged-in user (a page, the API with a session or a token, a
+    download) says Cache-Control: no-store, so a shared office computer's browser keeps
+    no copy of ID numbers, phones or incomes once the user has gone. Static files are
+    served before this (WhiteNoise) and keep their long cache; the officer's offline
+    store of capture work is its own, wiped at logout."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)  # the API's token user too: DRF sets it
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
+
+
 class PersonalDataFilter(logging.Filter):
     """Masks ID numbers and mobile phone numbers in every record a handler writes: the
     message with its arguments merged in, the traceback and the stack. Installed on every
@@ -95,11 +135,11 @@ class PersonalDataFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # arguments that do not fit the message: keep both, masked
             message = f"{record.msg} {record.args!r}"
-        record.msg, record.args = mask_text(message), None
+        record.msg, record.args = mask_logged(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = mask_text(record.exc_text)
+            record.exc_text = mask_logged(record.exc_text)
         if record.stack_info:
-            record.stack_info = mask_text(record.stack_info)
+            record.stack_info = mask_logged(record.stack_info)
         return True

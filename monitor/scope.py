@@ -52,6 +52,26 @@ def visible(queryset: QuerySet, user, *, departments: bool = True) -> QuerySet:
     return queryset.none()
 
 
+def knows_person(user, person) -> bool:
+    """Whether a message may name this person to this user: an administrator may be
+    told anyone; others the people working within their own place and the department
+    staff of their county (whom their pages offer to pick). Anyone else (another
+    county's staff, say) is "所选人员": a refusal must not tell whose id that was."""
+    if not is_active(user) or person is None:
+        return False
+    if sees_everything(user):
+        return True
+    if not user.place_id or not person.place_id:
+        return False
+    return person.place_id.startswith(user.place_id) or (
+        person.role == Role.DEPARTMENT and person.place_id == user.place_id[:6])
+
+
+def person_named(person, user) -> str:
+    """The person as a message to this user names them (knows_person), else 所选人员."""
+    return person.display_name if knows_person(user, person) else "所选人员"
+
+
 def require_visible(obj, user, missing: str) -> None:
     """Outside the user's scope an object does not exist: a 404 with the words for a
     missing one (`missing`), as for an object that is not there."""

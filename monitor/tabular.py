@@ -83,6 +83,23 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
+class CsvWriter:
+    """The one writer of every CSV file the project hands out (exports, reports, the
+    import's error report): csv.writer's, with every cell made inert, so a name typed
+    as =HYPERLINK(…), @SUM(…) or -2+3+cmd|… is text when Excel opens the file.
+    tests/test_exports_inert.py holds every module to it."""
+
+    def __init__(self, handle):
+        self._writer = csv.writer(handle)
+
+    def writerow(self, row) -> None:
+        self._writer.writerow([inert(cell) for cell in row])
+
+    def writerows(self, rows) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def write_table(path: Path, columns: list[str], rows, title: str = "",
                 number_formats: dict[str, str] | None = None,
                 heading: list[str] | None = None) -> int:
@@ -96,10 +113,10 @@ def write_table(path: Path, columns: list[str], rows, title: str = "",
     if path.suffix.lower() == ".csv":
         count = 0
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = CsvWriter(handle)
             writer.writerow(columns)
             for row in rows:
-                writer.writerow([inert(cell) for cell in row])  # typed text stays text
+                writer.writerow(row)  # typed text stays text
                 count += 1
         return count
     from .xlsx_rows import write_table_xlsx

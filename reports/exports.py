@@ -6,7 +6,6 @@ every printed page, bordered cells, set column widths, landscape A4 fitted to th
 width, page numbers in the footer. Rows are streamed (constant memory).
 """
 
-import csv
 import re
 import zipfile
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from households.models import Household
 from monitor.audit import audit_export
 from monitor.bulk import report_reads
 from monitor.models import AuditSource
-from monitor.tabular import inert
+from monitor.tabular import CsvWriter
 from monitor.xlsx_rows import RowWriter
 
 from .five_lists import SHEETS, ListScope, closed_in_period, list_scope, responsibility_tallies
@@ -139,11 +138,11 @@ def write_csvs(folder: Path, scope: ListScope, progress: Progress = None) -> dic
     for sheet in SHEETS:
         with (Path(folder) / f"{sheet.name}.csv").open("w", encoding="utf-8-sig",
                                                         newline="") as handle:
-            writer = csv.writer(handle)
+            writer = CsvWriter(handle)
             writer.writerow(sheet.columns)
             counts[sheet.name] = 0
             for row in sheet.rows(scope):
-                writer.writerow([inert(cell) for cell in row])  # a typed "=…" stays text
+                writer.writerow(row)  # a typed "=…" stays text
                 counts[sheet.name] += 1
                 written += 1
                 if progress and written % PROGRESS_EVERY == 0:

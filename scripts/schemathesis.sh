@@ -9,7 +9,11 @@
 #   scripts/schemathesis.sh                  # 50 examples per operation
 #   SCHEMATHESIS_EXAMPLES=100 scripts/schemathesis.sh --seed 1
 #
-# Extra arguments go to `schemathesis run`. Exits with schemathesis's status.
+# Extra arguments go to `schemathesis run`. Then scripts/hostile_probe.py sends what
+# schemathesis may not on a given run (a NUL as every path and query parameter, JSON
+# nested 100,000 deep or holding a NUL, to every operation): no answer may be a 5xx.
+# Exits non-zero when either fails. SCHEMATHESIS_DATABASE_URL runs the server on another
+# database (an empty PostgreSQL one: the NUL refusals matter most there).
 #
 # Two of schemathesis's checks are left out, on purpose:
 # - positive_data_acceptance wants every schema-valid request to succeed, but the rules
@@ -19,6 +23,7 @@
 #   refused, where django-filter and DRF read it as "not given", as HTML forms send it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 
 PY=${PY:-$PWD/.venv/bin/python}
 ST=${ST:-$PWD/.venv/bin/schemathesis}
@@ -34,7 +39,7 @@ cleanup() {
 trap cleanup EXIT
 
 # Everything the server reads comes from here, whatever the caller's environment says.
-export DATABASE_URL="sqlite:///$work/db.sqlite3"
+export DATABASE_URL="${SCHEMATHESIS_DATABASE_URL:-sqlite:///$work/db.sqlite3}"
 export CELERY_BROKER_URL=""
 export DJANGO_DEBUG=1
 # schemathesis sends far more than a person would; the default rate would answer 429s.
@@ -93,6 +98,7 @@ cd "$work"
   --workers 1 \
   --request-timeout 30 \
   "$@" || status=$?
+"$PY" "$root/scripts/hostile_probe.py" "$base" "$token" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "== server log (last 40 lines)"; tail -40 "$work/server.log"
 fi

@@ -59,6 +59,9 @@ MIDDLEWARE = [
     # Serves /static/ from STATIC_ROOT under gunicorn: a county server may have no other
     # web server. Right after SecurityMiddleware, so static files get its headers too.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: a NUL in a path, query, form or cookie is a 400
+    # here, not a 500 from PostgreSQL (monitor/requests.py).
+    "monitor.requests.RefuseMalformedRequests",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "monitor.audit.AuditSourceMiddleware",
+    # Cache-Control: no-store on every answer to a logged-in user (monitor/privacy.py).
+    "monitor.privacy.NoStoreForUsers",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -235,10 +240,14 @@ DASHBOARD_CACHE_SECONDS = env_int("DJANGO_DASHBOARD_CACHE_SECONDS", 120)
 # Five-lists exports run in the background are written here (reports/exports.py).
 EXPORT_ROOT = MEDIA_ROOT / "exports"
 
+# An API token works this many days after it is made (the user makes a new one on the
+# 账号 page); a new password ends it at once (monitor/accounts.py).
+API_TOKEN_DAYS = env_int("DJANGO_API_TOKEN_DAYS", 30)
+
 REST_FRAMEWORK = {
     # Token first, so a request without valid credentials is a 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "monitor.accounts.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -250,7 +259,8 @@ REST_FRAMEWORK = {
     # field keys, and throttles so a leaked token cannot page through the registry.
     "EXCEPTION_HANDLER": "monitor.api.exception_handler",
     # JSON in: a check carries its members as a nested list, which forms cannot express.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # monitor.requests.JSONParser refuses (400) JSON nested too deep and NULs.
+    "DEFAULT_PARSER_CLASSES": ["monitor.requests.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -271,6 +281,10 @@ SPECTACULAR_SETTINGS = {
         "认证：会话或 `Authorization: Token <token>`（`manage.py drf_create_token 用户名`）。"
     ),
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and Swagger UI describe every route and field: open to anyone only on a
+    # developer's machine; a county server shows them to logged-in users (session or token).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny" if DEBUG
+                          else "rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/",
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -15,6 +15,7 @@ from functools import lru_cache
 from django.core.exceptions import ValidationError
 
 from households.idnumber import parse_id_number
+from monitor.names import name_problem
 from monitor.tabular import FORMULA_START
 
 
@@ -54,7 +55,16 @@ def name(value: str) -> str:
     -, @ first), which no name begins with and which would follow it into every export."""
     if value.startswith(FORMULA_START):
         raise CellError(f"不像姓名：以“{value[0]}”开头的内容会被 Excel 当作公式，请填写姓名本身")
-    return required(value)
+    return person(required(value))
+
+
+def person(value: str) -> str:
+    """Someone's name, possibly empty (排查人): nothing that would display as another text
+    (monitor/names.py)."""
+    problem = name_problem(value)
+    if problem:
+        raise CellError(problem)
+    return sys.intern(value)
 
 
 def yes_no(text: str) -> bool:

@@ -31,7 +31,7 @@ MEMBER = {
 }
 CHECK = {
     "户编号": cells.required, "排查日期": "date", "排查类型": cells.one_of(CheckKind.values),
-    "排查人": cells.text, "不愁吃": cells.yes_no, "不愁穿": cells.yes_no,
+    "排查人": cells.person, "不愁吃": cells.yes_no, "不愁穿": cells.yes_no,
     "住房安全": cells.one_of(HousingGrade.values), "饮水水量": cells.yes_no,
     "饮水水质": cells.yes_no, "取水方便": cells.yes_no, "供水保证": cells.yes_no,
     "工资性收入": cells.money, "经营性收入": cells.money, "财产性收入": cells.money,

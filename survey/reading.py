@@ -12,7 +12,6 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from functools import partial
 from itertools import chain, islice
 from pathlib import Path
@@ -21,15 +20,17 @@ from xml.etree import ElementTree
 from python_calamine import CalamineError, CalamineWorkbook
 
 from monitor.tabular import UnreadableFile, decoded, live
+from monitor.xlsx_reading import cell_text, sheet_rows
 
 SHEET_NAMES = ("农户", "成员", "排查")
 XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")  # python-calamine reads them all
 HEADER_SEARCH = 10  # a title row or two above the header is common in county files
-EXACT_DIGITS = 1e15  # Excel keeps 15 significant digits; a longer number has lost some
 # The reader holds every cell of a sheet's range, 32 bytes each: a county's 排查 sheet of
 # 1,000,000 visits × 20 columns is 20 million. A stray value far below or to the right
 # of the data stretches the range over every empty cell in between (one at XFD1048576
-# would be 17 billion, and the process would die asking for 550 GB).
+# would be 17 billion, 550 GB). Each sheet is read in a child process under a memory
+# limit (monitor/xlsx_reading.py), so no file can abort the import; an honest sheet that
+# is too big is refused sooner, naming where it ends (refuse_huge_sheets).
 MAX_CELLS = 30_000_000
 
 
@@ -93,26 +94,6 @@ def strip_cells(row: list[str]) -> list[str]:
     return list(map(str.strip, row))
 
 
-def cell_text(value) -> str:
-    """A cell as text: whole numbers without '.0' (calamine reads the village code
-    500241101201 typed as a number as 5.00241101201e11), dates as YYYY-MM-DD. A number of
-    16 digits or more has already lost digits in Excel, so it is shown the way Excel
-    shows it (5.00241198005011E+17) and the ID check refuses it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        if abs(value) >= EXACT_DIGITS:
-            return f"{value:.15G}"
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def read_xlsx(path: Path) -> dict[str, Sheet]:
     try:
         book = CalamineWorkbook.from_path(str(path))
@@ -125,7 +106,8 @@ def read_xlsx(path: Path) -> dict[str, Sheet]:
             f"现有：{'、'.join(book.sheet_names) or '无'}）")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         refuse_huge_sheets(path)
-    return {name: Sheet(name, partial(xlsx_rows, book, name)) for name in SHEET_NAMES}
+    return {name: Sheet(name, partial(sheet_rows, path, name), text_cells=True)
+            for name in SHEET_NAMES}
 
 
 # ── The size of an .xlsx sheet, before the reader allocates it ───────────────────────
@@ -137,8 +119,10 @@ CHUNK = 1 << 22
 
 def refuse_huge_sheets(path: Path) -> None:
     """UnreadableFile for a sheet whose range would not fit in memory, naming where it
-    ends. A sheet's declared extent (<dimension>, written by Excel, WPS and XlsxWriter)
-    is read from its first bytes; only a sheet declaring a huge extent or none is scanned
+    ends, before the sheet is read (a message more helpful than the child's; the child's
+    memory limit is what holds when a sheet's XML lies about its extent). A sheet's
+    declared extent (<dimension>, written by Excel, WPS and XlsxWriter) is read from its
+    first bytes; only a sheet declaring a huge extent or none is scanned
     for its last value cell, since cells that are merely formatted do not count."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -210,14 +194,6 @@ def column_name(number: int) -> str:
         number, rest = divmod(number - 1, 26)
         name = chr(65 + rest) + name
     return name
-
-
-def xlsx_rows(book: CalamineWorkbook, name: str) -> Iterator[list]:
-    try:
-        data = book.get_sheet_by_name(name)
-    except (CalamineError, ValueError) as exc:
-        raise UnreadableFile(f"无法读取工作表“{name}”：{exc}") from exc
-    return data.iter_rows()
 
 
 def read_csv_folder(folder: Path) -> dict[str, Sheet]:

@@ -7,13 +7,12 @@ cell as a string (no formulas, no links), the CSV files put an apostrophe before
 Excel would take for a formula, which reading the report again takes off.
 """
 
-import csv
 from collections import defaultdict
 from pathlib import Path
 
 import xlsxwriter
 
-from monitor.tabular import inert
+from monitor.tabular import CsvWriter
 
 from .columns import SHEETS
 from .importing import ImportResult
@@ -66,9 +65,9 @@ def write_report(source: Path, result: ImportResult) -> Path | None:
         target.mkdir(exist_ok=True)
         for name, (header, rows) in sheets.items():
             with (target / f"{name}.csv").open("w", encoding="utf-8-sig", newline="") as f:
-                writer = csv.writer(f)
+                writer = CsvWriter(f)
                 writer.writerow(header)
-                writer.writerows([inert(cell) for cell in row] for row in rows)
+                writer.writerows(rows)
         return target
     book = xlsxwriter.Workbook(str(target), {"strings_to_numbers": False,
                                              "strings_to_formulas": False,

@@ -11,7 +11,7 @@ age is given), phones masked. Incomes are shown for the households in their scop
 are exactly those their tasks are about.
 """
 from django.db import IntegrityError
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -54,6 +54,7 @@ from monitor.choices import (
     SuddenEvent,
     Work,
 )
+from monitor.names import validate_name
 from monitor.periods import age_on
 from monitor.roles import RECORD_CHECKS, may
 from visits.services import check_record
@@ -108,7 +109,8 @@ class HouseholdFilter(filters.FilterSet):
     village = filters.CharFilter(field_name="village_id", help_text="村代码（12位）")
     group = filters.CharFilter(help_text="村民小组")
     number = filters.CharFilter(help_text="户编号")
-    q = filters.CharFilter(method="filter_q", help_text="户编号、户主或成员姓名、身份证号尾号")
+    q = filters.CharFilter(method="filter_q", help_text=(
+        "户编号、户主或成员姓名、身份证号尾号（行业部门用户只能按看得到的后四位查）"))
     household_class = filters.ChoiceFilter(choices=HouseholdClass.choices,
                                            help_text="分类（稳定 / 巩固 / 临界）")
     classified = BooleanFilter(method="filter_classified", help_text="是否已分类")
@@ -131,12 +133,7 @@ class HouseholdFilter(filters.FilterSet):
         return place_prefix(queryset, "village__code", value)
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        members = Member.objects.filter(Q(name__icontains=value)
-                                        | Q(id_number__endswith=value.upper()))
-        return queryset.filter(Q(number__icontains=value) | Q(head_name__icontains=value)
-                               | Q(head_id_number__endswith=value.upper())
-                               | Q(pk__in=members.values("household_id")))
+        return queryset.matching(value, self.request.user)
 
     def filter_classified(self, queryset, name, value):
         return queryset.exclude(household_class="") if value else queryset.filter(
@@ -306,6 +303,7 @@ class CheckInput(serializers.Serializer):
     visit_date = serializers.DateField(help_text="排查日期 YYYY-MM-DD")
     kind = serializers.ChoiceField(CheckKind.choices)
     officer_name = serializers.CharField(max_length=50, required=False, allow_blank=True,
+                                         validators=[validate_name],
                                          help_text="排查人；不填为当前用户")
     food_secure = serializers.BooleanField(help_text="不愁吃")
     clothing_secure = serializers.BooleanField(help_text="不愁穿")

@@ -10,10 +10,9 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 
-from households.models import Check, Member
+from households.models import NOTES_MAX, Check, Member
 from monitor.choices import (
     CheckKind,
     Health,
@@ -24,6 +23,7 @@ from monitor.choices import (
     SuddenEvent,
     Work,
 )
+from monitor.names import validate_name
 from monitor.periods import age_on
 from monitor.policy import Policy
 from visits.carryover import INCOMES, last_check
@@ -57,14 +57,7 @@ class HouseholdFilterForm(forms.Form):
         """Narrow `households` by the valid filters; an invalid one is ignored."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        query = data.get("q", "").strip()
-        if query:
-            members = Member.objects.filter(
-                Q(name__icontains=query) | Q(id_number__endswith=query.upper()))
-            households = households.filter(
-                Q(number__icontains=query) | Q(head_name__icontains=query)
-                | Q(head_id_number__endswith=query.upper())
-                | Q(pk__in=members.values("household_id")))
+        households = households.matching(data.get("q", ""), user)
         chosen = data.get("household_class")
         if chosen:
             households = households.filter(household_class="" if chosen == "none" else chosen)
@@ -165,7 +158,8 @@ class CheckForm(forms.Form):
                         "invalid": "排查日期格式应为 年-月-日，如 2024-05-01"})
     kind = choice("排查类型", CheckKind.choices, radio=True)
     officer_name = forms.CharField(
-        label="排查人", max_length=50, error_messages={"required": "请填写排查人姓名"})
+        label="排查人", max_length=50, validators=[validate_name],
+        error_messages={"required": "请填写排查人姓名"})
     food_secure = yes_no("不愁吃", "全年口粮、饮食有保障")
     clothing_secure = yes_no("不愁穿", "四季有换季衣物、被褥")
     education_spending = money("近12个月教育支出")
@@ -182,7 +176,9 @@ class CheckForm(forms.Form):
     income_transfers = money("转移性收入", help_text="低保、养老金、各类补贴等")
     sudden_event = choice("突发情况", SuddenEvent.choices, radio=True)
     sudden_loss = money("突发情况造成的损失", required=False)
-    notes = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(label="备注", required=False, max_length=NOTES_MAX,
+                            widget=forms.Textarea(attrs={"rows": 3}), error_messages={
+                                "max_length": f"备注最多 {NOTES_MAX} 个字，请精简"})
 
     def __init__(self, data=None, *, household, initial=None):
         super().__init__(data, initial=initial)

@@ -18,7 +18,7 @@ from monitor.audit import audit_export, audit_source, command_note
 from monitor.choices import PlaceLevel
 from monitor.models import AuditSource
 from monitor.roles import Refused
-from monitor.tabular import read_csv, write_table
+from monitor.tabular import live, read_csv, write_table
 
 PROBLEMS_SHOWN = 20
 
@@ -75,8 +75,9 @@ class Command(BaseCommand):
         if out.suffix.lower() == ".csv":
             shutil.copyfile(stored, out)
             return
-        header, rows = read_csv(stored)
-        write_table(out, header, rows, title="比对报告")
+        header, rows = read_csv(stored)  # the stored CSV's cells are inert: as typed again
+        write_table(out, header, ([live(cell) for cell in row] for row in rows),
+                    title="比对报告")
 
     def summary(self, comparison, out: Path) -> None:
         c = comparison
