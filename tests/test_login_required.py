@@ -12,6 +12,10 @@ from django.conf import settings
 from .test_deploy import production
 
 OPEN = {"/login/", "/healthz", "/logout/"}  # logout only ends a session: none to end
+# Work without signal (visits/offline.py): the worker, the manifest and the pages a phone
+# shows with no signal or an expired login hold no one's data (the 待发送 page draws what
+# waits from the phone's own store).
+OPEN |= {"/sw.js", "/manifest.webmanifest", "/offline/", "/households/outbox/"}
 ASK_EVERY_ROUTE = """
 import json, django
 django.setup()

@@ -101,7 +101,7 @@ def test_problems_and_ledger_match_the_spec_for_every_household(tmp_path, monkey
         checks[c["户编号"]].append(c)
     alerts = defaultdict(dict)
     for row in read(tmp_path / "lists" / "问题清单.csv"):
-        alerts[row["户编号"]][row["规则"]] = row["状态"]
+        alerts[row["户编号"]][row["规则代码"]] = row["状态"]
     ledger = {row["户编号"]: row for row in read(tmp_path / "ledger.csv")}
 
     assert len(ledger) == 300

@@ -41,7 +41,8 @@ def log_in(page, base, username):
 def test_the_pages_scripts_run_under_the_policy(open_page, live_server, town):
     base, page = live_server.url, open_page(1366, 900)
     refused = watch(page)
-    log_in(page, base, "alice")
+    log_in(page, base, "alice")  # an officer lands on 我的农户; the dashboard has the charts
+    page.goto(f"{base}/")
     page.wait_for_selector("#chart-classes canvas")
     page.hover("#chart-classes canvas")
     page.goto(f"{base}/households/HA001/checks/new/")
