@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from visits.offline import KEEP_HEADER
 
+from .factories import MemberFactory
+
 STATIC = Path(settings.BASE_DIR) / "static"
 
 
@@ -46,7 +48,8 @@ def test_the_no_signal_page_names_no_one(client, village_officer):
 
 
 @pytest.mark.parametrize("path", ["/households/", "/households/HA001/",
-                                  "/households/HA001/checks/new/", "/households/outbox/"])
+                                  "/households/HA001/checks/new/", "/households/outbox/",
+                                  "/households/HA001/members/new/"])
 def test_a_village_officer_may_keep_their_pages_on_the_phone(client, village_officer, household_a,
                                                               path):
     client.force_login(village_officer)
@@ -68,12 +71,17 @@ def test_other_roles_keep_nothing_with_personal_data_on_a_phone(client, request,
 
 def test_the_pages_to_download_are_the_officers_villages_only(
         client, village_officer, household_a, household_b, household_other_town):
+    MemberFactory(household=household_a)
     client.force_login(village_officer)
     answer = client.get(reverse("households:offline_pages")).json()
     visible = household_a.number
     assert answer["households"] == 1
     assert f"/households/{visible}/" in answer["pages"]
     assert f"/households/{visible}/checks/new/" in answer["pages"]
+    assert f"/households/{visible}/members/new/" in answer["pages"]
+    member = household_a.members.get()  # each member's forms too: who left, an ID fixed
+    assert f"/households/{visible}/members/{member.pk}/leave/" in answer["pages"]
+    assert f"/households/{visible}/members/{member.pk}/id-number/" in answer["pages"]
     assert "/households/" in answer["pages"] and "/households/outbox/" in answer["pages"]
     others = (household_b.number, household_other_town.number)
     assert not [p for p in answer["pages"] if any(f"/{n}/" in p for n in others)]

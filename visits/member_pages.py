@@ -19,6 +19,7 @@ from monitor.policy import Policy
 from monitor.roles import CHANGE_MEMBERS, Refused, may
 
 from .forms import choice, yes_no
+from .offline import kept_offline
 from .views import visible_household
 
 # A member added is most often a newborn: the form starts as one.
@@ -109,6 +110,7 @@ def done(request, household, message: str):
 
 
 @login_required
+@kept_offline
 def member_new(request, number):
     household = field_household(request, number)
     form = MemberAddForm(posted(request), initial=NEWBORN)
@@ -120,6 +122,7 @@ def member_new(request, number):
 
 
 @login_required
+@kept_offline
 def member_leave(request, number, pk):
     household, member = household_member(request, number, pk)
     form = MemberLeaveForm(posted(request), initial={"on": timezone.localdate()})
@@ -134,6 +137,7 @@ def member_leave(request, number, pk):
 
 
 @login_required
+@kept_offline
 def member_id_number(request, number, pk):
     household, member = household_member(request, number, pk)
     # Starts as it is: most corrections are one mistyped digit, edited in place.

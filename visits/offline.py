@@ -29,7 +29,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from households.models import Household
+from households.models import Household, Member
 from monitor.roles import WORK_OFFLINE, may
 
 KEEP_HEADER = "X-Shouwang-Offline"
@@ -82,9 +82,10 @@ def kept_offline(view):
 
 def offline_pages(user) -> list[str]:
     """Every page of the officer's villages to keep on the phone: the household list page
-    by page, the 待发送 page, and each household's file and check form. The scope decides
-    (monitor/scope.py), so a household moved out of the villages drops out at the next
-    download."""
+    by page, the 待发送 page, each household's file, check form and new-member form, and
+    each member's leave and ID-number forms (members change in the field too, §10). The
+    scope decides (monitor/scope.py), so a household moved out of the villages drops out
+    at the next download."""
     numbers = list(Household.objects.visible_to(user).order_by("number").values_list(
         "number", flat=True))
     first = reverse("households:list")
@@ -93,7 +94,12 @@ def offline_pages(user) -> list[str]:
     pages.append(reverse("households:outbox"))
     for number in numbers:
         pages += [reverse("households:detail", args=[number]),
-                  reverse("households:check_new", args=[number])]
+                  reverse("households:check_new", args=[number]),
+                  reverse("households:member_new", args=[number])]
+    for number, pk in Member.objects.visible_to(user).order_by(
+            "household__number", "pk").values_list("household__number", "pk"):
+        pages += [reverse("households:member_leave", args=[number, pk]),
+                  reverse("households:member_id_number", args=[number, pk])]
     return pages
 
 
