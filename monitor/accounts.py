@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms import TextInput
 from django.shortcuts import redirect, render
@@ -18,6 +19,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from .audit import audit_record
 from .models import AuditAction, User
+from .services import profile_save
 
 USERNAME_MAX = User._meta.get_field("username").max_length
 
@@ -83,10 +85,20 @@ def token_revoke(*, user) -> bool:
 
 @login_required
 def account(request):
-    """账号: who the user is, and their API token: when it was made and when it expires,
+    """账号: who the user is (the name, unit and phone people see, kept by the user), and
+    their API token: when it was made and when it expires,
     a new one (shown once, in full) or none."""
     shown = None
     if request.method == "POST":
+        if request.POST.get("action") == "profile":
+            try:
+                profile_save(user=request.user, name=request.POST.get("name", ""),
+                             unit=request.POST.get("unit", ""),
+                             phone=request.POST.get("phone", ""))
+                messages.success(request, "已保存您的姓名、单位和电话")
+            except ValidationError as refused:
+                messages.error(request, "；".join(refused.messages))
+            return redirect("account")
         if request.POST.get("action") == "renew":
             shown = token_renew(user=request.user).key
             messages.success(request, "已生成新令牌：请立即复制保存，离开本页后不再显示全文")

@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from .models import User, check_role_binding
+from .audit import audit_record
+from .models import AuditAction, User, check_role_binding
+from .names import validate_name
 from .roles import ADMIN_SITE_MODELS, Role
 
 
@@ -63,3 +65,25 @@ def admin_site_permissions():
     for app_label, model in ADMIN_SITE_MODELS:
         models |= Q(content_type__app_label=app_label, content_type__model=model)
     return Permission.objects.filter(models)
+
+
+@transaction.atomic
+def profile_save(*, user: User, name: str, unit: str, phone: str) -> User:
+    """A user keeps the name, unit and phone people see them by (账号 page): checked as
+    every name is, each change in the audit trail."""
+    name, unit, phone = name.strip(), unit.strip(), phone.strip()
+    if not name:
+        raise ValidationError("请填写姓名：各页面、清单和导出用它称呼您")
+    validate_name(name)
+    validate_name(unit)
+    if phone and not phone.replace("-", "").isdigit():
+        raise ValidationError("电话只能包含数字和“-”")
+    before = {"姓名": user.display_name, "单位": user.unit, "电话": user.phone}
+    user.first_name, user.last_name, user.unit, user.phone = name, "", unit, phone[:20]
+    user.save(update_fields=["first_name", "last_name", "unit", "phone"])
+    after = {"姓名": user.display_name, "单位": user.unit, "电话": user.phone}
+    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if changes:
+        audit_record(actor=user, action=AuditAction.CHANGED, obj=user, changes=changes,
+                     note="本人在账号页修改")
+    return user

@@ -63,3 +63,19 @@ def test_a_person_without_a_name_is_shown_by_login_until_named(db, places):
     assert user.name_and_unit == "xxy500241101202"
     user.first_name, user.unit = "王小燕", "平所村委会"
     assert user.name_and_unit == "王小燕 · 平所村委会"
+
+
+def test_a_user_keeps_their_own_name_unit_and_phone(client, village_officer):
+    from monitor.models import AuditEvent
+
+    client.force_login(village_officer)
+    client.post("/account/", {"action": "profile", "name": "王小燕", "unit": "平所村委会",
+                              "phone": "138-0000-0000"})
+    village_officer.refresh_from_db()
+    assert village_officer.name_and_unit == "王小燕 · 平所村委会"
+    assert village_officer.phone == "138-0000-0000"
+    event = AuditEvent.objects.filter(actor=village_officer).latest("id")
+    assert event.changes["单位"] == ["", "平所村委会"]
+    answer = client.post("/account/", {"action": "profile", "name": "王\u202e燕"}, follow=True)
+    assert "王小燕" == User.objects.get(pk=village_officer.pk).display_name  # refused
+    assert "改变显示方向的字符（U+202E）" in answer.content.decode()
