@@ -239,6 +239,9 @@ def task_assign(request, pk):
             person=person, due=parse_day(request.POST.get("due", "")),
             title=request.POST.get("title", ""), note=request.POST.get("note", ""))
         messages.success(request, f"已指派任务：{task.title}（{task.unit}）")
+        if task.due > measure.deadline:  # allowed, but the measure will then be late
+            messages.warning(request, f"注意：任务完成期限 {task.due} 晚于措施“{measure.name}”"
+                                      f"的完成期限 {measure.deadline}，措施将因此逾期")
     return redirect("alerts:plan", number=measure.alert.household.number)
 
 

@@ -97,3 +97,26 @@ def test_final_moves_ask_again_and_look_unlike_the_others(client, town_superviso
     assert '<button name="action" value="verify">核实</button>' in html
     assert '<details class="final"><summary>排除…</summary>' in html
     assert '<button name="action" value="dismiss" class="danger">确认排除</button>' in html
+
+
+def test_a_task_due_after_its_measure_is_assigned_with_a_warning(client, town_supervisor,
+                                                                  village_officer,
+                                                                  two_villages):
+    from datetime import timedelta
+
+    from alerts.models import Alert, Task
+    from alerts.services import plan_add_measure
+
+    alert = Alert.objects.get(household__number="HA001", rule="HOUSING")
+    deadline = date(2026, 12, 31)
+    measure = plan_add_measure(alert=alert, actor=village_officer, measure="危房改造",
+                               deadline=deadline)
+    client.force_login(town_supervisor)
+    plan = client.get(reverse("alerts:plan", args=["HA001"])).content.decode()
+    assert f'<label for="unit-{measure.pk}">责任单位</label>' in plan
+    assert f'<label for="person-{measure.pk}">责任人</label>' in plan
+    late = deadline + timedelta(days=10)
+    page = client.post(reverse("alerts:assign_task", args=[measure.pk]),
+                       {"unit": "县住建委", "due": late.isoformat()}, follow=True)
+    assert Task.objects.get(measure=measure).due == late
+    assert f"晚于措施“危房改造”的完成期限 {deadline}" in page.content.decode()
