@@ -106,6 +106,7 @@ def test_a_dropout_from_check_to_close_out(open_page, live_server, county):
     supervisor.select_option("select[name=measure]", "劝返复学")
     supervisor.click("button:has-text('制定措施')")
     supervisor.wait_for_selector("text=已制定帮扶措施：劝返复学")
+    supervisor.click("details.task-form summary")  # 指派任务 opens the labelled form
     supervisor.fill("input[name=unit]", "县教委")
     supervisor.fill("input[name=due]", f"{timezone.localdate():%Y-%m-%d}")
     supervisor.click("button:has-text('指派任务')")
