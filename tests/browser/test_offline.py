@@ -61,7 +61,7 @@ def log_in(page, base, username, *, path="/login/"):
 def kept_on_phone(page, base):
     """Open 我的农户 online once and wait until the officer's pages are on the phone."""
     page.goto(f"{base}/households/")
-    page.wait_for_selector("#offline-status:has-text('已保存到本机')", timeout=30_000)
+    page.wait_for_selector("#offline-status:has-text('已保存到本机')", timeout=60_000)
 
 
 def fill_check(page, kind="日常走访"):
@@ -279,10 +279,13 @@ def test_the_same_visit_saved_twice_without_signal_is_stopped_on_the_phone(
     log_in(page, base, "alice")
     kept_on_phone(page, base)
     page.context.set_offline(True)
-    for _ in range(2):
-        page.goto(f"{base}/households/HA001/checks/new/")
-        fill_check(page)
-        page.click("button.save")
+    page.goto(f"{base}/households/HA001/checks/new/")
+    fill_check(page)
+    page.click("button.save")
+    page.wait_for_url("**/households/outbox/**")  # the first waits in 待发送
+    page.goto(f"{base}/households/HA001/checks/new/")
+    fill_check(page)
+    page.click("button.save")
     assert "本机已有一条该户" in page.wait_for_selector("#outbox-refusal").inner_text()
     assert len(stored(page, "outbox")) == 1
 
