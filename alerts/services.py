@@ -436,6 +436,35 @@ def task_update(*, task: Task, actor, state: str, note: str = "") -> Task:
     return task
 
 
+@transaction.atomic
+def task_reopen(*, task: Task, actor, reason: str) -> Task:
+    """A supervisor who may assign tasks reopens a finished one (进行中 again) with the
+    reason, e.g. the work was found not done; the person responsible is told."""
+    if not Task.objects.visible_to(actor).filter(pk=task.pk).exists():
+        raise NotFound("未找到该任务")
+    require(actor, ASSIGN_TASKS)
+    reason = reason.strip()
+    if not reason:
+        raise Refused("重新打开任务须写明原因")
+    if task.state != TaskState.DONE:
+        raise Refused(f"任务为“{task.state}”，未完成的任务不需要重新打开")
+    if not Task.objects.filter(pk=task.pk, state=TaskState.DONE).update(
+            state=TaskState.DOING, done_at=None, updated_at=timezone.now()):
+        raise LostRace("该任务刚被他人更新，请刷新页面后再操作")
+    note = f"重新打开：{reason}"
+    TaskUpdate.objects.create(task=task, actor=actor, from_state=TaskState.DONE,
+                              to_state=TaskState.DOING, note=note)
+    audit_record(actor=actor, action=AuditAction.MOVED, obj=task,
+                 changes={"状态": [TaskState.DONE, TaskState.DOING]}, note=note)
+    if task.person_id:
+        Notification.objects.create(user_id=task.person_id, link=task_link(task),
+                                    text=f"任务被重新打开：{task.household.number} {task.title}"
+                                         f"，原因：{reason}")
+    task.state, task.done_at = TaskState.DOING, None
+    _derive_measure_state(task.measure_id)
+    return task
+
+
 def _derive_measure_state(measure_id: int) -> None:
     """A measure is 已落实 when all its tasks are done, 落实中 once any has started."""
     states = set(Task.objects.filter(measure_id=measure_id).values_list("state", flat=True))

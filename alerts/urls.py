@@ -13,5 +13,6 @@ urlpatterns = [
     path("measures/<int:pk>/tasks/", views.task_assign, name="assign_task"),
     path("tasks/", views.task_list, name="tasks"),
     path("tasks/<int:pk>/", views.task_update, name="update_task"),
+    path("tasks/<int:pk>/reopen/", views.task_reopen, name="reopen_task"),
     path("notifications/", views.notifications, name="notifications"),
 ]

@@ -266,7 +266,7 @@ def task_list(request):
     return render(request, "alerts/tasks.html", {
         "page": page, "state": state, "states": TaskState.values, "channel": channel,
         "channels": channels, "query": f"state={state}&channel={channel}",
-        "today": timezone.localdate(),
+        "today": timezone.localdate(), "can_reopen": may(request.user, ASSIGN_TASKS),
     })
 
 
@@ -278,6 +278,18 @@ def task_update(request, pk):
         services.task_update(task=task, actor=request.user, state=request.POST.get("state", ""),
                              note=request.POST.get("note", ""))
         messages.success(request, f"任务“{task.title}”现为“{task.state}”")
+    return redirect(next_or(request, "alerts:tasks"))
+
+
+@login_required
+@require_POST
+def task_reopen(request, pk):
+    """The tasks page's 重新打开: a finished task back to 进行中, with the reason."""
+    task = get_object_or_404(Task.objects.visible_to(request.user).select_related("household"),
+                             pk=pk)
+    with refusal_as_message(request):
+        services.task_reopen(task=task, actor=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, f"任务“{task.title}”已重新打开，现为“{task.state}”")
     return redirect(next_or(request, "alerts:tasks"))
 
 

@@ -241,3 +241,45 @@ def test_two_updates_at_once_one_wins(tasks, housing_staff, town_supervisor):
     with pytest.raises(LostRace, match="刚被他人更新"):
         task_update(task=second, actor=town_supervisor, state="进行中")
     assert Task.objects.get(pk=first.pk).state == "已完成"
+
+
+# ── Reopening a finished task ─────────────────────────────────────────────────────────
+
+def test_a_supervisor_reopens_a_finished_task_with_the_reason(tasks, town_supervisor,
+                                                              housing_staff):
+    from alerts.services import task_reopen
+
+    task = task_update(task=tasks["housing"], actor=housing_staff, state="已完成")
+    assert task.measure.__class__.objects.get(pk=task.measure_id).state == "已落实"
+    task = task_reopen(task=task, actor=town_supervisor, reason="回访发现屋顶仍漏雨")
+    task.refresh_from_db()
+    assert (task.state, task.done_at) == ("进行中", None)
+    assert task.updates.latest("id").note == "重新打开：回访发现屋顶仍漏雨"
+    assert Notification.objects.filter(user=housing_staff,
+                                       text__contains="回访发现屋顶仍漏雨").exists()
+    assert task.measure.__class__.objects.get(pk=task.measure_id).state == "落实中"
+
+
+def test_reopening_needs_a_reason_a_finished_task_and_a_supervisor(tasks, town_supervisor,
+                                                                   housing_staff):
+    from alerts.services import task_reopen
+
+    with pytest.raises(Refused, match="未完成的任务不需要重新打开"):
+        task_reopen(task=tasks["housing"], actor=town_supervisor, reason="x")
+    task = task_update(task=tasks["housing"], actor=housing_staff, state="已完成")
+    with pytest.raises(Refused, match="须写明原因"):
+        task_reopen(task=task, actor=town_supervisor, reason="  ")
+    with pytest.raises(Refused):
+        task_reopen(task=task, actor=housing_staff, reason="我想改")
+
+
+def test_the_tasks_page_offers_reopen_to_the_assigner(client, tasks, town_supervisor,
+                                                      housing_staff):
+    task = task_update(task=tasks["housing"], actor=housing_staff, state="已完成")
+    client.force_login(housing_staff)
+    assert "重新打开" not in client.get("/alerts/tasks/?state=all").content.decode()
+    client.force_login(town_supervisor)
+    assert "重新打开" in client.get("/alerts/tasks/?state=all").content.decode()
+    client.post(f"/alerts/tasks/{task.pk}/reopen/", {"reason": "资料不全"})
+    task.refresh_from_db()
+    assert task.state == "进行中"
