@@ -448,6 +448,9 @@ def task_reopen(*, task: Task, actor, reason: str) -> Task:
         raise Refused("重新打开任务须写明原因")
     if task.state != TaskState.DONE:
         raise Refused(f"任务为“{task.state}”，未完成的任务不需要重新打开")
+    alert = task.measure.alert
+    if not alert.is_open:
+        raise Refused(f"预警已“{alert.state}”，它的任务不能再重新打开")
     if not Task.objects.filter(pk=task.pk, state=TaskState.DONE).update(
             state=TaskState.DOING, done_at=None, updated_at=timezone.now()):
         raise LostRace("该任务刚被他人更新，请刷新页面后再操作")

@@ -60,7 +60,8 @@ def alert_queue(request):
         "villages": Place.objects.visible_to(request.user).villages().order_by("code"),
         "today": timezone.localdate(),
         "people": services.assignable_to(request.user).select_related("place"),
-        "kept": {int(v) for v in request.GET.getlist("keep") if v.isdigit()},
+        "kept": {int(v) for v in request.GET.getlist("keep")
+                 if v.isascii() and v.isdigit() and len(v) <= 18},
         "headings": queue_headings(filters["sort"], query),
     })
 

@@ -34,6 +34,12 @@ class ShouwangUserAdmin(UserAdmin):
         ("岗位与范围", {"fields": ("role", "place", "channel", "unit", "phone")}),
     )
 
+    def get_queryset(self, request):
+        """County IT's own superuser accounts are not the administrator role's to manage:
+        an administrator who could change one could set its password and become it."""
+        users = super().get_queryset(request)
+        return users if request.user.is_superuser else users.exclude(is_superuser=True)
+
     def get_readonly_fields(self, request, obj=None):
         """What the admin site may do follows the role (admin_site_access): only a
         superuser touches the permissions themselves."""

@@ -16,14 +16,18 @@ from .roles import SET_POLICY, Refused, require
 FIRST_YEAR, LAST_YEAR = 2021, 2100  # the mechanism began in 2021
 
 
-def amount(value, what: str) -> Decimal:
-    """A number typed into the page, or a refusal saying which one is not."""
+def amount(value, what: str, field) -> Decimal:
+    """A number typed into the page, fitting the model's `field` (its digits), or a
+    refusal saying which one is not."""
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise Refused(f"{what}应为数字") from None
     if not number.is_finite() or number < 0:
         raise Refused(f"{what}不能为负数")
+    whole_digits = field.max_digits - field.decimal_places
+    if number >= Decimal(10) ** whole_digits:
+        raise Refused(f"{what}超出范围：整数部分最多 {whole_digits} 位")
     return number
 
 
@@ -44,7 +48,7 @@ def policy_set(*, key: str, value, effective_from: date | None, reason: str,
     if key not in DEFAULTS:
         raise Refused(f"未知参数“{key}”")
     label = DEFAULTS[key][1]
-    number = amount(value, f"“{label}”的取值")
+    number = amount(value, f"“{label}”的取值", PolicySetting._meta.get_field("value"))
     if key in SWITCHES and number not in (0, 1):
         raise Refused(f"“{label}”只能为 1（开启）或 0（关闭）")
     if effective_from is None:
@@ -74,7 +78,7 @@ def line_set(*, province: str, year, value, reason: str, actor) -> MonitoringLin
         raise Refused("年度应为四位数字") from None
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise Refused(f"年度应在 {FIRST_YEAR} 至 {LAST_YEAR} 之间")
-    number = amount(value, "监测线")
+    number = amount(value, "监测线", MonitoringLine._meta.get_field("amount"))
     if number == 0:
         raise Refused("监测线须大于 0")
     reason = _reason(reason)

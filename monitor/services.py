@@ -76,10 +76,15 @@ def profile_save(*, user: User, name: str, unit: str, phone: str) -> User:
         raise ValidationError("请填写姓名：各页面、清单和导出用它称呼您")
     validate_name(name)
     validate_name(unit)
-    if phone and not phone.replace("-", "").isdigit():
+    if phone and not (phone.replace("-", "").isascii() and phone.replace("-", "").isdigit()):
         raise ValidationError("电话只能包含数字和“-”")
+    for label, value, field in (("姓名", name, "first_name"), ("单位", unit, "unit"),
+                                ("电话", phone, "phone")):
+        longest = User._meta.get_field(field).max_length
+        if len(value) > longest:
+            raise ValidationError(f"{label}最多 {longest} 个字")
     before = {"姓名": user.display_name, "单位": user.unit, "电话": user.phone}
-    user.first_name, user.last_name, user.unit, user.phone = name, "", unit, phone[:20]
+    user.first_name, user.last_name, user.unit, user.phone = name, "", unit, phone
     user.save(update_fields=["first_name", "last_name", "unit", "phone"])
     after = {"姓名": user.display_name, "单位": user.unit, "电话": user.phone}
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}

@@ -79,3 +79,10 @@ def test_a_user_keeps_their_own_name_unit_and_phone(client, village_officer):
     answer = client.post("/account/", {"action": "profile", "name": "王\u202e燕"}, follow=True)
     assert "王小燕" == User.objects.get(pk=village_officer.pk).display_name  # refused
     assert "改变显示方向的字符（U+202E）" in answer.content.decode()
+
+
+def test_a_name_longer_than_the_record_holds_is_refused(client, village_officer):
+    client.force_login(village_officer)
+    answer = client.post("/account/", {"action": "profile", "name": "长" * 3000,
+                                       "unit": "单" * 300}, follow=True)
+    assert answer.status_code == 200 and "姓名最多 150 个字" in answer.content.decode()

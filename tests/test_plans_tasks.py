@@ -283,3 +283,14 @@ def test_the_tasks_page_offers_reopen_to_the_assigner(client, tasks, town_superv
     client.post(f"/alerts/tasks/{task.pk}/reopen/", {"reason": "资料不全"})
     task.refresh_from_db()
     assert task.state == "进行中"
+
+
+def test_a_task_of_a_closed_alert_is_not_reopened(tasks, town_supervisor, housing_staff):
+    from alerts.services import task_reopen
+
+    from .alert_helpers import put
+
+    task = task_update(task=tasks["housing"], actor=housing_staff, state="已完成")
+    put(task.measure.alert, "已销号")
+    with pytest.raises(Refused, match="它的任务不能再重新打开"):
+        task_reopen(task=Task.objects.get(pk=task.pk), actor=town_supervisor, reason="复查")

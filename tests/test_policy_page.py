@@ -159,3 +159,23 @@ def test_a_role_changed_to_admin_in_the_admin_site_gets_the_admin_sites_permissi
     assert response.status_code == 302, response.context["adminform"].form.errors
     zhao.refresh_from_db()
     assert zhao.is_staff and zhao.user_permissions.count() == 20
+
+
+def test_a_number_too_large_for_the_policy_is_refused_not_a_server_error(client,
+                                                                         county_supervisor):
+    client.force_login(county_supervisor)
+    for form in ({"kind": "line", "year": "2026", "amount": "1e9", "reason": "试"},
+                 {"kind": "threshold", "key": "near_line_factor", "value": "1e9",
+                  "effective_from": "2027-01-01", "reason": "试"}):
+        response = client.post("/policy/change/", form, follow=True)
+        assert response.status_code == 200 and "超出范围" in response.content.decode()
+    assert not PolicySetting.objects.exists()
+    assert not MonitoringLine.objects.filter(year=2026).exists()
+
+
+def test_an_administrator_cannot_open_a_superusers_account(client, it_admin):
+    root = User.objects.create_superuser("root", password="x-very-long-password-1")
+    client.force_login(it_admin)
+    assert client.get(f"/admin/monitor/user/{root.pk}/change/").status_code in (302, 404)
+    assert client.get(f"/admin/monitor/user/{root.pk}/password/").status_code == 404
+    assert "root" not in client.get("/admin/monitor/user/").content.decode()

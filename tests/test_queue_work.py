@@ -120,3 +120,8 @@ def test_a_task_due_after_its_measure_is_assigned_with_a_warning(client, town_su
                        {"unit": "县住建委", "due": late.isoformat()}, follow=True)
     assert Task.objects.get(measure=measure).due == late
     assert f"晚于措施“危房改造”的完成期限 {deadline}" in page.content.decode()
+
+
+@pytest.mark.parametrize("keep", ["²", "9" * 5000, "abc"])
+def test_a_strange_kept_tick_is_ignored(client, town_supervisor, two_villages, keep):
+    assert queue(client, town_supervisor, keep=keep).context["kept"] == set()

@@ -21,7 +21,7 @@ from monitor.scope import sees_audit_trail
 
 from .carryover import INCOME_CHANGE_ASKED, SLIPPED_DIGIT_RATIO
 from .forms import CheckEntry, HouseholdFilterForm
-from .offline import kept_offline
+from .offline import LIST_PAGE_SIZE, kept_offline
 
 STEPS = [
     ("basic", "基本情况"), ("two", "两不愁"), ("education", "义务教育"),
@@ -72,7 +72,8 @@ def household_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "households/list.html", {
-        "form": form, "page": Paginator(households, 50).get_page(request.GET.get("page")),
+        "form": form,
+        "page": Paginator(households, LIST_PAGE_SIZE).get_page(request.GET.get("page")),
         "query": query.urlencode(), "can_record": may(user, RECORD_CHECKS),
     })
 

@@ -6,7 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('households', '0006_status_change_dated'),
         ('monitor', '0004_audit_event_append_only'),
     ]
 
