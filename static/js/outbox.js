@@ -182,10 +182,13 @@
   if (logout) {
     logout.addEventListener("submit", function (event) {
       event.preventDefault();
-      counts().then(function (c) {
-        var left = c.waiting + c.refused;
-        if (left && !window.confirm("本机还有 " + left + " 条记录没有发送成功。退出会把它们从本机删除，" +
-                                    "删除后无法找回。确定退出吗？\n（有信号时先等它们发送，再退出）")) {
+      Promise.all([counts(), store.all("drafts")]).then(function (found) {
+        var left = found[0].waiting + found[0].refused, drafts = found[1].length;
+        var what = [];
+        if (left) { what.push(left + " 条没有发送成功的记录"); }
+        if (drafts) { what.push(drafts + " 份未填完的草稿"); }
+        if (what.length && !window.confirm("本机还有" + what.join("和") + "。退出会把它们从本机删除，" +
+                                           "删除后无法找回。确定退出吗？\n（有信号时先等记录发送、草稿填完，再退出）")) {
           return false;
         }
         return wipe().then(function () { return true; });

@@ -245,6 +245,20 @@ def test_a_check_for_a_household_moved_out_of_the_villages_is_refused_with_why(
     assert "未找到该农户" in page.wait_for_selector("#outbox-refusal").inner_text()
 
 
+def test_logging_out_warns_of_a_draft_too(open_page, live_server, county):
+    base, page = live_server.url, open_page(390)
+    log_in(page, base, "alice")
+    page.goto(f"{base}/households/HA001/checks/new/")
+    page.check("input[name=kind][value='核实']")
+    page.wait_for_function("() => window.shouwangStore.all('drafts').then(d => d.length === 1)")
+    warnings = []
+    page.once("dialog", lambda dialog: (warnings.append(dialog.message), dialog.dismiss()))
+    page.click("summary:has-text('菜单')")
+    page.click("button:has-text('退出')")
+    page.wait_for_timeout(300)
+    assert "1 份未填完的草稿" in warnings[0]
+
+
 def test_logging_out_warns_of_what_waits_and_wipes_the_phone(open_page, live_server, county):
     base, page = live_server.url, open_page(390)
     log_in(page, base, "alice")
@@ -262,7 +276,7 @@ def test_logging_out_warns_of_what_waits_and_wipes_the_phone(open_page, live_ser
     page.click("summary:has-text('菜单')")
     page.click("button:has-text('退出')")
     page.wait_for_timeout(300)
-    assert "还有 1 条记录没有发送成功" in warnings[0]
+    assert "1 条没有发送成功的记录" in warnings[0]
     assert len(stored(page, "outbox")) == 1  # dismissed: nothing wiped, still logged in
 
     page.once("dialog", lambda dialog: dialog.accept())
