@@ -166,6 +166,32 @@
     return outbox && outbox.submit ? outbox.submit(spec) : fetchOnce(spec);
   }
 
+  /* Opened from 待发送 to fix a refused change: its values back in the form, the server's
+     reason above it, and the same key, so the corrected change replaces the refused one. */
+  function restore(values) {
+    Object.keys(values).forEach(function (name) {
+      var value = values[name];
+      if (typeof value === "boolean") { value = value ? "1" : "0"; }
+      Array.prototype.forEach.call(form.querySelectorAll("[name='" + name + "']"), function (control) {
+        if (control.type === "radio" || control.type === "checkbox") {
+          control.checked = control.value === String(value);
+        } else {
+          control.value = value;
+        }
+      });
+    });
+  }
+
+  var wanted = /#outbox=([^&]+)/.exec(window.location.hash);
+  if (wanted && window.shouwangStore) {
+    window.shouwangStore.get("outbox", decodeURIComponent(wanted[1])).then(function (item) {
+      if (!item || !item.body) { return; }
+      form.setAttribute("data-key", item.id);
+      restore(item.body);
+      showSummary([item.reason || "这条变动被服务器退回，请按原因修改后重新保存"]);
+    });
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     event.stopImmediatePropagation();

@@ -152,3 +152,29 @@ def test_a_bride_marrying_in_is_answered_as_an_adult_from_her_id(open_page, live
     page.select_option("#id_labour", "技能劳动力")  # the officer's own answer stays
     page.fill("#id_id_number", id_number(date(1998, 6, 1), male=False))
     assert page.input_value("#id_labour") == "技能劳动力"
+
+
+def test_a_refused_change_is_fixed_from_the_outbox_not_retyped(open_page, live_server, home):
+    """Saved without signal with an ID number already registered: refused when the signal
+    returns; opened from 待发送 the form holds what was typed and the reason; corrected,
+    it replaces the refused one and is recorded once."""
+    taken = home.members.get(name="杨小").id_number
+    page = new_member_page(open_page, live_server)
+    page.fill("#id_name", "杨小妹")
+    page.fill("#id_id_number", taken)
+    page.context.set_offline(True)
+    page.click("button.save")
+    page.wait_for_selector("#member-sent:has-text('待发送')")
+    page.context.set_offline(False)
+    page.evaluate("window.shouwangOutbox.flush()")
+    page.wait_for_function("window.shouwangOutbox.counts().then(c => c.refused === 1)")
+    [item] = page.evaluate("window.shouwangStore.all('outbox')")
+    page.goto(f"{live_server.url}/households/outbox/")  # where the officer finds it
+    page.goto(f"{live_server.url}{item['edit']}#outbox={item['id']}")
+    page.wait_for_function("document.querySelector('#id_name').value === '杨小妹'")
+    assert "已登记在册" in page.inner_text("main")
+    page.fill("#id_id_number", NEWBORN)
+    page.click("button.save")
+    page.wait_for_url("**/households/HA001/")
+    assert Member.objects.filter(id_number=NEWBORN, name="杨小妹").count() == 1
+    assert page.evaluate("window.shouwangStore.all('outbox')") == []
