@@ -3,6 +3,7 @@ workbook writes, read as Excel saves it, imported again, around checks people wo
 and in the audit trail. Rows refused, dry runs, exit codes and the error report:
 test_import_survey_errors.py."""
 
+import re
 from datetime import date
 
 import pytest
@@ -131,7 +132,9 @@ def test_an_id_number_excel_turned_into_a_number_is_refused_with_why(places, tmp
                       numbers={"身份证号"})
     code, _, err = run(path)
     assert code == 1
-    assert "成员 第2行 身份证号“5.0024119800501E+17”：身份证号被存成了数字" in err
+    # The head's number as Excel keeps it, its last digits lost (which digits depends on
+    # the number the factory handed out, so only the shape is pinned).
+    assert re.search(r"成员 第2行 身份证号“5\.\d+E\+17”：身份证号被存成了数字", err)
 
 
 def test_a_title_row_above_the_header_is_skipped_and_rows_keep_excel_numbers(
