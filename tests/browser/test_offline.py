@@ -87,6 +87,18 @@ def fill_check(page, kind="日常走访"):
     page.click("[data-next]")
 
 
+def save_without_signal(page, base):
+    """The officer logs in, keeps their pages on the phone, loses signal, and saves a
+    check of HA001: it waits in 待发送."""
+    log_in(page, base, "alice")
+    kept_on_phone(page, base)
+    page.context.set_offline(True)
+    page.goto(f"{base}/households/HA001/checks/new/")
+    fill_check(page)
+    page.click("button.save")
+    page.wait_for_selector(".outbox-item")
+
+
 def stored(page, what: str):
     return page.evaluate(f"() => window.shouwangStore.all('{what}')")
 
@@ -139,13 +151,7 @@ def test_a_half_filled_check_comes_back_after_a_reload(open_page, live_server, c
 def test_a_check_saved_without_signal_is_recorded_once_when_the_signal_returns(
         open_page, live_server, county, evaluations):
     base, page = live_server.url, open_page(390)
-    log_in(page, base, "alice")
-    kept_on_phone(page, base)
-    page.context.set_offline(True)
-    page.goto(f"{base}/households/HA001/checks/new/")
-    fill_check(page)
-    page.click("button.save")
-    page.wait_for_selector(".outbox-item")
+    save_without_signal(page, base)
     assert page.inner_text("#outbox-count") == "1"
     assert "没有信号" in page.inner_text(".outbox-item")
     assert Check.objects.count() == 0
@@ -261,13 +267,7 @@ def test_logging_out_warns_of_a_draft_too(open_page, live_server, county):
 
 def test_logging_out_warns_of_what_waits_and_wipes_the_phone(open_page, live_server, county):
     base, page = live_server.url, open_page(390)
-    log_in(page, base, "alice")
-    kept_on_phone(page, base)
-    page.context.set_offline(True)
-    page.goto(f"{base}/households/HA001/checks/new/")
-    fill_check(page)
-    page.click("button.save")
-    page.wait_for_selector(".outbox-item")
+    save_without_signal(page, base)
     page.context.route("**/api/checks/", lambda route: route.abort())  # still no way through
     page.context.set_offline(False)
 
