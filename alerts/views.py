@@ -30,7 +30,7 @@ from monitor.roles import (
 )
 from monitor.rules import RULE_NAMES
 
-from . import services
+from . import plans, services
 from .filters import QueueFilter
 from .models import Alert, Measure, Notification, Severity, State, Task, TaskState
 
@@ -139,7 +139,7 @@ def alert_detail(request, pk):
         "verifications": Check.objects.filter(household=alert.household,
                                               kind=CheckKind.VERIFICATION,
                                               visit_date__gte=alert.raised_on),
-        "catalogue": services.catalogue_for(alert)
+        "catalogue": plans.catalogue_for(alert)
         if alert.is_open and may(user, PLAN_MEASURES) else [],
     })
 
@@ -186,7 +186,7 @@ def household_plan(request, number):
     if can_plan:
         for alert in alerts:
             if alert.is_open and alert.risk_type not in catalogues:
-                catalogues[alert.risk_type] = services.catalogue_for(alert)
+                catalogues[alert.risk_type] = plans.catalogue_for(alert)
     rows = [{"alert": a, "measures": by_alert.get(a.id, []),
              "catalogue": catalogues.get(a.risk_type, []) if a.is_open else []}
             for a in alerts]
@@ -217,7 +217,7 @@ def measure_add(request, pk):
     alert = get_object_or_404(Alert.objects.visible_to(request.user).select_related("household"),
                               pk=pk)
     with refusal_as_message(request):
-        measure = services.plan_add_measure(
+        measure = plans.plan_add_measure(
             alert=alert, actor=request.user, measure=request.POST.get("measure", ""),
             deadline=parse_day(request.POST.get("deadline", "")), note=request.POST.get("note", ""))
         messages.success(request, f"已制定帮扶措施：{measure.name}")
@@ -235,7 +235,7 @@ def task_assign(request, pk):
         if person is None:
             raise Http404("未找到该用户")
     with refusal_as_message(request):
-        task = services.task_assign(
+        task = plans.task_assign(
             measure=measure, actor=request.user, unit=request.POST.get("unit", ""),
             person=person, due=parse_day(request.POST.get("due", "")),
             title=request.POST.get("title", ""), note=request.POST.get("note", ""))
@@ -276,7 +276,7 @@ def task_list(request):
 def task_update(request, pk):
     task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
     with refusal_as_message(request):
-        services.task_update(task=task, actor=request.user, state=request.POST.get("state", ""),
+        plans.task_update(task=task, actor=request.user, state=request.POST.get("state", ""),
                              note=request.POST.get("note", ""))
         messages.success(request, f"任务“{task.title}”现为“{task.state}”")
     return redirect(next_or(request, "alerts:tasks"))
@@ -289,7 +289,7 @@ def task_reopen(request, pk):
     task = get_object_or_404(Task.objects.visible_to(request.user).select_related("household"),
                              pk=pk)
     with refusal_as_message(request):
-        services.task_reopen(task=task, actor=request.user, reason=request.POST.get("reason", ""))
+        plans.task_reopen(task=task, actor=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, f"任务“{task.title}”已重新打开，现为“{task.state}”")
     return redirect(next_or(request, "alerts:tasks"))
 

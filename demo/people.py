@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts.models import Alert, State, Task
-from alerts.services import alert_verify, catalogue_for, plan_add_measure, task_assign
+from alerts.plans import catalogue_for, plan_add_measure, task_assign
+from alerts.services import alert_verify
 from households.models import Household, Place
 from monitor.models import User
 from monitor.roles import Channel, Role

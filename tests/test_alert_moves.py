@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from alerts.models import Alert, AlertMove, State
+from alerts.plans import plan_add_measure
 from alerts.services import (
     MOVES,
     NotFound,
@@ -14,7 +15,6 @@ from alerts.services import (
     alert_ready,
     alert_start_assistance,
     alert_verify,
-    plan_add_measure,
 )
 from monitor.roles import LostRace, Refused
 

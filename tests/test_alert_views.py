@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts.models import Alert, ExportJob, Measure, Notification, Task
-from alerts.services import plan_add_measure, task_assign
+from alerts.plans import plan_add_measure, task_assign
 from monitor.roles import Role
 
 from .alert_helpers import alert_of, alert_row, family, put, record

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from alerts.escalation import escalate_overdue
 from alerts.models import State, TaskState
-from alerts.services import alert_verify, plan_add_measure, task_assign, task_update
+from alerts.plans import plan_add_measure, task_assign, task_update
+from alerts.services import alert_verify
 from casework.comparison import comparison_run
 from casework.declarations import declaration_record
 from households.models import Household, Member

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from alerts.models import Alert, Source, State
+from alerts.plans import catalogue_for, plan_add_measure
 from alerts.services import (
     alert_close,
     alert_dismiss,
@@ -17,9 +18,7 @@ from alerts.services import (
     alert_ready,
     alert_start_assistance,
     alert_verify,
-    catalogue_for,
     moves_for,
-    plan_add_measure,
 )
 from casework.declarations import declaration_record
 from monitor.roles import Refused

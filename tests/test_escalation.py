@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from alerts.escalation import escalate_overdue
 from alerts.models import Alert, Notification, Task
-from alerts.services import alert_verify, plan_add_measure, task_assign
+from alerts.plans import plan_add_measure, task_assign
+from alerts.services import alert_verify
 
 from .alert_helpers import alert_of, family, record
 
@@ -234,7 +235,7 @@ def test_a_task_is_overdue_the_day_after_its_due_date_and_told_once(task, town_s
 
 
 def test_a_done_task_is_not_overdue(task):
-    from alerts.services import task_update
+    from alerts.plans import task_update
 
     task_update(task=task, actor=task.person, state="已完成")
     assert escalate_overdue(today=date(2026, 12, 20)).tasks_overdue == 0

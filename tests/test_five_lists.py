@@ -14,15 +14,8 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from alerts.models import Alert
-from alerts.services import (
-    alert_close,
-    alert_dismiss,
-    alert_start_assistance,
-    alert_verify,
-    plan_add_measure,
-    task_assign,
-    task_update,
-)
+from alerts.plans import plan_add_measure, task_assign, task_update
+from alerts.services import alert_close, alert_dismiss, alert_start_assistance, alert_verify
 from monitor.roles import Role
 from reports.five_lists import SHEETS_BY_NAME, effect, list_scope, problems
 from reports.place_period import OPTION_LABELS, place_and_period

@@ -11,14 +11,8 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from alerts.models import Alert, AlertMove, Measure, Task, TaskUpdate
-from alerts.services import (
-    alert_close,
-    alert_start_assistance,
-    alert_verify,
-    plan_add_measure,
-    task_assign,
-    task_update,
-)
+from alerts.plans import plan_add_measure, task_assign, task_update
+from alerts.services import alert_close, alert_start_assistance, alert_verify
 from reports.five_lists import SHEETS_BY_NAME, list_scope
 from reports.reconciliation import reconcile
 

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from alerts.services import plan_add_measure, task_assign
+from alerts.plans import plan_add_measure, task_assign
 
 from .alert_helpers import alert_of, family, record
 from .url_helpers import filled, parameters, plain_routes, routes

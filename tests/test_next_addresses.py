@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from alerts.services import plan_add_measure, task_assign
+from alerts.plans import plan_add_measure, task_assign
 
 from .alert_helpers import alert_of, family, record
 

@@ -8,7 +8,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from alerts.services import plan_add_measure, task_assign
+from alerts.plans import plan_add_measure, task_assign
 
 from .alert_helpers import alert_of, family, record
 from .url_helpers import filled, parameters, routes

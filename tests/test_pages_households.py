@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alerts.services import alert_verify, plan_add_measure, task_assign
+from alerts.plans import plan_add_measure, task_assign
+from alerts.services import alert_verify
 from households.models import Household
 
 from .alert_helpers import alert_of, family, record

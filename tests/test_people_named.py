@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from rest_framework.test import APIClient
 
-from alerts.services import plan_add_measure
+from alerts.plans import plan_add_measure
 
 from .alert_helpers import alert_of, family, record
 from .factories import UserFactory

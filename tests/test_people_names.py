@@ -5,7 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from alerts.services import alert_verify, plan_add_measure, task_assign
+from alerts.plans import plan_add_measure, task_assign
+from alerts.services import alert_verify
 from monitor.models import User
 from monitor.roles import Channel, Role
 

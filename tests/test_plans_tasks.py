@@ -6,12 +6,8 @@ from datetime import date, timedelta
 import pytest
 
 from alerts.models import MeasureCatalogue, Notification, Plan, Task, TaskUpdate
-from alerts.services import (
-    NotFound,
-    plan_add_measure,
-    task_assign,
-    task_update,
-)
+from alerts.plans import plan_add_measure, task_assign, task_update
+from alerts.services import NotFound
 from monitor.roles import Channel, LostRace, Refused, Role
 from monitor.rules import RISK_TYPES, RULES
 
@@ -247,7 +243,7 @@ def test_two_updates_at_once_one_wins(tasks, housing_staff, town_supervisor):
 
 def test_a_supervisor_reopens_a_finished_task_with_the_reason(tasks, town_supervisor,
                                                               housing_staff):
-    from alerts.services import task_reopen
+    from alerts.plans import task_reopen
 
     task = task_update(task=tasks["housing"], actor=housing_staff, state="已完成")
     assert task.measure.__class__.objects.get(pk=task.measure_id).state == "已落实"
@@ -262,7 +258,7 @@ def test_a_supervisor_reopens_a_finished_task_with_the_reason(tasks, town_superv
 
 def test_reopening_needs_a_reason_a_finished_task_and_a_supervisor(tasks, town_supervisor,
                                                                    housing_staff):
-    from alerts.services import task_reopen
+    from alerts.plans import task_reopen
 
     with pytest.raises(Refused, match="未完成的任务不需要重新打开"):
         task_reopen(task=tasks["housing"], actor=town_supervisor, reason="x")
@@ -286,7 +282,7 @@ def test_the_tasks_page_offers_reopen_to_the_assigner(client, tasks, town_superv
 
 
 def test_a_task_of_a_closed_alert_is_not_reopened(tasks, town_supervisor, housing_staff):
-    from alerts.services import task_reopen
+    from alerts.plans import task_reopen
 
     from .alert_helpers import put
 

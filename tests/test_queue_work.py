@@ -105,7 +105,7 @@ def test_a_task_due_after_its_measure_is_assigned_with_a_warning(client, town_su
     from datetime import timedelta
 
     from alerts.models import Alert, Task
-    from alerts.services import plan_add_measure
+    from alerts.plans import plan_add_measure
 
     alert = Alert.objects.get(household__number="HA001", rule="HOUSING")
     deadline = date(2026, 12, 31)

@@ -18,7 +18,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from alerts import services
+from alerts import plans, services
 from alerts.filters import AlertFilter
 from alerts.models import (
     Alert,
@@ -271,7 +271,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         entry = MeasureInput(data=request.data)
         entry.is_valid(raise_exception=True)
         data = entry.validated_data
-        measure = services.plan_add_measure(alert=alert, actor=request.user,
+        measure = plans.plan_add_measure(alert=alert, actor=request.user,
                                             measure=data["measure"], deadline=data["deadline"],
                                             note=data.get("note", ""))
         measure = measures_of(request.user).get(pk=measure.pk)

@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from alerts import services
+from alerts import plans
 from alerts.filters import date_filters
 from alerts.models import (
     FINAL_STATES,
@@ -118,7 +118,7 @@ class MeasureViewSet(viewsets.ReadOnlyModelViewSet):
             person = User.objects.filter(pk=data["person"], is_active=True).first()
             if person is None:
                 raise ValidationError({"person": ["未找到该用户"]})
-        task = services.task_assign(measure=measure, actor=request.user,
+        task = plans.task_assign(measure=measure, actor=request.user,
                                     unit=data.get("unit", ""), person=person, due=data["due"],
                                     title=data.get("title", ""), note=data.get("note", ""))
         return Response(TaskOutput(tasks_of(request.user).get(pk=task.pk),

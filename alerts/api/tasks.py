@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from alerts import services
+from alerts import plans
 from alerts.filters import date_filters
 from alerts.models import (
     Task,
@@ -143,6 +143,6 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         task = self.get_object()
         entry = TaskUpdateInput(data=request.data)
         entry.is_valid(raise_exception=True)
-        services.task_update(task=task, actor=request.user, state=entry.validated_data["state"],
+        plans.task_update(task=task, actor=request.user, state=entry.validated_data["state"],
                              note=entry.validated_data.get("note", ""))
         return Response(self.get_serializer(self.get_queryset().get(pk=task.pk)).data)

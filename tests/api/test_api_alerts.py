@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from rest_framework.authtoken.models import Token
 
-from alerts import services
+from alerts import plans, services
 from alerts.models import Alert, AlertMove, State, Task
 
 from ..alert_helpers import record
@@ -233,25 +233,25 @@ def add_measure(client, alert, name="劝返复学", deadline=DUE):
 
 @pytest.fixture
 def dropout_measure(county, village_officer):
-    return services.plan_add_measure(alert=alert_of(county["HA001"], "DROPOUT"),
+    return plans.plan_add_measure(alert=alert_of(county["HA001"], "DROPOUT"),
                                      actor=village_officer, measure="劝返复学", deadline=DUE)
 
 
 @pytest.fixture
 def housing_measure(county, village_officer):
-    return services.plan_add_measure(alert=alert_of(county["HA001"], "HOUSING"),
+    return plans.plan_add_measure(alert=alert_of(county["HA001"], "HOUSING"),
                                      actor=village_officer, measure="危房改造", deadline=DUE)
 
 
 @pytest.fixture
 def education_task(dropout_measure, town_supervisor, education_staff):
-    return services.task_assign(measure=dropout_measure, actor=town_supervisor, unit="县教委",
+    return plans.task_assign(measure=dropout_measure, actor=town_supervisor, unit="县教委",
                                 person=education_staff, due=DUE)
 
 
 @pytest.fixture
 def housing_task(housing_measure, town_supervisor):
-    return services.task_assign(measure=housing_measure, actor=town_supervisor,
+    return plans.task_assign(measure=housing_measure, actor=town_supervisor,
                                 unit="县住建委", due=D0 + timedelta(days=5))
 
 
@@ -384,13 +384,13 @@ def test_updating_a_task_outside_the_scope_is_a_404(housing_task, as_role, role)
 
 
 def test_a_task_update_that_loses_a_race_is_a_409(education_task, as_role, monkeypatch):
-    update = services.task_update
+    update = plans.task_update
 
     def someone_else_first(*, task, **kwargs):
         Task.objects.filter(pk=task.pk).update(state="进行中")
         return update(task=task, **kwargs)
 
-    monkeypatch.setattr(services, "task_update", someone_else_first)
+    monkeypatch.setattr(plans, "task_update", someone_else_first)
     _, client = as_role("education_staff")
     response = client.post(f"/api/tasks/{education_task.pk}/updates/", {"state": "已完成"},
                            format="json")

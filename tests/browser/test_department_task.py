@@ -6,7 +6,8 @@ from datetime import date, timedelta
 import pytest
 
 from alerts.models import MeasureCatalogue, Task
-from alerts.services import alert_verify, plan_add_measure, task_assign
+from alerts.plans import plan_add_measure, task_assign
+from alerts.services import alert_verify
 from monitor.roles import Channel, Role
 
 from ..alert_helpers import alert_of, family, record
