@@ -12,6 +12,7 @@ from .models import (
     MeasureCatalogue,
     Notification,
     Task,
+    TaskEvidence,
     TaskUpdate,
 )
 
@@ -67,12 +68,20 @@ class TaskUpdateInline(admin.TabularInline):
     readonly_fields = ("actor", "at", "from_state", "to_state", "note")
 
 
+class TaskEvidenceInline(admin.TabularInline):
+    model = TaskEvidence
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("name", "content_type", "size", "note", "uploaded_by",
+                                "uploaded_at")
+
+
 @admin.register(Task)
 class TaskAdmin(AuditedAdmin):
     list_display = ("title", "household", "channel", "unit", "person", "due", "state")
     list_filter = ("channel", "state")
     raw_id_fields = ("measure", "household", "person", "assigned_by")
-    inlines = [TaskUpdateInline]
+    inlines = [TaskUpdateInline, TaskEvidenceInline]
 
 
 @admin.register(Notification)

@@ -3,7 +3,9 @@ the alert's risk type, their tasks, a task's progress, reopening and evidence. E
 is recorded (who, when, what) as a TaskUpdate and in the household's audit trail."""
 
 from datetime import date
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +31,7 @@ from .models import (
     Notification,
     Plan,
     Task,
+    TaskEvidence,
     TaskState,
     TaskUpdate,
 )
@@ -192,3 +195,62 @@ def _derive_measure_state(measure_id: int) -> None:
 
 def task_link(task: Task) -> str:
     return reverse("alerts:tasks") + f"#task-{task.pk}"
+
+
+# ── Evidence a task carries (佐证材料): a photo, a scanned form ──────────────────────────
+
+FIRST_BYTES = [(b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"),
+               (b"%PDF-", "application/pdf")]
+
+
+def evidence_type(head: bytes) -> str | None:
+    """The kind of file from its first bytes, whatever its name says: JPEG, PNG, WebP or
+    PDF; None for anything else (an .exe renamed .jpg is refused)."""
+    for magic, kind in FIRST_BYTES:
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def shown_size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+
+
+@transaction.atomic
+def task_add_evidence(*, task: Task, actor, upload, note: str = "") -> TaskEvidence:
+    """Keep `upload` (a Django UploadedFile) as evidence of `task`. Whoever may update the
+    task may add evidence, in any state while its alert is open (a photo often comes with
+    已完成). Refused: a file over EVIDENCE_MAX_BYTES, one that is not a photo or a PDF by
+    its content, more than EVIDENCE_PER_TASK files on one task."""
+    if not Task.objects.visible_to(actor).filter(pk=task.pk).exists():
+        raise NotFound("未找到该任务")
+    if not may(actor, UPDATE_TASKS) and task.person_id != actor.pk:
+        raise Refused(UPDATE_TASKS.words(actor))
+    alert = task.measure.alert
+    if not alert.is_open:
+        raise Refused(f"预警已“{alert.state}”，它的任务不能再上传佐证材料")
+    if upload is None or not upload.size:
+        raise Refused("请选择要上传的照片或扫描件")
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise Refused(f"文件 {shown_size(upload.size)}，超过上限 "
+                      f"{shown_size(settings.EVIDENCE_MAX_BYTES)}：请压缩照片或分页扫描后再传")
+    upload.seek(0)
+    kind = evidence_type(upload.read(16))
+    upload.seek(0)
+    if kind is None:
+        raise Refused(f"“{upload.name}”不是照片（JPEG、PNG、WebP）或 PDF 扫描件，不能上传")
+    if TaskEvidence.objects.filter(task=task).count() >= settings.EVIDENCE_PER_TASK:
+        raise Refused(f"每项任务最多上传 {settings.EVIDENCE_PER_TASK} 个文件")
+    name = "".join(c for c in Path(upload.name).name if c.isprintable())[:120] or "佐证材料"
+    evidence = TaskEvidence(task=task, name=name, content_type=kind, size=upload.size,
+                            note=note.strip()[:200], uploaded_by=actor)
+    evidence.file.save(name, upload, save=False)
+    evidence.save()
+    text = f"上传佐证材料：{name}（{shown_size(upload.size)}）"
+    TaskUpdate.objects.create(task=task, actor=actor, from_state=task.state,
+                              to_state=task.state, note=text)
+    audit_record(actor=actor, action=AuditAction.CREATED, obj=evidence,
+                 household=task.household_id, note=text)
+    return evidence

@@ -14,5 +14,7 @@ urlpatterns = [
     path("tasks/", views.task_list, name="tasks"),
     path("tasks/<int:pk>/", views.task_update, name="update_task"),
     path("tasks/<int:pk>/reopen/", views.task_reopen, name="reopen_task"),
+    path("tasks/<int:pk>/evidence/", views.evidence_add, name="add_evidence"),
+    path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
     path("notifications/", views.notifications, name="notifications"),
 ]

@@ -4,11 +4,12 @@ Every page reads through monitor/scope.py; anything outside it is a 404, the sam
 as for something that does not exist. Views only translate: scope, validate, call a
 service, redirect with its message (a refusal's through monitor.roles.refusal_as_message).
 """
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +33,16 @@ from monitor.rules import RULE_NAMES
 
 from . import plans, services
 from .filters import QueueFilter
-from .models import Alert, Measure, Notification, Severity, State, Task, TaskState
+from .models import (
+    Alert,
+    Measure,
+    Notification,
+    Severity,
+    State,
+    Task,
+    TaskEvidence,
+    TaskState,
+)
 
 PREVIEW_ROWS = 100
 FINAL_MOVES = ("dismiss", "close")  # asked again before they are made: nothing follows them
@@ -251,7 +261,7 @@ def task_assign(request, pk):
 @login_required
 def task_list(request):
     tasks = Task.objects.visible_to(request.user).select_related(
-        "household__village", "measure__alert", "person")
+        "household__village", "measure__alert", "person").prefetch_related("evidence")
     state = request.GET.get("state", "open")
     if state == "open":
         tasks = tasks.open()
@@ -268,6 +278,7 @@ def task_list(request):
         "page": page, "state": state, "states": TaskState.values, "channel": channel,
         "channels": channels, "query": f"state={state}&channel={channel}",
         "today": timezone.localdate(), "can_reopen": may(request.user, ASSIGN_TASKS),
+        "evidence_max_mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
     })
 
 
@@ -292,6 +303,32 @@ def task_reopen(request, pk):
         plans.task_reopen(task=task, actor=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, f"任务“{task.title}”已重新打开，现为“{task.state}”")
     return redirect(next_or(request, "alerts:tasks"))
+
+
+@login_required
+@require_POST
+def evidence_add(request, pk):
+    """A task's 上传佐证: a photo or a scanned form, kept with the task."""
+    task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
+    with refusal_as_message(request):
+        evidence = plans.task_add_evidence(task=task, actor=request.user,
+                                           upload=request.FILES.get("file"),
+                                           note=request.POST.get("note", ""))
+        messages.success(request, f"已上传佐证材料“{evidence.name}”（任务“{task.title}”）")
+    return redirect(next_or(request, "alerts:tasks"))
+
+
+@login_required
+def evidence_file(request, pk):
+    """One evidence file, to whoever sees its task (404 otherwise): a photo or a PDF shown
+    in the browser, under its original name."""
+    evidence = get_object_or_404(
+        TaskEvidence.objects.filter(task__in=Task.objects.visible_to(request.user)), pk=pk)
+    try:
+        opened = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("佐证材料文件已不在服务器上，请联系管理员从备份恢复") from None
+    return FileResponse(opened, content_type=evidence.content_type, filename=evidence.name)
 
 
 # ── Notifications ─────────────────────────────────────────────────────────────────────

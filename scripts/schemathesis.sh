@@ -53,7 +53,7 @@ export DJANGO_API_ANON_RATE=${DJANGO_API_ANON_RATE:-100000/minute}
 from datetime import timedelta
 from django.utils import timezone
 from alerts.models import Alert, MeasureCatalogue
-from alerts.services import plan_add_measure, task_assign
+from alerts.plans import plan_add_measure, task_assign
 from monitor.models import User
 county = User.objects.get(username="county")
 today = timezone.localdate()

@@ -239,6 +239,10 @@ DASHBOARD_CACHE_SECONDS = env_int("DJANGO_DASHBOARD_CACHE_SECONDS", 120)
 
 # Five-lists exports run in the background are written here (reports/exports.py).
 EXPORT_ROOT = MEDIA_ROOT / "exports"
+# A task's evidence (a photo, a scanned form) is kept under MEDIA_ROOT/evidence and sent
+# only through the tasks page, which checks who may see the task (alerts/plans.py).
+EVIDENCE_MAX_BYTES = env_int("DJANGO_EVIDENCE_MAX_MB", 10) * 1024 * 1024
+EVIDENCE_PER_TASK = 20
 
 # An API token works this many days after it is made (the user makes a new one on the
 # 账号 page); a new password ends it at once (monitor/accounts.py).

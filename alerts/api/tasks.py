@@ -1,5 +1,6 @@
 """The API for tasks: a measure's tasks, assigned to a unit and a person, and their updates."""
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
@@ -9,12 +10,14 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from alerts import plans
 from alerts.filters import date_filters
 from alerts.models import (
     Task,
+    TaskEvidence,
     TaskState,
     TaskUpdate,
 )
@@ -42,6 +45,24 @@ class TaskUpdateOutput(serializers.ModelSerializer):
         fields = ["id", "at", "actor", "from_state", "to_state", "note"]
 
 
+class EvidenceOutput(serializers.ModelSerializer):
+    uploaded_by = PersonField(help_text="上传人")
+    url = serializers.SerializerMethodField(help_text="下载地址（需登录，按任务的可见范围）")
+
+    class Meta:
+        model = TaskEvidence
+        fields = ["id", "name", "content_type", "size", "note", "uploaded_by", "uploaded_at",
+                  "url"]
+
+    def get_url(self, evidence) -> str:
+        return reverse("alerts:evidence", args=[evidence.pk])
+
+
+class EvidenceInput(serializers.Serializer):
+    file = serializers.FileField(help_text="照片（JPEG、PNG、WebP）或 PDF 扫描件")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
 class TaskOutput(serializers.ModelSerializer):
     household = HouseholdBrief(read_only=True)
     alert = serializers.IntegerField(source="measure.alert_id", read_only=True)
@@ -52,13 +73,14 @@ class TaskOutput(serializers.ModelSerializer):
     overdue_days = serializers.SerializerMethodField(
         help_text="逾期天数（按今天，已完成的按完成日）")
     updates = TaskUpdateOutput(many=True, read_only=True, help_text="进展记录")
+    evidence = EvidenceOutput(many=True, read_only=True, help_text="佐证材料")
 
     class Meta:
         model = Task
         fields = ["id", "measure", "measure_name", "alert", "rule", "household", "channel",
                   "title", "unit", "person", "person_name", "due", "state", "done_at", "note",
                   "overdue_days", "overdue_since", "assigned_by", "created_at", "updated_at",
-                  "updates"]
+                  "updates", "evidence"]
 
     def get_overdue_days(self, task) -> int:
         return task.overdue_days(timezone.localdate())
@@ -117,7 +139,8 @@ class TaskUpdateInput(serializers.Serializer):
 def tasks_of(user):
     return Task.objects.visible_to(user).select_related(
         "household__village", "measure__alert", "person", "assigned_by").prefetch_related(
-        Prefetch("updates", queryset=TaskUpdate.objects.select_related("actor")))
+        Prefetch("updates", queryset=TaskUpdate.objects.select_related("actor")),
+        Prefetch("evidence", queryset=TaskEvidence.objects.select_related("uploaded_by")))
 
 
 @extend_schema_view(
@@ -146,3 +169,18 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         plans.task_update(task=task, actor=request.user, state=entry.validated_data["state"],
                              note=entry.validated_data.get("note", ""))
         return Response(self.get_serializer(self.get_queryset().get(pk=task.pk)).data)
+
+    @extend_schema(summary="上传任务的佐证材料（照片或扫描件，multipart/form-data）",
+                   request={"multipart/form-data": EvidenceInput},
+                   responses={201: TaskOutput, **errors(400, 404)})
+    @action(detail=True, methods=["post"], url_path="evidence",
+            parser_classes=[MultiPartParser])
+    def evidence(self, request, pk=None):
+        task = self.get_object()
+        entry = EvidenceInput(data=request.data)
+        entry.is_valid(raise_exception=True)
+        plans.task_add_evidence(task=task, actor=request.user,
+                                upload=entry.validated_data["file"],
+                                note=entry.validated_data.get("note", ""))
+        return Response(self.get_serializer(self.get_queryset().get(pk=task.pk)).data,
+                        status=201)

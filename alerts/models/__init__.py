@@ -19,12 +19,14 @@ from .alerts import (
 )
 from .exports import ExportJob, ExportKind, ExportState
 from .plans import (
+    EVIDENCE_SUFFIXES,
     Measure,
     MeasureCatalogue,
     MeasureQuerySet,
     MeasureState,
     Plan,
     Task,
+    TaskEvidence,
     TaskQuerySet,
     TaskState,
     TaskUpdate,
@@ -36,5 +38,6 @@ __all__ = [
     "Notification", "Severity", "Source", "State", "StateMove", "Step", "due_date",
     "ExportJob", "ExportKind", "ExportState",
     "Measure", "MeasureCatalogue", "MeasureQuerySet", "MeasureState", "Plan", "Task",
-    "TaskQuerySet", "TaskState", "TaskUpdate", "overdue_days",
+    "TaskEvidence", "TaskQuerySet", "TaskState", "TaskUpdate", "overdue_days",
+    "EVIDENCE_SUFFIXES",
 ]

@@ -1,6 +1,8 @@
 """One plan per household (一户一策, domain.md §7): measures, their tasks, task updates and
 the evidence a task carries."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -193,3 +195,49 @@ class TaskUpdate(StateMove):
 
     class Meta(StateMove.Meta):
         verbose_name = verbose_name_plural = "任务进展记录"
+
+
+def evidence_path(evidence, filename: str) -> str:
+    """Where an evidence file is kept under MEDIA_ROOT (never served directly: it is sent
+    only through a page that checks the task's scope). A random name, so two photos both
+    called IMG_0001.jpg never collide and a name can carry nothing into the path."""
+    return f"evidence/{uuid.uuid4().hex}{evidence.kind_suffix}"
+
+
+class TaskEvidence(models.Model):
+    """A file showing a task's work was done (佐证材料): a photo or a scanned form. Seen by
+    whoever sees its task (monitor/scope.py), so by the household's place and the task's
+    channel."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="evidence",
+                             verbose_name="帮扶任务")
+    file = models.FileField("文件", upload_to=evidence_path, max_length=200)
+    name = models.CharField("原文件名", max_length=120)
+    content_type = models.CharField("文件类型", max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    note = models.CharField("说明", max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name="上传人",
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "任务佐证材料"
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def kind_suffix(self) -> str:
+        return EVIDENCE_SUFFIXES.get(self.content_type, "")
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+# The kinds of evidence file accepted, found from the file's first bytes (not its name).
+EVIDENCE_SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp",
+                     "application/pdf": ".pdf"}

@@ -25,6 +25,7 @@ OPERATIONS = {
     ("/api/measures/", "get"), ("/api/measures/{id}/", "get"),
     ("/api/measures/{id}/tasks/", "post"), ("/api/measure-catalogue/", "get"),
     ("/api/tasks/", "get"), ("/api/tasks/{id}/", "get"), ("/api/tasks/{id}/updates/", "post"),
+    ("/api/tasks/{id}/evidence/", "post"),
     ("/api/five-lists/", "get"), ("/api/five-lists/{list}/", "get"), ("/api/ledger/", "get"),
 }
 
