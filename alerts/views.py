@@ -185,7 +185,7 @@ def household_plan(request, number):
         "village__parent"), number=number)
     alerts = list(Alert.objects.visible_to(user).filter(household=household).order_by(
         "-raised_on", "id"))
-    tasks = Task.objects.visible_to(user).select_related("person")
+    tasks = Task.objects.visible_to(user).select_related("person").prefetch_related("evidence")
     measures = Measure.objects.visible_to(user).filter(alert__household=household).select_related(
         "alert").prefetch_related(Prefetch("tasks", queryset=tasks)).order_by("alert_id", "id")
     by_alert = {}
