@@ -27,6 +27,7 @@ copies into the sheet's XML as rich text: `RowWriter` writes that one as three e
 runs of rich text instead.
 """
 
+from datetime import date
 from decimal import Decimal
 
 NUMBERS = (int, float, Decimal)
@@ -97,11 +98,11 @@ class RowWriter:
     border). The workbook is opened with strings_to_formulas and strings_to_urls off."""
 
     def __init__(self, sheet, first_row: int, columns: int, *, string_formats=(),
-                 number_format=None):
+                 number_format=None, date_format=None):
         self.sheet, self.next_row, self.columns = sheet, first_row, columns
         self.string_formats = [string_formats[col] if col < len(string_formats) else None
                                for col in range(columns)]
-        self.number_format = number_format
+        self.number_format, self.date_format = number_format, date_format
         self.count = 0  # rows written
 
     def write(self, values, height: float | None = None) -> None:
@@ -115,6 +116,8 @@ class RowWriter:
             kind = value.__class__
             if kind in NUMBERS:
                 sheet.write_number(row, col, value, self.number_format)
+            elif kind is date:  # an Excel date: sorts, filters and sums as one
+                sheet.write_datetime(row, col, value, self.date_format)
             elif kind is bool:
                 raise TypeError(f"无法写入单元格的值类型：{kind.__name__}")
             else:

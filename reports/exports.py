@@ -58,6 +58,7 @@ def write_xlsx(path: Path, scope: ListScope, progress: Progress = None) -> dict[
         _header(ws, sheet, styles["head"])
         wrap = {sheet.columns.index(name) for name in sheet.wrap}
         rows = RowWriter(ws, HEADER_ROWS, len(sheet.columns), number_format=styles["number"],
+                         date_format=styles["date"],
                          string_formats=[styles["wrap"] if col in wrap else styles["cell"]
                                          for col in range(len(sheet.columns))])
         for row in sheet.rows(scope):
@@ -95,6 +96,7 @@ def _styles(book) -> dict:
         "cell": book.add_format(border),
         "wrap": book.add_format({**border, "text_wrap": True}),
         "number": book.add_format({**border, "align": "right"}),
+        "date": book.add_format({**border, "align": "center", "num_format": "yyyy-mm-dd"}),
     }
 
 

@@ -124,12 +124,14 @@ def list_scope(*, place: Place, start: date | None = None, end: date | None = No
 
 # ── Formatting ────────────────────────────────────────────────────────────────────────
 
-def day(value) -> str:
+def day(value) -> date | str:
+    """A date or a moment as the day it fell on locally: written as an Excel date in the
+    workbook, yyyy-mm-dd in a CSV file and the API; "" for none."""
     if value is None:
         return ""
     if hasattr(value, "hour"):
         value = timezone.localdate(value)
-    return value.isoformat()
+    return value
 
 
 CHANNEL_LABELS = dict(Channel.choices)
@@ -255,7 +257,7 @@ def problems(scope: ListScope) -> Iterator[list]:
                 alerts.iterator(chunk_size=CHUNK), start=1):
         overdue = overdue_then(state, verify_by, plan_by, close_by, scope.today)
         yield [n, number, village_code, town or "", village, head, rule, rule_name(rule),
-               risk_type, SEVERITY_LABELS[severity], raised_on.isoformat(), SOURCE_LABELS[source],
+               risk_type, SEVERITY_LABELS[severity], raised_on, SOURCE_LABELS[source],
                evidence or "", state, level or Level.VILLAGE.label, yes_no(overdue)]
 
 

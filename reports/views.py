@@ -1,5 +1,6 @@
 """Pages for reports: the dashboard (一张表挂图作战), the five lists and their exports."""
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -80,7 +81,12 @@ def readable(name: str, columns: list[str], rows: list[list]) -> dict:
     """A list as the page previews it: the columns a person reads."""
     keep = [i for i, column in enumerate(columns) if column not in MACHINE_COLUMNS]
     return {"name": name, "columns": [columns[i] for i in keep],
-            "rows": [[row[i] for i in keep] for row in rows]}
+            "rows": [[shown(row[i]) for i in keep] for row in rows]}
+
+
+def shown(cell):
+    """A cell as the page shows it: a date as yyyy-mm-dd, like the file."""
+    return cell.isoformat() if isinstance(cell, date) else cell
 
 
 def _first(rows, n: int) -> list:

@@ -69,7 +69,14 @@ def scenario(places, village_officer, town_supervisor):
 
 def lists(place, user=None, start=START, end=END):
     scope = list_scope(place=place, start=start, end=end, user=user, today=END)
-    return scope, {name: list(sheet.rows(scope)) for name, sheet in SHEETS_BY_NAME.items()}
+    return scope, {name: [as_in_csv(row) for row in sheet.rows(scope)]
+                   for name, sheet in SHEETS_BY_NAME.items()}
+
+
+def as_in_csv(row: list) -> list:
+    """A list's row as its CSV file shows it: a date as yyyy-mm-dd (the workbook holds it
+    as an Excel date: test_the_workbook_holds_dates_as_excel_dates)."""
+    return [cell.isoformat() if isinstance(cell, date) else cell for cell in row]
 
 
 def column(sheet: str, rows: list, name: str) -> list:
@@ -297,6 +304,20 @@ def test_the_command_writes_one_workbook_with_five_sheets(scenario, tmp_path, ca
     assert [(d["户编号"], d["规则代码"], d["规则"]) for d in data][2] == (
         "HA001", "HOUSING", "住房不安全")
     assert len(data) == 5
+
+
+def test_the_workbook_holds_dates_as_excel_dates(scenario, tmp_path):
+    """发现日期 and the other days are Excel dates (they sort and filter as dates), shown
+    yyyy-mm-dd; the CSV files write the same day as text."""
+    run(tmp_path, "--format", "xlsx")
+    sheet = CalamineWorkbook.from_path(str(tmp_path / "五张清单.xlsx")).get_sheet_by_name(
+        "问题清单").to_python()
+    found = [row[sheet[3].index("发现日期")] for row in sheet[4:]]
+    assert found[1] == date(2026, 7, 1) and all(isinstance(day, date) for day in found)
+    with zipfile.ZipFile(tmp_path / "五张清单.xlsx") as xlsx:
+        assert 'formatCode="yyyy-mm-dd"' in xlsx.read("xl/styles.xml").decode()
+    run(tmp_path, "--format", "csv")
+    assert ",2026-07-01," in (tmp_path / "问题清单.csv").read_text(encoding="utf-8-sig")
 
 
 def test_the_workbook_prints_as_a_ledger(scenario, tmp_path):

@@ -3,7 +3,7 @@ overdue days and open counts as they stood that day, the same whenever the lists
 again; an alert closed after the period ends is still open in that period's lists; each
 list says the date it is as of (截至)."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -69,7 +69,14 @@ def worked(planned, town_supervisor):
 
 def lists(place):
     scope = list_scope(place=place, start=START, end=END)
-    return scope, {name: list(sheet.rows(scope)) for name, sheet in SHEETS_BY_NAME.items()}
+    return scope, {name: [as_in_csv(row) for row in sheet.rows(scope)]
+                   for name, sheet in SHEETS_BY_NAME.items()}
+
+
+def as_in_csv(row: list) -> list:
+    """A list's row as its CSV file shows it: a date as yyyy-mm-dd (the workbook holds it
+    as an Excel date: test_the_workbook_holds_dates_as_excel_dates)."""
+    return [cell.isoformat() if isinstance(cell, date) else cell for cell in row]
 
 
 def column(sheet: str, rows: list, name: str) -> list:
