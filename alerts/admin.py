@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from monitor.admin import AuditedAdmin
-from monitor.rules import RISK_TYPES
+from monitor.rules import RISK_TYPES, RULE_NAMES
 
 from .models import (
     Alert,
@@ -24,14 +24,40 @@ class AlertMoveInline(admin.TabularInline):
     readonly_fields = ("actor", "at", "from_state", "to_state", "note")
 
 
+class RuleFilter(admin.SimpleListFilter):
+    """Alerts by rule, the rules named as a person reads them (名称)."""
+
+    title = "规则"
+    parameter_name = "rule"
+
+    def lookups(self, request, model_admin):
+        return sorted(RULE_NAMES.items(), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(rule=self.value()) if self.value() else queryset
+
+
 @admin.register(Alert)
 class AlertAdmin(AuditedAdmin):
-    list_display = ("household", "rule", "severity", "state", "level", "overdue", "raised_on")
-    list_filter = ("rule", "severity", "state", "level", "overdue", "source")
+    list_display = ("household", "rule_shown", "severity", "state", "level", "overdue",
+                    "raised_on")
+    list_filter = (RuleFilter, "severity", "state", "level", "overdue", "source")
+    readonly_fields = ("rule_shown", "evidence_shown")
+    # A rule's code and the evidence's structure are the engine's; the admin reads the
+    # rule's 名称 and the evidence as the pages word it.
+    exclude = ("rule", "evidence")
     search_fields = ("household__number",)
     raw_id_fields = ("household", "first_check", "last_check", "cleared_by",
                      "verification_check", "closed_by")
     inlines = [AlertMoveInline]
+
+    @admin.display(description="规则", ordering="rule")
+    def rule_shown(self, alert) -> str:
+        return alert.rule_name
+
+    @admin.display(description="触发依据")
+    def evidence_shown(self, alert) -> str:
+        return (alert.evidence or {}).get("text", "")
 
 
 class CatalogueForm(forms.ModelForm):

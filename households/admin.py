@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
 
 from monitor.admin import AuditedAdmin, trail_link
 
@@ -40,5 +41,27 @@ class CheckAdmin(AuditedAdmin):
     search_fields = ("household__number",)
     raw_id_fields = ("household",)
 
+    exclude = ("members",)  # shown as a person reads it: members_shown
+    readonly_fields = ("members_shown",)
+
     def has_change_permission(self, request, obj=None):
         return False  # a correction is a new check (domain.md §4)
+
+    @admin.display(description="家庭成员（排查时）")
+    def members_shown(self, check) -> str:
+        """Each member as the check saw them, in the member table's Chinese labels."""
+        return "；".join("，".join(f"{label(key)}：{shown(value)}" for key, value in seen.items())
+                        for seen in check.members or [])
+
+
+def label(key: str) -> str:
+    try:
+        return str(Member._meta.get_field(key).verbose_name)
+    except FieldDoesNotExist:
+        return key
+
+
+def shown(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "—" if value in (None, "") else str(value)

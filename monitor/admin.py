@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
@@ -19,8 +20,19 @@ from .parameters import DEFAULTS
 from .services import admin_site_access
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django's form, with the warning it leaves untranslated (an English literal in
+    django.contrib.auth.forms) said in Chinese."""
+
+    usable_password_help_text = (
+        "该用户是否可以使用密码登录。如果禁用，该用户仍可能通过其他方式（如单点登录或 LDAP）登录。"
+        '<ul id="id_unusable_warning" class="messagelist"><li class="warning">'
+        "如果禁用，该用户当前的密码将失效。</li></ul>")
+
+
 @admin.register(User)
 class ShouwangUserAdmin(UserAdmin):
+    change_password_form = PasswordChangeForm
     list_display = ("username", "first_name", "role", "place", "channel", "unit", "is_active")
     list_filter = ("role", "channel", "is_active")
     search_fields = ("username", "first_name", "last_name", "place__name")
@@ -145,12 +157,12 @@ class AuditEventAdmin(admin.ModelAdmin):
     not even a superuser (the trail is append-only)."""
 
     list_display = ("at", "who", "action", "kind", "object_label", "household_number",
-                    "changes_text", "note", "source")
+                    "changed", "note", "source")
     list_filter = ("action", KindFilter, "source", "at")
     search_fields = ("object_label", "household__number")
     list_select_related = ("actor", "household")
-    readonly_fields = ("at", "actor", "action", "object_kind", "object_id", "object_label",
-                       "household_id", "changes_text", "note", "source")
+    readonly_fields = ("at", "who", "action", "kind", "object_id", "object_label",
+                       "household_number", "changed", "note", "source")
     fields = readonly_fields
 
     def has_add_permission(self, request):
@@ -162,9 +174,13 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="操作人", ordering="actor__username")
+    @admin.display(description="操作人", ordering="actor__first_name")
     def who(self, event):
-        return event.actor.username if event.actor else "系统"
+        return event.actor.name_and_unit if event.actor else "系统"
+
+    @admin.display(description="变更内容")
+    def changed(self, event):
+        return event.changes_text
 
     @admin.display(description="对象类型", ordering="object_kind")
     def kind(self, event):

@@ -98,7 +98,8 @@ class Alert(models.Model):
     source = models.CharField("来源", max_length=8, choices=Source.choices, default=Source.CHECK)
     state = models.CharField("状态", max_length=4, choices=State.choices, default=State.RAISED)
     # The open state it left for 待销号, to return to if the rule fires again (§7).
-    state_before_ready = models.CharField(max_length=4, choices=State.choices, blank=True)
+    state_before_ready = models.CharField("转待销号前状态", max_length=4, choices=State.choices,
+                                          blank=True)
     level = models.CharField("层级", max_length=8, choices=Level.choices, default=Level.VILLAGE)
     overdue = models.BooleanField("已逾期", default=False)
     # The last deadline step whose miss was escalated (alerts/escalation.py).
