@@ -30,6 +30,7 @@ from monitor.roles import (
     refusal_as_message,
 )
 from monitor.rules import RULE_NAMES
+from monitor.scope import place_covers
 
 from . import plans, services
 from .filters import QueueFilter
@@ -145,7 +146,7 @@ def alert_detail(request, pk):
         "moves": [(key, services.MOVES[key].label) for key in services.moves_for(alert, user)],
         "final_moves": FINAL_MOVES,
         "assignable": [p for p in services.assignable_to(user).select_related("place")
-                       if alert.is_open and alert.village_code.startswith(p.place_id)],
+                       if alert.is_open and place_covers(p.place_id, alert.village_code)],
         "verifications": Check.objects.filter(household=alert.household,
                                               kind=CheckKind.VERIFICATION,
                                               visit_date__gte=alert.raised_on),

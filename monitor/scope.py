@@ -52,6 +52,14 @@ def visible(queryset: QuerySet, user, *, departments: bool = True) -> QuerySet:
     return queryset.none()
 
 
+def place_covers(place_code: str | None, village_code: str) -> bool:
+    """Whether a place (a county, town or village code) contains a village: place codes
+    nest by prefix (500241 ⊃ 500241101 ⊃ 500241101201). What `in_place(code)` asks in
+    the database, for one object already loaded; the queue's assignee list asks the same
+    in the browser (static/js/queue.js)."""
+    return bool(place_code) and village_code.startswith(place_code)
+
+
 def knows_person(user, person) -> bool:
     """Whether a message may name this person to this user: an administrator may be
     told anyone; others the people working within their own place and the department

@@ -1,6 +1,7 @@
 // The alert queue's bulk assignment: "select all" ticks every alert of the page, and the
 // person list offers only those who can see every ticked alert (an officer works in one
-// village, a town's staff in its villages: a person's place must contain the alert's).
+// village, a town's staff in its villages: a person's place must contain the alert's, as
+// monitor.scope.place_covers says on the server).
 (function () {
   var all = document.getElementById("select-all");
   var picker = document.querySelector('#assign-form select[name="assignee"]');
