@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Subquery
 
 from alerts.models import FINAL_STATES, AlertMove, Measure, State, TaskState
+from monitor.rules import rule_name
 
 from .five_lists import CHUNK, ListScope, closed_in_period, responsibility_tallies
 
@@ -80,7 +81,7 @@ def reconcile(scope: ListScope) -> Reconciliation:
         # last move (an alert whose state changed without a move unbalances its village).
         state_at_end = state_then if last_to != state_then else state
         tally.open += state_at_end not in FINAL_STATES
-        where = f"{name}（{code}）{number} {rule}"
+        where = f"{name}（{code}）{number} {rule_name(rule)}"
         if state != last_to:
             found.append(f"{where}：状态为“{state}”，但流转记录最后为“{last_to or '无记录'}”")
         if state_at_end == State.IN_ASSISTANCE and not planned:
