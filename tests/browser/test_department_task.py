@@ -1,5 +1,6 @@
 """A department's day in a real browser: the housing bureau logs in, lands on its
-channel's tasks, reports progress, finishes one; the town reopens it with a reason."""
+channel's tasks, reports progress, keeps a photo of the work, finishes the task; the
+town sees the photo and reopens the task with a reason."""
 
 from datetime import date, timedelta
 
@@ -40,8 +41,13 @@ def housing_task(transactional_db):
                        due=date.today() + timedelta(days=20))
 
 
+PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 2000
+
+
 def test_the_housing_bureau_lands_on_its_tasks_and_finishes_one(open_page, live_server,
-                                                                housing_task):
+                                                                housing_task, settings,
+                                                                tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     base = live_server.url
     page = open_page(1366, 768)
     log_in(page, base, "gina")
@@ -49,12 +55,18 @@ def test_the_housing_bureau_lands_on_its_tasks_and_finishes_one(open_page, live_
     row = page.locator(f"#task-{housing_task.pk}")
     assert "HA001" in row.inner_text() and "住房不安全" in row.inner_text()
     row.locator("select[name=state]").select_option("进行中")
-    row.locator("input[name=note]").fill("已派技术人员鉴定")
-    row.locator("button:has-text('更新')").click()
+    row.locator("form.row input[name=note]").fill("已派技术人员鉴定")
+    row.locator("form.row button").click()
     page.wait_for_selector("text=现为“进行中”")
     row = page.locator(f"#task-{housing_task.pk}")
+    row.locator("summary:has-text('上传佐证')").click()
+    row.locator("input[type=file]").set_input_files(
+        files=[{"name": "竣工照片.jpg", "mimeType": "image/jpeg", "buffer": PHOTO}])
+    row.locator("button:has-text('上传')").click()
+    page.wait_for_selector("text=已上传佐证材料“竣工照片.jpg”")
+    row = page.locator(f"#task-{housing_task.pk}")
     row.locator("select[name=state]").select_option("已完成")
-    row.locator("button:has-text('更新')").click()
+    row.locator("form.row button").click()
     page.wait_for_selector("text=现为“已完成”")
     assert Task.objects.get(pk=housing_task.pk).state == "已完成"
 
@@ -62,6 +74,9 @@ def test_the_housing_bureau_lands_on_its_tasks_and_finishes_one(open_page, live_
     log_in(town, base, "charlie")
     town.goto(f"{base}/alerts/tasks/?state=all")
     done = town.locator(f"#task-{housing_task.pk}")
+    with town.expect_popup() as shown:
+        done.locator("a:has-text('照片：竣工照片.jpg')").click()
+    assert shown.value.url.endswith(f"/alerts/evidence/{housing_task.evidence.get().pk}/")
     done.locator("summary:has-text('重新打开')").click()
     done.locator("input[name=reason]").fill("回访发现屋顶仍漏雨")
     done.locator("button:has-text('重新打开')").click()
