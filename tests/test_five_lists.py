@@ -255,7 +255,7 @@ def test_a_tampered_state_is_caught_and_named(scenario, places):
     assert not result.balanced
     assert result.problems[0] == ("平所村（500241101201）：发现 3 条，销号 1 + 排除 1 + 未销号 0 = "
                                   "2 条，相差 1 条")
-    assert "平所村（500241101201）HA002 WATER：状态为“已销号”，但流转记录最后为“核实”" in (
+    assert "平所村（500241101201）HA002 饮水不安全：状态为“已销号”，但流转记录最后为“核实”" in (
         result.problems)
     assert [v.balanced for v in result.villages] == [True, False, True]
 
@@ -276,7 +276,7 @@ def test_assistance_without_a_measure_is_caught(scenario, places):
     Alert.objects.filter(pk=alert.pk).update(state="帮扶中")
     problems_found = reconcile(lists(places["county"])[0]).problems
     assert problems_found == [
-        "太阳山村（500241101202）HB001 INCOME_NEAR_LINE：状态为“帮扶中”，但整改清单中没有帮扶措施"]
+        "太阳山村（500241101202）HB001 收入接近监测线：状态为“帮扶中”，但整改清单中没有帮扶措施"]
 
 
 # ── The command ───────────────────────────────────────────────────────────────────────
