@@ -2,8 +2,8 @@
 limits the rows it loads, the progress is told phase by phase, the 信息员 column sets a
 household's information officer, and what the file did not change is counted."""
 
-from monitor.models import AuditEvent
 from households.models import Check, Household, Member
+from monitor.models import AuditEvent
 from survey.importing import PHASES, survey_evaluate, survey_import
 
 from .conftest import ZHONGHE_VILLAGE
