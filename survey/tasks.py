@@ -73,6 +73,7 @@ def import_confirm(*, job: ImportJob, user) -> None:
         if not ImportJob.objects.filter(pk=job.pk, state=ImportState.CHECKED).update(
                 state=ImportState.QUEUED, confirmed=True, error=""):
             raise Refused(TAKEN)
+        progress_path(job).unlink(missing_ok=True)  # the dry run's
         queue(job.pk)
 
 

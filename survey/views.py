@@ -69,7 +69,8 @@ def job_status(request, pk: int):
 def status_of(job: ImportJob) -> dict:
     """The job's state and where its work is: the phase, its rows, and the bar's percent
     (each phase an equal share; the dry run has no evaluation)."""
-    said = progress_read(job) if job.state in RUNNING else {"phase": "", "done": 0, "total": 0}
+    working = job.state in (ImportState.CHECKING, ImportState.IMPORTING)
+    said = progress_read(job) if working else {"phase": "", "done": 0, "total": 0}
     names = PHASES if job.confirmed else DRY_PHASES
     phases = list(names)[:4 if job.confirmed else 3]
     phase = said["phase"] if said["phase"] in phases else ""
