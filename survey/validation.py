@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 
+from households.models import Household
 from monitor.choices import PovertyStatus
 from monitor.tabular import UnreadableFile
 
@@ -294,9 +295,9 @@ def survey_validate(survey: Survey, registry: Registry, place=None) -> None:
     if place is not None:
         reject_outside_place(survey, registry, place)
     reject_unknown_officers(survey, registry)
-    reject_heads_registered_elsewhere(survey, registry)
+    reject_heads_registered_elsewhere(survey, registry, place)
     drop_orphans(survey, registry)
-    reject_members_registered_elsewhere(survey, registry)
+    reject_members_registered_elsewhere(survey, registry, place)
     reject_worked_check_changes(survey, registry)
     reject_frozen_member_changes(survey, registry)
     reject_checks_of_rejected_members(survey, registry)
@@ -354,7 +355,7 @@ ONE_HOUSEHOLD = "一人只能在一户"
 NO_MEMBERS = "该户在成员表和系统中都没有成员，无法计算人均纯收入"
 
 
-def reject_heads_registered_elsewhere(survey: Survey, registry: Registry) -> None:
+def reject_heads_registered_elsewhere(survey: Survey, registry: Registry, place=None) -> None:
     """One person, one household (domain.md §3): a head's ID number must not belong to a
     member of another household, in this file or in the registry."""
     in_file = {id_number: cleaned["户编号"]
@@ -365,8 +366,10 @@ def reject_heads_registered_elsewhere(survey: Survey, registry: Registry) -> Non
         owners = {in_file.get(head), registered.household__number if registered else None}
         others = sorted(owners - {None, number})
         if others:
+            other = (f"农户 {others[0]} " if seen_by_importer(others[0], place)
+                     else "本人负责地区以外一户")
             survey.households.reject(number, "户主身份证号",
-                                     f"该身份证号已是农户 {others[0]} 的成员，{ONE_HOUSEHOLD}")
+                                     f"该身份证号已是{other}的成员，{ONE_HOUSEHOLD}")
 
 
 def drop_orphans(survey: Survey, registry: Registry) -> None:
@@ -382,15 +385,26 @@ def drop_orphans(survey: Survey, registry: Registry) -> None:
             sheet.reject(key, "户编号", reason)
 
 
-def reject_members_registered_elsewhere(survey: Survey, registry: Registry) -> None:
+def seen_by_importer(number: str, place) -> bool:
+    """Whether a refusal may name another household by its 户编号: the command sees
+    all, the page's user their place; outside it a household is as one that does not
+    exist (domain.md §1), so it goes unnamed."""
+    return place is None or Household.objects.filter(
+        number=number, village__code__startswith=place.code).exists()
+
+
+def reject_members_registered_elsewhere(survey: Survey, registry: Registry,
+                                        place=None) -> None:
     if not registry.members:
         return  # a new county's file: nobody is registered anywhere yet
     for id_number, (_, cleaned) in list(survey.members.rows.items()):
         known = registry.members.get(id_number)
         if known and known.household__number != cleaned["户编号"]:
             other = known.household__number
+            where = (f"其他农户（户编号 {other}）" if seen_by_importer(other, place)
+                     else "本人负责地区以外的农户")
             survey.members.reject(id_number, "身份证号",
-                                  f"该身份证号已登记在其他农户（户编号 {other}），{ONE_HOUSEHOLD}")
+                                  f"该身份证号已登记在{where}，{ONE_HOUSEHOLD}")
 
 
 def check_changes(cleaned: dict, known: Row) -> list[str]:

@@ -137,3 +137,17 @@ def test_the_page_import_names_its_user_on_the_trail(places, town_supervisor, tm
                   place=places["town"])
     events = AuditEvent.objects.all()
     assert events.count() > 1 and all(e.actor == town_supervisor for e in events)
+
+
+def test_a_town_is_not_told_the_number_of_another_towns_household(places, tmp_path):
+    """One person, one household: refused, without naming a household outside the town."""
+    households, members, checks = town_and_other_town()
+    survey_import(path=write_csv_folder(tmp_path / "a", households, members, checks))
+    elsewhere = members[1]["身份证号"]  # 田二 of H002, in the other town
+    head = id_number()
+    result = survey_import(path=write_csv_folder(
+        tmp_path / "b", [household_row("H009", 户主身份证号=head)],
+        [member_row("H009", id_number=head), member_row("H009", "田二", elsewhere)],
+        [check_row("H009")]), place=places["town"])
+    [reason] = [r.reason for r in result.rejected if r.sheet == "成员"]
+    assert "H002" not in reason and "本人负责地区以外的农户" in reason
