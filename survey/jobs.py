@@ -204,6 +204,10 @@ def zipped(folder: Path) -> Path:
 # ── Where the files and the progress are ───────────────────────────────────────────
 
 def job_folder(job: ImportJob) -> Path:
+    """The job's folder: where its upload is (a worker elsewhere reads it by that path,
+    whatever its own settings), or where a new upload goes."""
+    if job.path:
+        return Path(job.path).parent
     return Path(settings.IMPORT_ROOT) / str(job.pk)
 
 

@@ -7,6 +7,7 @@ import os
 import time
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -30,6 +31,11 @@ from .survey_helpers import (
 @pytest.fixture(autouse=True)
 def import_root(settings, tmp_path):
     settings.IMPORT_ROOT = tmp_path / "imports"
+
+
+def kept(name: str) -> str:
+    """Where an upload of a job made by hand would be kept (its folder: the job's)."""
+    return str(settings.IMPORT_ROOT / "by-hand" / name)
 
 
 def with_bad_rows():
@@ -175,7 +181,7 @@ def test_a_town_waits_while_its_county_imports_and_is_told_who(
         django_capture_on_commit_callbacks):
     county_supervisor.first_name, county_supervisor.unit = "王小燕", "县乡村振兴局"
     county_supervisor.save()
-    ImportJob.objects.create(user=county_supervisor, place=places["county"], path="x",
+    ImportJob.objects.create(user=county_supervisor, place=places["county"], path=kept("排查.xlsx"),
                              file_name="全县排查.xlsx", state=ImportState.IMPORTING)
     response = upload(client, town_supervisor, django_capture_on_commit_callbacks,
                       workbook(tmp_path))
@@ -186,7 +192,7 @@ def test_a_town_waits_while_its_county_imports_and_is_told_who(
 
 def test_another_town_imports_meanwhile(client, places, county_supervisor, tmp_path,
                                         django_capture_on_commit_callbacks):
-    ImportJob.objects.create(user=county_supervisor, place=places["town"], path="x",
+    ImportJob.objects.create(user=county_supervisor, place=places["town"], path=kept("排查.xlsx"),
                              file_name="隘口镇.xlsx", state=ImportState.IMPORTING)
     other = UserFactory(role="town", place=places["other_town"])
     upload(client, other, django_capture_on_commit_callbacks, workbook(tmp_path))
@@ -275,9 +281,9 @@ def test_an_import_killed_while_evaluating_is_evaluated_by_the_rerun(
 # ── Progress ─────────────────────────────────────────────────────────────────────────
 
 def test_the_status_says_the_phase_and_the_rows(client, town_supervisor, places):
-    job = ImportJob.objects.create(user=town_supervisor, place=places["town"], path="x",
-                                   file_name="排查.xlsx", state=ImportState.IMPORTING,
-                                   confirmed=True)
+    job = ImportJob.objects.create(user=town_supervisor, place=places["town"],
+                                   path=kept("排查.xlsx"), file_name="排查.xlsx",
+                                   state=ImportState.IMPORTING, confirmed=True)
     jobs.progress_write(job, "writing", 50, 100)
     client.force_login(town_supervisor)
     status = client.get(reverse("survey:job_status", args=[job.pk])).json()
