@@ -182,6 +182,8 @@ def job_finished(job: ImportJob, result: ImportResult) -> None:
     summary["good_rows"] = sum(summary[f"{kind}_{what}"] for kind in
                                ("households", "members", "checks")
                                for what in ("created", "updated", "unchanged"))
+    summary["changes"] = sum(summary[f"{kind}_{what}"] for kind in
+                             ("households", "members", "checks") for what in ("created", "updated"))
     summary["warnings"] = result.warnings
     ImportJob.objects.filter(pk=job.pk).update(
         state=ImportState.DONE if job.confirmed else ImportState.CHECKED,

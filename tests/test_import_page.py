@@ -204,18 +204,18 @@ def test_another_town_imports_meanwhile(client, places, county_supervisor, tmp_p
 
 def test_the_same_file_twice_changes_nothing(client, town_supervisor, tmp_path,
                                              django_capture_on_commit_callbacks):
-    for _ in range(2):
-        upload(client, town_supervisor, django_capture_on_commit_callbacks,
-               workbook(tmp_path))
-        job = ImportJob.objects.first()
-        confirm(client, job, django_capture_on_commit_callbacks)
-        if _ == 0:
-            before = registry()
+    capture = django_capture_on_commit_callbacks
+    upload(client, town_supervisor, capture, workbook(tmp_path))
+    confirm(client, ImportJob.objects.get(), capture)
+    before = registry()
+    response = upload(client, town_supervisor, capture, workbook(tmp_path))
+    assert "导入不会改变任何数据" in client.get(response.url).content.decode()
+    job = ImportJob.objects.first()
+    confirm(client, job, capture)
     job.refresh_from_db()
-    assert registry() == before
+    assert job.state == ImportState.DONE and registry() == before
     assert job.summary["households_unchanged"] == 1 and job.summary["checks_unchanged"] == 2
-    assert job.summary["households_created"] + job.summary["checks_updated"] == 0
-    assert job.summary["alerts_raised"] == 0
+    assert job.summary["changes"] == 0 and job.summary["alerts_raised"] == 0
 
 
 def test_a_worker_that_died_mid_import_is_shown_and_a_rerun_completes_it(
@@ -291,3 +291,13 @@ def test_the_status_says_the_phase_and_the_rows(client, town_supervisor, places)
     assert status["percent"] == 62 and status["text"] == "50 / 100 行"
     assert status["running"] and not status["interrupted"]
 
+
+
+def test_while_the_place_is_busy_the_page_says_who_and_offers_no_upload(
+        client, town_supervisor, county_supervisor, places):
+    ImportJob.objects.create(user=county_supervisor, place=places["county"],
+                             path=kept("全县排查.xlsx"), file_name="全县排查.xlsx",
+                             state=ImportState.CHECKING)
+    client.force_login(town_supervisor)
+    page = client.get(reverse("survey:import")).content.decode()
+    assert "正在导入“全县排查.xlsx”" in page and "上传并检查" not in page
