@@ -17,6 +17,7 @@ from survey.models import ImportJob, ImportState
 
 from .conftest import ZHONGHE_VILLAGE
 from .factories import UserFactory, id_number
+from .fault_helpers import REFUSED
 from .survey_helpers import (
     check_row,
     family,
@@ -301,3 +302,15 @@ def test_while_the_place_is_busy_the_page_says_who_and_offers_no_upload(
     client.force_login(town_supervisor)
     page = client.get(reverse("survey:import")).content.decode()
     assert "正在导入“全县排查.xlsx”" in page and "上传并检查" not in page
+
+
+def test_with_the_queue_down_the_job_says_so_and_can_be_run_again(
+        client, town_supervisor, tmp_path, broker, django_capture_on_commit_callbacks):
+    broker(REFUSED)
+    upload(client, town_supervisor, django_capture_on_commit_callbacks, workbook(tmp_path))
+    job = ImportJob.objects.get()
+    assert job.state == ImportState.FAILED and "后台任务队列暂时不可用" in job.error
+    broker("")  # back to in-process work
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("survey:job_rerun", args=[job.pk]))
+    assert ImportJob.objects.get().state == ImportState.CHECKED
