@@ -243,6 +243,9 @@ EXPORT_ROOT = MEDIA_ROOT / "exports"
 # only through the tasks page, which checks who may see the task (alerts/plans.py).
 EVIDENCE_MAX_BYTES = env_int("DJANGO_EVIDENCE_MAX_MB", 10) * 1024 * 1024
 EVIDENCE_PER_TASK = 20
+# Survey workbooks loaded from the 导入排查 page, with their error reports (survey/jobs.py).
+# Like the exports, never served as files: only the job's page hands them out, by scope.
+IMPORT_ROOT = MEDIA_ROOT / "imports"
 
 # An API token works this many days after it is made (the user makes a new one on the
 # 账号 page); a new password ends it at once (monitor/accounts.py).

@@ -10,8 +10,8 @@ bulk, and the touched households are evaluated in batches (survey_evaluate).
 """
 
 from collections import defaultdict, namedtuple
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -33,11 +33,11 @@ from monitor.audit import (
     plain,
 )
 from monitor.bulk import analyze, bulk_set, insert_rows
-from monitor.models import AuditAction, AuditEvent, AuditSource
+from monitor.models import AuditAction, AuditEvent, AuditSource, User
 from monitor.policy import Policy
 
 from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS, OBSERVED
-from .reading import SHEET_NAMES, read_workbook
+from .reading import SHEET_NAMES, Sheet, read_workbook
 from .registry import Registry, Row, chunks, registry_load
 from .validation import Rejected, Survey, clean_sheet, newest_in_file, survey_validate
 
@@ -45,6 +45,17 @@ EVALUATION_BATCH = BATCH  # households per engine transaction (issue 3: batches,
 ANALYZE_FROM = 10_000  # rows written; past this PostgreSQL's statistics are refreshed
 OBSERVED_FIELDS = {MEMBER_FIELDS[column] for column in OBSERVED}
 STATUS_FIELDS = {"registered", "poverty_status"}  # what the key groups (§3) read
+OFFICER = "info_officer_id"  # set from the 信息员 column when it names someone
+READ_TICK = 1_000  # rows read between two progress reports
+
+# progress(phase, done, total), phases in this order; total 0 while it is not known yet
+# (the rows of a file are counted as they are read).
+Progress = Callable[[str, int, int], None]
+PHASES = ("reading", "checking", "writing", "evaluating")
+
+
+def no_progress(phase: str, done: int, total: int) -> None:
+    pass
 
 
 @dataclass
@@ -56,6 +67,10 @@ class ImportResult:
     members_stale: int = 0  # rows older than the registry's newest visit of the household
     checks_created: int = 0
     checks_updated: int = 0
+    # Rows of records the registry already held exactly so (a file loaded twice: all).
+    households_unchanged: int = 0
+    members_unchanged: int = 0
+    checks_unchanged: int = 0
     alerts_raised: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -75,27 +90,37 @@ class ImportTrail:
     created or changed, old → new. Written with the rows, batch by batch."""
 
     note: str
+    actor: object = None  # the user who loaded the file from the page; None for the command
+    people: dict[int, str] = field(default_factory=dict)  # officer id → name and unit
 
     def created(self, kind: str, records: list[tuple[int, str, int]]) -> None:
         """An event per created record of `kind`, from (id, label, household id): the
         labels audit_event would give (LABELS), written straight from the import's rows."""
         at = timezone.now()
-        audit_bulk_rows([audit_row(at=at, actor_id=None, action=AuditAction.CREATED, kind=kind,
+        audit_bulk_rows([audit_row(at=at, actor_id=self.actor.pk if self.actor else None,
+                                   action=AuditAction.CREATED, kind=kind,
                                    object_id=pk, label=label, household_id=household_id,
                                    changes={}, note=self.note, source=AuditSource.IMPORT)
                          for pk, label, household_id in records])
 
     def changed(self, model, changes: list[tuple[object, Row, dict]]) -> None:
-        """(the record as written, the stored row it replaced, {field: new value})."""
-        label = {f.name: str(f.verbose_name) for f in model._meta.fields}
+        """(the record as written, the stored row it replaced, {field: new value}); a
+        person (the 信息员) by name and unit."""
+        label = {f.attname: str(f.verbose_name) for f in model._meta.fields}
         audit_bulk(audit_event(
-            actor=None, action=AuditAction.CHANGED, obj=obj, source=AuditSource.IMPORT,
-            note=self.note, changes={label[name]: [plain(getattr(known, name, None)), plain(value)]
+            actor=self.actor, action=AuditAction.CHANGED, obj=obj, source=AuditSource.IMPORT,
+            note=self.note, changes={label[name]: [self.shown(name, getattr(known, name, None)),
+                                                   self.shown(name, value)]
                                      for name, value in changed.items() if name in label})
             for obj, known, changed in changes)
 
+    def shown(self, name: str, value):
+        if name == OFFICER and value is not None:
+            return self.people.get(value, value)
+        return plain(value)
+
     def file(self, path: Path, result: "ImportResult") -> None:
-        audit_record(actor=None, action=AuditAction.IMPORTED, kind="import", label=path.name,
+        audit_record(actor=self.actor, action=AuditAction.IMPORTED, kind="import", label=path.name,
                      source=AuditSource.IMPORT, note=(
                          f"{self.note}；农户 新增 {result.households_created}、修改 "
                          f"{result.households_updated}；成员 新增 {result.members_created}、修改 "
@@ -103,34 +128,69 @@ class ImportTrail:
                          f"{result.checks_updated}；未导入 {result.rejected_rows} 行"))
 
 
-def survey_read(path: Path, today: date) -> tuple[Survey, Registry]:
+def survey_read(path: Path, today: date, place: Place | None = None,
+                progress: Progress = no_progress) -> tuple[Survey, Registry]:
     """Read and validate the whole workbook against the registry; nothing is written.
-    Raises UnreadableFile when the input cannot be read at all."""
+    Raises UnreadableFile when the input cannot be read at all. With a place, rows of
+    households outside it are refused (validation.reject_outside_place)."""
     sheets = read_workbook(path)
     villages = set(Place.objects.villages().values_list("code", flat=True))
-    survey = Survey(*(clean_sheet(sheets[name], villages, today) for name in SHEET_NAMES))
+    read = [0]
+    progress("reading", 0, 0)
+    survey = Survey(*(clean_sheet(counted(sheets[name], read, progress), villages, today)
+                      for name in SHEET_NAMES))
+    progress("reading", read[0], read[0])
+    progress("checking", 0, 2)
     registry = registry_load(
         numbers={c["户编号"] for sheet in survey.sheets() for _, c in sheet.rows.values()},
         id_numbers=set(survey.members.rows) | {
             c["户主身份证号"] for _, c in survey.households.rows.values()},
         check_rows=survey.checks.rows, household_rows=survey.households.rows,
         member_rows=survey.members.rows)
-    survey_validate(survey, registry)
+    progress("checking", 1, 2)
+    survey_validate(survey, registry, place)
+    progress("checking", 2, 2)
     return survey, registry
 
 
+def counted(sheet: Sheet, read: list[int], progress: Progress) -> Sheet:
+    """The sheet, its rows counted into read[0] as they are read, said every READ_TICK."""
+    def rows() -> Iterator[list]:
+        for row in sheet.source():
+            read[0] += 1
+            if read[0] % READ_TICK == 0:
+                progress("reading", read[0], 0)
+            yield row
+    return replace(sheet, source=rows)
+
+
 @transaction.atomic
-def survey_import(*, path: Path, dry_run: bool = False, today: date | None = None
-                  ) -> ImportResult:
+def survey_import(*, path: Path, dry_run: bool = False, today: date | None = None,
+                  place: Place | None = None, progress: Progress | None = None,
+                  actor=None) -> ImportResult:
     """Validate every row, write the good ones, and say what was rejected and why.
-    With dry_run everything is validated and counted, then rolled back."""
-    survey, registry = survey_read(path, today or timezone.localdate())
+    With dry_run everything is validated and counted, then rolled back.
+
+    place: a county or town; rows of households outside it are refused row by row (the
+    page's import, by a town or county supervisor); None for the whole database.
+    progress(phase, done, total): told as the import moves through PHASES (the last,
+    "evaluating", by survey_evaluate). actor: the user who loaded the file from the page,
+    recorded on the audit trail (the command has none: it names the OS account)."""
+    progress = progress or no_progress
+    survey, registry = survey_read(path, today or timezone.localdate(), place, progress)
     result = ImportResult(headers={s.name: s.header for s in survey.sheets()},
                           warnings=[w for s in survey.sheets() for w in s.warnings])
-    trail = ImportTrail(note=f"导入 {path.name}；{command_note()}")
+    who = actor.name_and_unit if actor else command_note()
+    trail = ImportTrail(note=f"导入 {path.name}；{who}", actor=actor)
+    total = sum(len(sheet.rows) for sheet in survey.sheets())
+    progress("writing", 0, total)
     ids = write_households(survey, registry, result, trail)
+    progress("writing", len(survey.households.rows), total)
     members = write_members(survey, registry, ids, result, trail)
-    write_checks(survey, registry, ids, members, result, trail)
+    written = len(survey.households.rows) + len(survey.members.rows)
+    progress("writing", written, total)
+    write_checks(survey, registry, ids, members, result, trail,
+                 progress=lambda done: progress("writing", written + done, total))
     if result.households_created + result.members_created + result.checks_created > ANALYZE_FROM:
         analyze(Household, Member, Check)
     result.rejected = sorted((r for s in survey.sheets() for r in s.rejected),
@@ -162,22 +222,31 @@ def write_households(survey: Survey, registry: Registry, result: ImportResult,
     """Create and update households; returns 户编号 → id for every household named."""
     ids = {number: row.id for number, row in registry.households.items()}
     columns = filled(HOUSEHOLD_FIELDS, Household)
+    officers = {username: row.id for username, row in registry.officers.items()}
+    written = [*HOUSEHOLD_FIELDS.values(), OFFICER]
     new, updated, fields, now = [], [], set(), timezone.now()
     for number, (_, cleaned) in survey.households.rows.items():
         known = registry.households.get(number)
+        officer = officers.get(cleaned.get("信息员"))  # None: no 信息员 named, keep it
         if known is None:
-            new.append((number, *[cleaned.get(c, default) for c, _, default in columns]))
+            new.append((number, *[cleaned.get(c, default) for c, _, default in columns],
+                        officer))
             continue
         values = {name: cleaned[c] for c, name in HOUSEHOLD_FIELDS.items() if c in cleaned}
+        if officer is not None:
+            values[OFFICER] = officer
         changed = {name: v for name, v in values.items() if getattr(known, name) != v}
-        if changed:
-            fields.update(changed)
-            updated.append((Household(id=known.id, number=number, updated_at=now,
-                                      **merged(known, HOUSEHOLD_FIELDS.values(), changed)),
-                            known, changed))
-            if STATUS_FIELDS & changed.keys():
-                result.refresh.add(known.id)
-    names = ["number", *(name for _, name, _ in columns)]
+        if not changed:
+            result.households_unchanged += 1
+            continue
+        fields.update(changed)
+        updated.append((Household(id=known.id, number=number, updated_at=now,
+                                  **merged(known, written, changed)), known, changed))
+        if STATUS_FIELDS & changed.keys():
+            result.refresh.add(known.id)
+    trail.people = people_named({*officers.values(), *(known.info_officer_id for _, known, _
+                                                       in updated if known.info_officer_id)})
+    names = ["number", *(name for _, name, _ in columns), OFFICER]
     new_ids = insert_rows(Household, names, new)
     bulk_set(Household, [h for h, _, _ in updated], [*fields, "updated_at"])
     head, registered = names.index("head_name"), names.index("registered")
@@ -188,6 +257,11 @@ def write_households(survey: Survey, registry: Registry, result: ImportResult,
     result.refresh.update(pk for pk, row in zip(new_ids, new, strict=True) if row[registered])
     result.households_created, result.households_updated = len(new), len(updated)
     return ids
+
+
+def people_named(ids: set[int]) -> dict[int, str]:
+    """Users by name and unit (domain.md §7), as the trail shows a household's 信息员."""
+    return {user.pk: user.name_and_unit for user in User.objects.filter(pk__in=ids)}
 
 
 # A member new in this import, as written (and as its household's checks see it).
@@ -234,6 +308,8 @@ def write_members(survey: Survey, registry: Registry, ids: dict[str, int],
             changes.as_seen[id_number] = seen
             changes.households.add(ids[number])
             changed = {name: v for name, v in changed.items() if name not in seen}
+        if not changed and id_number not in changes.as_seen:
+            result.members_unchanged += 1
         if changed:
             fields.update(changed)
             updated.append((Member(id=known.id, household_id=ids[number], id_number=id_number,
@@ -256,7 +332,8 @@ def write_members(survey: Survey, registry: Registry, ids: dict[str, int],
 
 
 def write_checks(survey: Survey, registry: Registry, ids: dict[str, int],
-                 members: MemberChanges, result: ImportResult, trail: ImportTrail) -> None:
+                 members: MemberChanges, result: ImportResult, trail: ImportTrail,
+                 progress: Callable[[int], None] = lambda done: None) -> None:
     """Create and correct checks, a chunk of households at a time, so only a chunk's
     member snapshots are held at once.
 
@@ -286,6 +363,7 @@ def write_checks(survey: Survey, registry: Registry, ids: dict[str, int],
         for household_id, cleaned, known in rows:
             writes.add(household_id, cleaned, known, snapshots[household_id], stored, result)
         writes.save(result, trail, members.created)
+        progress(result.checks_created + result.checks_updated + result.checks_unchanged)
 
 
 def member_snapshots(household_ids: set[int], as_seen: dict[str, dict],
@@ -331,6 +409,7 @@ class CheckWrites:
         changed = {name: v for name, v in values.items() if getattr(known, name) != v}
         retaken = known.id in stored and stored[known.id] != snapshot
         if not changed and not retaken:
+            result.checks_unchanged += 1
             if known.evaluated_at is None:
                 result.evaluate.add(household_id)  # stored earlier, never evaluated
             return
@@ -362,16 +441,21 @@ class CheckWrites:
         trail.changed(Check, self.changes)
 
 
-def survey_evaluate(result: ImportResult,
-                    progress: Callable[[int, int], None] | None = None) -> int:
+def survey_evaluate(result: ImportResult, progress: Progress | None = None) -> int:
     """Bring alerts, classes and groups up to date for every household the import
     touched: the engine in batches for changed checks, then the groups of households
-    whose registration alone changed. Returns the number of alerts raised."""
+    whose registration alone changed. Returns the number of alerts raised. The progress
+    is said as ("evaluating", households done, households in all)."""
     ids, policy = sorted(result.evaluate), Policy()
     only_status = sorted(result.refresh - result.evaluate)
     total = len(ids) + len(only_status)
-    # The progress counts the households whose groups alone are refreshed below too.
-    in_total = (lambda done, _: progress(done, total)) if progress else None
+    progress = progress or no_progress
+    progress("evaluating", 0, total)
+
+    def in_total(done: int, _: int) -> None:
+        # The total counts the households whose groups alone are refreshed below too.
+        progress("evaluating", done, total)
+
     result.alerts_raised += evaluate_in_batches(ids, policy, batch_size=EVALUATION_BATCH,
                                                 progress=in_total).alerts_raised
     # The engine replays nothing without a changed check: these are re-derived a batch at
@@ -382,8 +466,7 @@ def survey_evaluate(result: ImportResult,
         end = min(total, (done // EVALUATION_BATCH + 1) * EVALUATION_BATCH)
         refresh_statuses(only_status[done - len(ids):end - len(ids)], policy)
         done = end
-        if progress:
-            progress(done, total)
+        progress("evaluating", done, total)
     if result.alerts_raised > ANALYZE_FROM:
         analyze(Alert, AlertMove, StatusChange, AuditEvent)
     return result.alerts_raised

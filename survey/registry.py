@@ -15,6 +15,8 @@ from django.db.models import Count
 from alerts.models import AlertMove
 from households.models import Check, Household, Member
 from monitor.bulk import on_postgresql
+from monitor.models import User
+from monitor.roles import Role
 
 from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS
 
@@ -49,6 +51,7 @@ class Registry:
     checks: dict[CheckKey, Row] = field(default_factory=dict)
     newest_visit: dict[int, date] = field(default_factory=dict)  # household id → date
     worked: set[int] = field(default_factory=set)  # households whose alerts a person moved
+    officers: dict[str, Row] = field(default_factory=dict)  # 信息员 username → (id, place_id)
     shared: dict[str, dict] = field(default_factory=dict)  # field → {value: that value}
 
     def household_id(self, number: str) -> int | None:
@@ -83,7 +86,7 @@ def registry_load(*, numbers: set[str], id_numbers: set[str],
     (row number, cleaned values)) let the stored rows hold the file's own objects where
     the values are equal."""
     registry, household_rows, member_rows = Registry(), household_rows or {}, member_rows or {}
-    fields = ["id", "number", *HOUSEHOLD_FIELDS.values()]
+    fields = ["id", "number", *HOUSEHOLD_FIELDS.values(), "info_officer_id"]
     size = keys_per_query()
     for part in chunks(numbers, size):
         for row in registry.rows(Household.objects.filter(number__any_of=part), fields):
@@ -101,7 +104,20 @@ def registry_load(*, numbers: set[str], id_numbers: set[str],
               if n in registry.households}
     for part in chunks({household_id for household_id, _, _ in wanted}, size):
         load_checks(registry, part, wanted)
+    registry.officers = officers_named(
+        {cleaned.get("信息员") for _, cleaned in household_rows.values()} - {None, ""})
     return registry
+
+
+def officers_named(usernames: set[str]) -> dict[str, Row]:
+    """The active village officers among the usernames of the 信息员 column (a county
+    names a few hundred), as (id, place_id) by username."""
+    officers = {}
+    for part in chunks(usernames):
+        officers.update((row.username, row) for row in User.objects.filter(
+            username__in=part, role=Role.VILLAGE, is_active=True,
+        ).values_list("username", "id", "place_id", named=True))
+    return officers
 
 
 def load_checks(registry: Registry, household_ids: list[int],

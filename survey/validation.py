@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 
+from households.models import Household
 from monitor.choices import PovertyStatus
 from monitor.tabular import UnreadableFile
 
@@ -283,27 +284,78 @@ def refuse_sheet(result: CleanSheet, rows, columns: str, reason: str) -> CleanSh
 
 # ── Across sheets and against the registry ───────────────────────────────────────────
 
-def survey_validate(survey: Survey, registry: Registry) -> None:
+def survey_validate(survey: Survey, registry: Registry, place=None) -> None:
     """The rules that need more than one row, in the order their rejections cascade.
     A workbook without a single row is refused whole (UnreadableFile): it is the wrong
-    file, or its data is not where the header says."""
+    file, or its data is not where the header says. With a place (a town's or county's
+    import from the page), rows of households outside it are refused first."""
     if not any(sheet.rows or sheet.rejected for sheet in survey.sheets()):
         raise UnreadableFile("工作簿中没有数据：农户、成员、排查三张表都只有表头或是空的，"
                              "请确认选对了文件")
-    reject_heads_registered_elsewhere(survey, registry)
+    if place is not None:
+        reject_outside_place(survey, registry, place)
+    reject_unknown_officers(survey, registry)
+    reject_heads_registered_elsewhere(survey, registry, place)
     drop_orphans(survey, registry)
-    reject_members_registered_elsewhere(survey, registry)
+    reject_members_registered_elsewhere(survey, registry, place)
     reject_worked_check_changes(survey, registry)
     reject_frozen_member_changes(survey, registry)
     reject_checks_of_rejected_members(survey, registry)
     reject_checks_without_members(survey, registry)
 
 
+def outside_place(place) -> str:
+    return f"不在本人负责的地区范围内（{place.name}）"
+
+
+def reject_outside_place(survey: Survey, registry: Registry, place) -> None:
+    """A town loads only its own villages' rows (domain.md §1: scope holds for imports):
+    a household whose village, in this file or in the registry, lies outside the place,
+    and the members and checks of such a household, are refused row by row. A household
+    of the place may not be moved out of it, nor one from outside moved in."""
+    inside = place.code
+
+    def village_of(number: str) -> str | None:
+        known = registry.households.get(number)
+        return known.village_id if known else None
+
+    file_villages = {number: cleaned["村代码"]
+                     for number, (_, cleaned) in survey.households.rows.items()}
+    for number, village in file_villages.items():
+        registered = village_of(number)
+        if not village.startswith(inside):
+            survey.households.reject(number, "村代码", outside_place(place))
+        elif registered and not registered.startswith(inside):
+            survey.households.reject(number, "户编号", outside_place(place))
+    for sheet in (survey.members, survey.checks):
+        for key, (_, cleaned) in list(sheet.rows.items()):
+            number = cleaned["户编号"]
+            villages = {file_villages.get(number), village_of(number)} - {None}
+            if any(not village.startswith(inside) for village in villages):
+                sheet.reject(key, "户编号", outside_place(place))
+
+
+def reject_unknown_officers(survey: Survey, registry: Registry) -> None:
+    """The 信息员 column names a village officer of the household's own village
+    (domain.md §2); anyone else is refused with the row."""
+    for number, (_, cleaned) in list(survey.households.rows.items()):
+        username = cleaned.get("信息员")
+        if not username:
+            continue
+        officer = registry.officers.get(username)
+        if officer is None:
+            survey.households.reject(number, "信息员",
+                                     "没有这个村干部账号（信息员应填村干部的登录用户名）")
+        elif officer.place_id != cleaned["村代码"]:
+            survey.households.reject(number, "信息员",
+                                     "该村干部不在本户所在的村工作，不能担任本户信息员")
+
+
 ONE_HOUSEHOLD = "一人只能在一户"
 NO_MEMBERS = "该户在成员表和系统中都没有成员，无法计算人均纯收入"
 
 
-def reject_heads_registered_elsewhere(survey: Survey, registry: Registry) -> None:
+def reject_heads_registered_elsewhere(survey: Survey, registry: Registry, place=None) -> None:
     """One person, one household (domain.md §3): a head's ID number must not belong to a
     member of another household, in this file or in the registry."""
     in_file = {id_number: cleaned["户编号"]
@@ -314,8 +366,10 @@ def reject_heads_registered_elsewhere(survey: Survey, registry: Registry) -> Non
         owners = {in_file.get(head), registered.household__number if registered else None}
         others = sorted(owners - {None, number})
         if others:
+            other = (f"农户 {others[0]} " if seen_by_importer(others[0], place)
+                     else "本人负责地区以外一户")
             survey.households.reject(number, "户主身份证号",
-                                     f"该身份证号已是农户 {others[0]} 的成员，{ONE_HOUSEHOLD}")
+                                     f"该身份证号已是{other}的成员，{ONE_HOUSEHOLD}")
 
 
 def drop_orphans(survey: Survey, registry: Registry) -> None:
@@ -331,15 +385,26 @@ def drop_orphans(survey: Survey, registry: Registry) -> None:
             sheet.reject(key, "户编号", reason)
 
 
-def reject_members_registered_elsewhere(survey: Survey, registry: Registry) -> None:
+def seen_by_importer(number: str, place) -> bool:
+    """Whether a refusal may name another household by its 户编号: the command sees
+    all, the page's user their place; outside it a household is as one that does not
+    exist (domain.md §1), so it goes unnamed."""
+    return place is None or Household.objects.filter(
+        number=number, village__code__startswith=place.code).exists()
+
+
+def reject_members_registered_elsewhere(survey: Survey, registry: Registry,
+                                        place=None) -> None:
     if not registry.members:
         return  # a new county's file: nobody is registered anywhere yet
     for id_number, (_, cleaned) in list(survey.members.rows.items()):
         known = registry.members.get(id_number)
         if known and known.household__number != cleaned["户编号"]:
             other = known.household__number
+            where = (f"其他农户（户编号 {other}）" if seen_by_importer(other, place)
+                     else "本人负责地区以外的农户")
             survey.members.reject(id_number, "身份证号",
-                                  f"该身份证号已登记在其他农户（户编号 {other}），{ONE_HOUSEHOLD}")
+                                  f"该身份证号已登记在{where}，{ONE_HOUSEHOLD}")
 
 
 def check_changes(cleaned: dict, known: Row) -> list[str]:

@@ -21,7 +21,8 @@ HOSTILE = ["王小明\u202effo", "王\u200b小明", "王\u2066小明", "王\x07�
 PROJECT_APPS = ("monitor", "households", "alerts", "casework", "reports", "survey", "visits")
 NOT_PEOPLE = {("User", "username"), ("Place", "name"), ("MeasureCatalogue", "name"),
               ("Measure", "name"), ("DepartmentComparison", "file_name"),
-              ("TaskEvidence", "name")}  # a file's name, kept printable characters only
+              ("TaskEvidence", "name"),  # a file's name, kept printable characters only
+              ("ImportJob", "file_name")}
 
 
 def person_fields():
