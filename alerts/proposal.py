@@ -32,8 +32,7 @@ from django.utils import timezone
 
 from households.models import Check, Household, Place
 from monitor.policy import Policy
-from monitor.policy_changes import line_set, policy_set
-from monitor.roles import SET_POLICY, require
+from monitor.policy_changes import line_set, may_set_policy, policy_set
 from monitor.rules import RULES
 
 from .engine import (
@@ -108,7 +107,7 @@ def preview(proposal: Proposal, *, progress: Progress = None) -> Preview:
     """What the proposal would change in the county, as if its values had been in force
     from its date. Reads only: nothing is written, nothing locked."""
     policy, today, changed = proposal.policy(), timezone.localdate(), []
-    ids = governed_households(proposal)
+    ids, now = governed_households(proposal), class_counts(proposal.county)
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
         rows = household_rows(batch)
@@ -120,16 +119,17 @@ def preview(proposal: Proposal, *, progress: Progress = None) -> Preview:
                 changed.append(judged.change)
         if progress:
             progress(start + len(batch), len(ids))
-    return summarize(proposal, changed)
+    return summarize(proposal, changed, now)
 
 
 @transaction.atomic
 def adopt(proposal: Proposal, *, actor, reason: str, progress: Progress = None) -> Preview:
     """Record the proposal's values (audited, with `reason`), then re-evaluate the
     county's checks from its date under them in one pass, in one transaction: every
-    alert move and class move it makes says 政策调整 and is the actor's. Returns what
+    alert move and class move it makes says 政策调整 and is the actor's (a command's:
+    no one's). Returns what
     changed, as a preview would have shown it."""
-    require(actor, SET_POLICY)
+    may_set_policy(actor)
     for key, value in proposal.settings.items():
         policy_set(key=key, value=value, effective_from=proposal.effective_from,
                    reason=reason, actor=actor)
@@ -137,7 +137,7 @@ def adopt(proposal: Proposal, *, actor, reason: str, progress: Progress = None) 
         line_set(province=proposal.county.province_code, year=proposal.effective_from.year,
                  value=proposal.line, reason=reason, actor=actor)
     policy, today, changed = Policy(), timezone.localdate(), []
-    ids = governed_households(proposal)
+    ids, now = governed_households(proposal), class_counts(proposal.county)
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
         rows = household_rows(batch, lock=True)
@@ -149,7 +149,7 @@ def adopt(proposal: Proposal, *, actor, reason: str, progress: Progress = None) 
             if judged is None:
                 continue
             judged.book.moves = [move._replace(note=f"{REASON}：{move.note}",
-                                               actor_id=actor.pk)
+                                               actor_id=actor.pk if actor else None)
                                  for move in judged.book.moves]
             books.append(judged.book)
             replayed += judged.replayed
@@ -161,7 +161,7 @@ def adopt(proposal: Proposal, *, actor, reason: str, progress: Progress = None) 
         save_batch(books, replayed, statuses, Evaluated())
         if progress:
             progress(start + len(batch), len(ids))
-    return summarize(proposal, changed)
+    return summarize(proposal, changed, now)
 
 
 # ── One household under a policy ──────────────────────────────────────────────────────
@@ -241,17 +241,25 @@ def alerts_of(household_ids: list[int]) -> defaultdict:
 
 # ── The preview from the households that change ───────────────────────────────────────
 
-def summarize(proposal: Proposal, changed: list[Changed]) -> Preview:
-    """Count the county's households by town and class now and under the proposal (a
-    household not in `changed` keeps its class), and the households raising or clearing
-    each rule. The households are listed by 户编号."""
-    by_town: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+def class_counts(county: Place) -> dict[tuple[str, str], int]:
+    """The county's households by (town code, class) as stored now."""
+    counts = Counter()
     for village, household_class, total in (
-            Household.objects.in_place(proposal.county.code).order_by()
+            Household.objects.in_place(county.code).order_by()
             .values_list("village_id", "household_class").annotate(total=Count("id"))):
-        counts = by_town[village[:9]][household_class]
-        counts[0] += total
-        counts[1] += total
+        counts[village[:9], household_class] += total
+    return counts
+
+
+def summarize(proposal: Proposal, changed: list[Changed],
+              now: dict[tuple[str, str], int]) -> Preview:
+    """Count the county's households by town and class now (`now`, class_counts before
+    any change) and under the proposal (a household not in `changed` keeps its class),
+    and the households raising or clearing each rule. The households are listed by
+    户编号."""
+    by_town: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for (town, household_class), total in now.items():
+        by_town[town][household_class] = [total, total]
     for household in changed:
         by_town[household.town_code][household.class_now][1] -= 1
         by_town[household.town_code][household.class_then][1] += 1
