@@ -8,7 +8,9 @@ import csv
 from decimal import Decimal
 from pathlib import Path
 
-from alerts.proposal import Preview, Proposal
+from django.utils import timezone
+
+from alerts.proposal import Preview, Proposal, adopt
 from households.models import Place, PlaceLevel
 from monitor.parameters import DEFAULTS
 from monitor.periods import parse_day
@@ -16,10 +18,18 @@ from monitor.policy_changes import line_value, setting_value
 from monitor.roles import Refused
 from monitor.rules import rule_name
 
+from .dashboard import dashboard_forget
+
 CLASSES = ["临界", "巩固", "稳定", ""]  # the order a county reads them in (§6)
 UNCLASSIFIED = "未分类"  # a household without a check has no class
 CSV_COLUMNS = ["户编号", "村代码", "现分类", "新分类", "新增预警", "不再触发"]
 NAMES_JOINED = "、"
+# The thresholds the rules, the classes and the key groups compare with (§3, §5, §6): the
+# ones a preview can show the effect of; deadlines and the like change no class or alert.
+PREVIEWED = ["near_line_factor", "income_drop_share", "medical_burden_share", "school_age_from",
+             "school_age_to", "borderline_income_factor", "borderline_transfer_share",
+             "consolidated_income_factor", "consolidated_spending_share",
+             "key_group_income_factor"]
 
 
 def class_label(household_class: str) -> str:
@@ -161,3 +171,14 @@ def proposal_json(proposal: Proposal) -> dict:
 
 def decimal_text(value: Decimal | None) -> str:
     return "" if value is None else f"{value.normalize():f}"
+
+
+# ── Adopting, and the page's background work ──────────────────────────────────────────
+
+def adoption_run(proposal: Proposal, *, actor, reason: str) -> Preview:
+    """Adopt the proposal (alerts/proposal.py `adopt`) and have the county's dashboards
+    counted afresh, so its pages are right the moment this returns. The one way the
+    page, the API and the command adopt."""
+    result = adopt(proposal, actor=actor, reason=reason)
+    dashboard_forget(proposal.county, timezone.localdate())
+    return result

@@ -4,11 +4,10 @@ county's checks from DATE under it, every move with the reason 政策调整 (int
 
 from django.core.management.base import BaseCommand, CommandError
 
-from alerts.proposal import adopt
 from monitor.audit import audit_source
 from monitor.models import AuditSource
 from monitor.roles import Refused
-from reports.policy_preview import summary_lines
+from reports.policy_preview import adoption_run, summary_lines
 
 from .policy_preview import proposal_arguments, proposal_of
 
@@ -28,7 +27,7 @@ class Command(BaseCommand):
         proposal = proposal_of(options)
         try:
             with audit_source(AuditSource.COMMAND):
-                result = adopt(proposal, actor=None, reason=reason)
+                result = adoption_run(proposal, actor=None, reason=reason)
         except Refused as refused:
             raise CommandError(str(refused), returncode=2) from None
         for line in summary_lines(result):
