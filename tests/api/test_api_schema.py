@@ -26,6 +26,7 @@ OPERATIONS = {
     ("/api/measures/{id}/tasks/", "post"), ("/api/measure-catalogue/", "get"),
     ("/api/tasks/", "get"), ("/api/tasks/{id}/", "get"), ("/api/tasks/{id}/updates/", "post"),
     ("/api/five-lists/", "get"), ("/api/five-lists/{list}/", "get"), ("/api/ledger/", "get"),
+    ("/api/policy/preview/", "post"), ("/api/policy/adopt/", "post"),
 }
 
 
