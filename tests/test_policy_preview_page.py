@@ -99,7 +99,8 @@ def test_adopting_records_the_line_and_the_countys_pages_show_it(client, asked, 
     assert MonitoringLine.objects.get(year=2026).amount == Decimal("7600")
     alert = alert_of(just_above, "INCOME_NEAR_LINE")
     assert AlertMove.objects.get(alert=alert).note.startswith("政策调整")
-    household_page = client.get(reverse("households:detail", args=["500241101201001"])).content.decode()
+    file = reverse("households:detail", args=["500241101201001"])
+    household_page = client.get(file).content.decode()
     assert "临界" in household_page and "收入接近监测线" in household_page
     # Once per preview: a second 采纳 opens the adoption already made.
     again = asked(county_supervisor, reverse("policy_preview:adopt", args=[preview.pk]),
