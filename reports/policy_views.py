@@ -78,7 +78,7 @@ def policy_job(request, pk):
     context = {"job": job, "adopted": job.kind == ExportKind.POLICY_ADOPTION}
     if job.state == ExportState.DONE:
         result = policy_job_result(job)
-        context |= shown(result, request.GET.get("page"), user)
+        context |= shown(result, request.GET.get("page"), user, context["adopted"])
         context["may_adopt"] = (not context["adopted"] and may(user, SET_POLICY)
                                 and not adoption_of(job).exists())
         context["adoption"] = adoption_of(job).first()
@@ -122,7 +122,7 @@ def redirect_with(request, job, message: str):
     return redirect("policy_preview:job", pk=job.pk)
 
 
-def shown(result: dict, page_number, user) -> dict:
+def shown(result: dict, page_number, user, adopted: bool) -> dict:
     """The preview as the page shows it: the towns' table, the rules' table, the chart,
     and one page of the households that change with their head and village by name
     (those the user may see)."""
@@ -135,7 +135,8 @@ def shown(result: dict, page_number, user) -> dict:
             "summary": [(label, *total[label]) for label in labels if any(total[label])],
             "asked": asked_text(result), "total": [tuple(total[label]) for label in labels],
             "page": page, "households": [h | {"household": found.get(h["id"])} for h in page],
-            "chart": {"classes": labels,
+            "chart": {"classes": labels, "series": (["采纳前", "采纳后"] if adopted
+                                                    else ["现在", "调整后"]),
                       "now": [total[label][0] for label in labels],
                       "then": [total[label][1] for label in labels],
                       "rules": [r["name"] for r in rules],

@@ -26,9 +26,9 @@
     xAxis: { type: "category", data: data.classes },
     yAxis: { type: "value", minInterval: 1 },
     series: [
-      { name: "现在", type: "bar", data: data.now, barMaxWidth: 48, label: label,
+      { name: data.series[0], type: "bar", data: data.now, barMaxWidth: 48, label: label,
         itemStyle: { color: "#8a94a3" } },
-      { name: "调整后", type: "bar", data: data.then, barMaxWidth: 48, label: label,
+      { name: data.series[1], type: "bar", data: data.then, barMaxWidth: 48, label: label,
         itemStyle: { color: "#b3261e" } }
     ]
   });
