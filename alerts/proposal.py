@@ -123,12 +123,11 @@ def preview(proposal: Proposal, *, progress: Progress = None) -> Preview:
 
 
 @transaction.atomic
-def adopt(proposal: Proposal, *, actor, reason: str, progress: Progress = None) -> Preview:
+def adopt(proposal: Proposal, *, actor, reason: str) -> Preview:
     """Record the proposal's values (audited, with `reason`), then re-evaluate the
     county's checks from its date under them in one pass, in one transaction: every
     alert move and class move it makes says 政策调整 and is the actor's (a command's:
-    no one's). Returns what
-    changed, as a preview would have shown it."""
+    no one's). Returns what changed, as a preview would have shown it."""
     may_set_policy(actor)
     for key, value in proposal.settings.items():
         policy_set(key=key, value=value, effective_from=proposal.effective_from,
@@ -136,32 +135,38 @@ def adopt(proposal: Proposal, *, actor, reason: str, progress: Progress = None) 
     if proposal.line is not None:
         line_set(province=proposal.county.province_code, year=proposal.effective_from.year,
                  value=proposal.line, reason=reason, actor=actor)
-    policy, today, changed = Policy(), timezone.localdate(), []
+    policy, changed = Policy(), []
     ids, now = governed_households(proposal), class_counts(proposal.county)
     for start in range(0, len(ids), BATCH):
-        batch = ids[start:start + BATCH]
-        rows = household_rows(batch, lock=True)
-        checks, alerts = checks_of(batch), alerts_of(batch)
-        books, replayed, statuses = [], [], Statuses()
-        for household_id, household in rows.items():
-            judged = judge(household, checks[household_id], alerts[household_id], policy,
-                           proposal.replay_from, today)
-            if judged is None:
-                continue
-            judged.book.moves = [move._replace(note=f"{REASON}：{move.note}",
-                                               actor_id=actor.pk if actor else None)
-                                 for move in judged.book.moves]
-            books.append(judged.book)
-            replayed += judged.replayed
-            statuses.add(household, [(kind, old, new, f"{REASON}：{reasons}" if reasons
-                                      else REASON, today, judged.newest_id)
-                                     for kind, old, new, reasons in judged.status_changes])
-            if judged.change is not None:
-                changed.append(judged.change)
-        save_batch(books, replayed, statuses, Evaluated())
-        if progress:
-            progress(start + len(batch), len(ids))
+        changed += adopt_batch(ids[start:start + BATCH], policy, proposal.replay_from,
+                               actor_id=actor.pk if actor else None)
     return summarize(proposal, changed, now)
+
+
+def adopt_batch(batch: list[int], policy: Policy, start: date, actor_id: int | None
+                ) -> list[Changed]:
+    """Re-evaluate a batch of households (locked) from `start` and write what changed,
+    as the engine writes a batch, every move saying 政策调整; returns the changes."""
+    today, changed = timezone.localdate(), []
+    rows = household_rows(batch, lock=True)
+    checks, alerts = checks_of(batch), alerts_of(batch)
+    books, replayed, statuses = [], [], Statuses()
+    for household_id, household in rows.items():
+        judged = judge(household, checks[household_id], alerts[household_id], policy, start,
+                       today)
+        if judged is None:
+            continue
+        judged.book.moves = [move._replace(note=f"{REASON}：{move.note}", actor_id=actor_id)
+                             for move in judged.book.moves]
+        books.append(judged.book)
+        replayed += judged.replayed
+        statuses.add(household, [(kind, old, new, f"{REASON}：{reasons}" if reasons else REASON,
+                                  today, judged.newest_id)
+                                 for kind, old, new, reasons in judged.status_changes])
+        if judged.change is not None:
+            changed.append(judged.change)
+    save_batch(books, replayed, statuses, Evaluated())
+    return changed
 
 
 # ── One household under a policy ──────────────────────────────────────────────────────
