@@ -59,7 +59,8 @@ def policy_preview(request):
     county = counties.first()
     return render(request, "reports/policy_preview.html", {
         "counties": counties, "data": data or {}, "error": error, "today": today,
-        "line_in_force": policy.line(county.province_code, today) if county else None,
+        "line_in_force": f"{policy.line(county.province_code, today).normalize():f}"
+        if county else "",
         "thresholds": [{"key": key, "label": DEFAULTS[key][1],
                         "in_force": f"{policy.value(key, today).normalize():f}",
                         "asked": (data or {}).get(f"set_{key}", "")}
