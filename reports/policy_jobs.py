@@ -20,7 +20,6 @@ from monitor.roles import Refused
 from .exports import export_failed
 from .policy_preview import adoption_run, csv_write, preview_json, proposal_json, proposal_read
 
-CSV_NAME = "政策调整预览.csv"
 JSON_NAME = "preview.json"
 POLICY_KINDS = (ExportKind.POLICY_PREVIEW, ExportKind.POLICY_ADOPTION)
 
@@ -53,7 +52,7 @@ def policy_job_run(job_id: int) -> None:
         else:
             result = preview(proposal, progress=lambda done, total: jobs.update(
                 rows_done=done, rows_total=total))
-        target = Path(settings.EXPORT_ROOT) / str(job.pk) / CSV_NAME
+        target = Path(settings.EXPORT_ROOT) / str(job.pk) / f"{job.get_kind_display()}.csv"
         csv_write(result, target)
         target.with_name(JSON_NAME).write_text(json.dumps(preview_json(result),
                                                           ensure_ascii=False))

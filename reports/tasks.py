@@ -1,5 +1,6 @@
-"""Background work for reports: an export (five lists, ledger), queued after commit and written by
-a worker (or in-process on the embedded default)."""
+"""Background work for reports: an export (five lists, ledger) or the policy page's preview
+or adoption, queued after commit and run by a worker (or in-process on the embedded
+default)."""
 
 from celery import shared_task
 
