@@ -4,7 +4,6 @@ county's page and the API read a proposal here and present alerts/proposal.py's 
 the same way — classes in words, rules by their 名称, a CSV of the households that change.
 """
 
-import csv
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from monitor.periods import parse_day
 from monitor.policy_changes import line_value, setting_value
 from monitor.roles import Refused
 from monitor.rules import rule_name
+from monitor.tabular import write_table
 
 from .dashboard import dashboard_forget
 
@@ -87,16 +87,13 @@ def threshold_help() -> str:
 # ── Presenting a preview ──────────────────────────────────────────────────────────────
 
 def csv_write(preview: Preview, path) -> int:
-    """The households that change, one row each (UTF-8 with BOM); returns the rows."""
+    """The households that change, one row each (UTF-8 with BOM, through the project's
+    one CSV writer); returns the rows."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(CSV_COLUMNS)
-        for h in preview.households:
-            writer.writerow([h.number, h.village_code, class_label(h.class_now),
-                             class_label(h.class_then), names(h.raised), names(h.cleared)])
-    return len(preview.households)
+    return write_table(path, CSV_COLUMNS, (
+        [h.number, h.village_code, class_label(h.class_now), class_label(h.class_then),
+         names(h.raised), names(h.cleared)] for h in preview.households))
 
 
 def class_totals(preview: Preview) -> dict[str, tuple[int, int]]:
