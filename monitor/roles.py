@@ -113,6 +113,11 @@ COUNTY_CONFIRMATION = Capability((Role.COUNTY,), "“{step}”须由区县监管
 # The county's policy (§1, §5): its lines and thresholds, on the 政策 page.
 SET_POLICY = Capability((Role.COUNTY, Role.ADMIN),
                         "{role}不能修改政策参数：须由区县监管人员或管理员办理", superuser=True)
+# What a change of the line or a threshold would do, previewed before it is adopted
+# (adopting it is SET_POLICY's).
+PREVIEW_POLICY = Capability((Role.COUNTY, Role.ADMIN),
+                            "{role}不能预览政策调整：须由区县监管人员或管理员办理",
+                            superuser=True)
 COMPARE_LISTS = Capability((Role.COUNTY, Role.ADMIN),
                            "{role}不能进行部门数据比对：须由区县监管人员或管理员办理",
                            superuser=True)

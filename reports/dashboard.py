@@ -21,7 +21,7 @@ from households.models import Household, Place
 from monitor.choices import HouseholdClass, KeyGroup, PlaceLevel
 from monitor.models import person_name
 from monitor.policy import Policy
-from monitor.roles import Role
+from monitor.roles import Channel, Role
 from monitor.rules import OTHER_SOURCES, RULES
 from monitor.scope import sees_everything
 
@@ -114,7 +114,20 @@ def cache_key(user, place: Place | None, today: date) -> str:
     staff their channel's work, everyone else all of it."""
     counts = (f"channel-{user.channel}"
               if user.role == Role.DEPARTMENT and not sees_everything(user) else "all")
-    return f"dashboard:{counts}:{place.code if place else '*'}:{today}"
+    return dashboard_key(counts, place.code if place else "*", today)
+
+
+def dashboard_key(counts: str, code: str, today: date) -> str:
+    return f"dashboard:{counts}:{code}:{today}"
+
+
+def dashboard_forget(place: Place, today: date) -> None:
+    """Count the dashboards of `place`, every place within it and the whole registry
+    afresh on their next visit: a change to a county's classes and alerts all at once (a
+    policy adopted) shows at once, not DASHBOARD_CACHE_SECONDS later."""
+    codes = ["*", *Place.objects.within(place.code).values_list("code", flat=True)]
+    counts = ["all", *(f"channel-{channel}" for channel in Channel.values)]
+    cache.delete_many([dashboard_key(c, code, today) for c in counts for code in codes])
 
 
 def dashboard_for(user, place: Place | None, today: date) -> Dashboard:

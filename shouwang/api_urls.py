@@ -9,6 +9,7 @@ from alerts.api import alerts, plans, tasks
 from households.api import PlaceViewSet
 from monitor.api import not_found
 from reports.api import FiveListsView, FiveListView, LedgerView
+from reports.policy_api import PolicyAdoptView, PolicyPreviewView
 from visits.api import CheckViewSet, HouseholdViewSet, MemberViewSet
 
 router = SimpleRouter()
@@ -28,6 +29,8 @@ urlpatterns = [
     path("five-lists/", FiveListsView.as_view(), name="five-lists"),
     path("five-lists/<str:list>/", FiveListView.as_view(), name="five-list"),
     path("ledger/", LedgerView.as_view(), name="ledger"),
+    path("policy/preview/", PolicyPreviewView.as_view(), name="policy-preview"),
+    path("policy/adopt/", PolicyAdoptView.as_view(), name="policy-adopt"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: the CSP allows no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

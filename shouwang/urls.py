@@ -34,6 +34,7 @@ urlpatterns = [
     path("api/", include("shouwang.api_urls")),
     path("monitoring/", include("casework.urls")),
     path("imports/", include("survey.urls")),
+    path("policy/preview/", include("reports.policy_urls")),
     path("policy/", include("monitor.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -14,11 +14,14 @@ class ExportState(models.TextChoices):
 class ExportKind(models.TextChoices):
     FIVE_LISTS = "five_lists", "五张清单"
     LEDGER = "ledger", "农户台账"
+    POLICY_PREVIEW = "preview", "政策调整预览"
+    POLICY_ADOPTION = "adoption", "采纳政策调整"
 
 
 class ExportJob(models.Model):
-    """An export run in the background (the five lists of a place and period, or the
-    household ledger of a place), with progress and a file when done."""
+    """Long work run in the background with progress and a file when done: an export
+    (the five lists of a place and period, the household ledger of a place), or a policy
+    change previewed or adopted for a county (its proposal in `parameters`)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="+", verbose_name="申请人")
@@ -35,6 +38,7 @@ class ExportJob(models.Model):
     rows_total = models.PositiveIntegerField("总行数", default=0)
     file = models.CharField("文件", max_length=300, blank=True)
     error = models.TextField("错误", blank=True)
+    parameters = models.JSONField("参数", default=dict, blank=True)
     created = models.DateTimeField("申请时间", auto_now_add=True)
     finished = models.DateTimeField("完成时间", null=True, blank=True)
 

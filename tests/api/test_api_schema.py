@@ -27,6 +27,7 @@ OPERATIONS = {
     ("/api/tasks/", "get"), ("/api/tasks/{id}/", "get"), ("/api/tasks/{id}/updates/", "post"),
     ("/api/tasks/{id}/evidence/", "post"),
     ("/api/five-lists/", "get"), ("/api/five-lists/{list}/", "get"), ("/api/ledger/", "get"),
+    ("/api/policy/preview/", "post"), ("/api/policy/adopt/", "post"),
 }
 
 
