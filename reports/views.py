@@ -70,7 +70,8 @@ def five_lists(request):
                                       _first(sheet.rows(scope), PREVIEW_ROWS))
                              for sheet in SHEETS]
         context["query"] = f"place={place.code}&from={start or ''}&to={end}"
-        context["jobs"] = ExportJob.objects.filter(user=request.user)[:5]
+        context["jobs"] = ExportJob.objects.filter(
+            user=request.user, kind__in=(ExportKind.FIVE_LISTS, ExportKind.LEDGER))[:5]
     return render(request, "reports/five_lists.html", context)
 
 
