@@ -1,0 +1,187 @@
+"""The rules that need more than one row: across the workbook's sheets and against the
+registry (domain.md §3–4), each a join of the sheets' good rows with each other or with
+what the registry holds (registry.py), in the order their rejections cascade.
+"""
+
+import polars as pl
+
+from monitor.tabular import UnreadableFile
+
+from .columns import CHECK_FIELDS, MEMBER_FIELDS, OBSERVED
+from .reading import ROW
+from .registry import Registry
+from .validation import CleanSheet, Survey
+
+STORED = " 已存"  # suffix of a stored column beside the file's column of the same name
+ONE_HOUSEHOLD = "一人只能在一户"
+NO_MEMBERS = "该户在成员表和系统中都没有成员，无法计算人均纯收入"
+WORKED = "该户的预警已有人处理"
+NEW_CHECK = "如需更正，请新增一次排查（如“核实”）"
+NO_NEW_MEMBER = f"{WORKED}，其最近一次排查已登记，不能再加成员；请随新的一次排查一并导入"
+WAITS = "行未能导入，人均收入和预警要按全部成员计算，请改正后与本行一并导入"
+
+
+def survey_validate(survey: Survey, registry: Registry) -> None:
+    """A workbook without a single row is refused whole (UnreadableFile): it is the wrong
+    file, or its data is not where the header says."""
+    if not any(sheet.frame.height or sheet.rejected for sheet in survey.sheets()):
+        raise UnreadableFile("工作簿中没有数据：农户、成员、排查三张表都只有表头或是空的，"
+                             "请确认选对了文件")
+    reject_heads_registered_elsewhere(survey, registry)
+    drop_orphans(survey, registry)
+    reject_members_registered_elsewhere(survey, registry)
+    reject_worked_check_changes(survey, registry)
+    reject_frozen_member_changes(survey, registry)
+    reject_checks_of_rejected_members(survey, registry)
+    reject_checks_without_members(survey, registry)
+
+
+def refusal(column, reason: pl.Expr) -> list[pl.Expr]:
+    """The columns CleanSheet.reject takes besides ROW."""
+    column = pl.lit(column) if isinstance(column, str) else column
+    return [column.alias("column"), reason.alias("reason")]
+
+
+def text(*parts) -> pl.Expr:
+    """A reason put together from literal text and expressions."""
+    return pl.concat_str([pl.lit(p) if isinstance(p, str) else p.cast(pl.String)
+                          for p in parts])
+
+
+def changed_columns(frame: pl.DataFrame, columns: dict[str, str]) -> pl.Expr:
+    """The list of the columns (of `columns`, in its order, those the frame has) whose
+    value differs from the stored one beside it."""
+    present = [c for c in columns if c in frame.columns and f"{c}{STORED}" in frame.columns]
+    if not present:
+        return pl.lit([], pl.List(pl.String))
+    return pl.concat_list([pl.when(pl.col(c).ne_missing(pl.col(f"{c}{STORED}"))).then(pl.lit(c))
+                           for c in present]).list.drop_nulls()
+
+
+def household_ids(frame: pl.DataFrame, registry: Registry) -> pl.DataFrame:
+    """The frame with the registry's id of each row's household (null for a new one)."""
+    return frame.join(registry.households.select("户编号", "household_id"), on="户编号",
+                      how="left", maintain_order="left")
+
+
+def with_stored_checks(survey: Survey, registry: Registry) -> pl.DataFrame:
+    """The good check rows beside the stored check of the same key, if any."""
+    return household_ids(survey.checks.frame, registry).join(
+        registry.checks, on=["household_id", "排查日期", "排查类型"], how="left",
+        suffix=STORED, maintain_order="left")
+
+
+def with_stored_members(survey: Survey, registry: Registry) -> pl.DataFrame:
+    return survey.members.frame.join(registry.members, on="身份证号", how="left",
+                                     suffix=STORED, maintain_order="left")
+
+
+def reject_heads_registered_elsewhere(survey: Survey, registry: Registry) -> None:
+    """One person, one household (domain.md §3): a head's ID number must not belong to a
+    member of another household, in this file or in the registry."""
+    in_file = survey.members.frame.select(pl.col("身份证号").alias("户主身份证号"),
+                                          pl.col("户编号").alias("in_file"))
+    registered = registry.members.select(pl.col("身份证号").alias("户主身份证号"),
+                                         pl.col("所在户编号").alias("registered"))
+    heads = survey.households.frame.select(ROW, "户编号", "户主身份证号").join(
+        in_file, on="户主身份证号", how="left").join(registered, on="户主身份证号", how="left")
+    number = pl.col("户编号")
+    other = pl.min_horizontal(pl.when(pl.col(c) != number).then(pl.col(c))
+                              for c in ("in_file", "registered"))
+    survey.households.reject(heads.filter(other.is_not_null()).select(ROW, *refusal(
+        "户主身份证号", text("该身份证号已是农户 ", other, f" 的成员，{ONE_HOUSEHOLD}"))))
+
+
+def rejected_numbers(sheet: CleanSheet) -> pl.DataFrame:
+    return pl.DataFrame(list(sheet.rejected_numbers.items()), orient="row",
+                        schema={"户编号": pl.String, "bad": pl.Int64})
+
+
+def drop_orphans(survey: Survey, registry: Registry) -> None:
+    """Members and checks need their household: in this file's good rows or the registry."""
+    known = pl.concat([survey.households.frame["户编号"], registry.households["户编号"]])
+    bad = rejected_numbers(survey.households)
+    for sheet in (survey.members, survey.checks):
+        orphans = sheet.frame.filter(~pl.col("户编号").is_in(known.implode())).join(
+            bad, on="户编号", how="left")
+        reason = pl.when(pl.col("bad").is_not_null()).then(
+            text("所属农户（农户表第", pl.col("bad"), "行）未能导入，本行一并退回")).otherwise(
+            pl.lit("户编号在农户表和系统中都不存在"))
+        sheet.reject(orphans.select(ROW, *refusal("户编号", reason)))
+
+
+def reject_members_registered_elsewhere(survey: Survey, registry: Registry) -> None:
+    members = with_stored_members(survey, registry)
+    elsewhere = members.filter(pl.col("所在户编号").is_not_null()
+                               & (pl.col("所在户编号") != pl.col("户编号")))
+    survey.members.reject(elsewhere.select(ROW, *refusal("身份证号", text(
+        "该身份证号已登记在其他农户（户编号 ", pl.col("所在户编号"), f"），{ONE_HOUSEHOLD}"))))
+
+
+def reject_worked_check_changes(survey: Survey, registry: Registry) -> None:
+    """A check is never edited after the alerts of its household were worked on by a
+    person (domain.md §4): a correction is a new check."""
+    if not registry.worked:
+        return
+    checks = with_stored_checks(survey, registry)
+    checks = checks.filter(pl.col("check_id").is_not_null()
+                           & pl.col("household_id").is_in(list(registry.worked)))
+    changed = checks.select(ROW, changed_columns(checks, CHECK_FIELDS).alias("changed"))
+    changed = changed.filter(pl.col("changed").list.len() > 0)
+    survey.checks.reject(changed.select(ROW, *refusal(pl.col("changed").list.first(), text(
+        f"{WORKED}，已登记的排查不能修改（改动：", pl.col("changed").list.join("、"),
+        f"）；{NEW_CHECK}"))))
+
+
+def newest_in_file(survey: Survey) -> pl.DataFrame:
+    """户编号 → the household's newest visit date among the file's good check rows."""
+    return survey.checks.frame.group_by("户编号").agg(pl.col("排查日期").max().alias("newest"))
+
+
+def frozen_households(survey: Survey, registry: Registry) -> pl.Series:
+    """Worked households whose newest check in this file is already stored: their member
+    rows describe that check, which may not change."""
+    checks = with_stored_checks(survey, registry).join(newest_in_file(survey), on="户编号")
+    has_new = checks.filter((pl.col("排查日期") == pl.col("newest"))
+                            & pl.col("check_id").is_null())["户编号"]
+    return checks.filter(~pl.col("户编号").is_in(has_new.implode())
+                         & pl.col("household_id").is_in(list(registry.worked)))["户编号"].unique()
+
+
+def reject_frozen_member_changes(survey: Survey, registry: Registry) -> None:
+    if not registry.worked:
+        return
+    frozen = frozen_households(survey, registry)
+    members = with_stored_members(survey, registry).filter(pl.col("户编号").is_in(
+        frozen.implode()))
+    observed = {c: f for c, f in MEMBER_FIELDS.items() if c in OBSERVED}
+    members = members.with_columns(changed_columns(members, observed).alias("changed"))
+    new = pl.col("member_id").is_null()
+    column = pl.when(new).then(pl.lit("身份证号")).otherwise(pl.col("changed").list.first())
+    reason = pl.when(new).then(pl.lit(NO_NEW_MEMBER)).otherwise(text(
+        f"{WORKED}，成员情况随排查登记，不能修改（改动：", pl.col("changed").list.join("、"),
+        f"）；{NEW_CHECK}"))
+    survey.members.reject(members.filter(new | (pl.col("changed").list.len() > 0)).select(
+        ROW, *refusal(column, reason)))
+
+
+def reject_checks_of_rejected_members(survey: Survey, registry: Registry) -> None:
+    """A new or changed check of a household with a rejected member row waits for it:
+    the per-capita income and the rules read every member."""
+    if not survey.members.rejected_numbers:
+        return
+    checks = with_stored_checks(survey, registry).join(
+        rejected_numbers(survey.members), on="户编号")
+    checks = checks.filter(pl.col("check_id").is_null()
+                           | (changed_columns(checks, CHECK_FIELDS).list.len() > 0))
+    survey.checks.reject(checks.select(ROW, *refusal("户编号", text(
+        "该户成员表第", pl.col("bad"), WAITS))))
+
+
+def reject_checks_without_members(survey: Survey, registry: Registry) -> None:
+    in_file = survey.members.frame["户编号"].unique().implode()
+    checks = household_ids(survey.checks.frame, registry).join(
+        registry.member_counts, on="household_id", how="left")
+    survey.checks.reject(checks.filter(~pl.col("户编号").is_in(in_file)
+                                       & (pl.col("members").fill_null(0) == 0))
+                         .select(ROW, *refusal("户编号", pl.lit(NO_MEMBERS))))
