@@ -9,10 +9,9 @@ from monitor.tabular import UnreadableFile
 
 from .columns import CHECK_FIELDS, MEMBER_FIELDS, OBSERVED
 from .reading import ROW
-from .registry import Registry
+from .registry import STORED, Registry
 from .validation import CleanSheet, Survey
 
-STORED = " 已存"  # suffix of a stored column beside the file's column of the same name
 ONE_HOUSEHOLD = "一人只能在一户"
 NO_MEMBERS = "该户在成员表和系统中都没有成员，无法计算人均纯收入"
 WORKED = "该户的预警已有人处理"
@@ -68,12 +67,12 @@ def with_stored_checks(survey: Survey, registry: Registry) -> pl.DataFrame:
     """The good check rows beside the stored check of the same key, if any."""
     return household_ids(survey.checks.frame, registry).join(
         registry.checks, on=["household_id", "排查日期", "排查类型"], how="left",
-        suffix=STORED, maintain_order="left")
+        maintain_order="left")
 
 
 def with_stored_members(survey: Survey, registry: Registry) -> pl.DataFrame:
     return survey.members.frame.join(registry.members, on="身份证号", how="left",
-                                     suffix=STORED, maintain_order="left")
+                                     maintain_order="left")
 
 
 def reject_heads_registered_elsewhere(survey: Survey, registry: Registry) -> None:

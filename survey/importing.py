@@ -39,7 +39,6 @@ from monitor.models import AuditAction, AuditEvent, AuditSource
 from monitor.policy import Policy
 
 from .across import (
-    STORED,
     changed_columns,
     household_ids,
     newest_in_file,
@@ -49,7 +48,7 @@ from .across import (
 )
 from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS, OBSERVED
 from .reading import SHEET_NAMES, read_workbook
-from .registry import Registry, chunks, keys_per_query, registry_load
+from .registry import STORED, Registry, chunks, keys_per_query, registry_load
 from .validation import Rejected, Survey, clean_sheet
 
 EVALUATION_BATCH = BATCH  # households per engine transaction (issue 3: batches, not one each)
@@ -191,13 +190,14 @@ def write_households(survey: Survey, registry: Registry, result: ImportResult,
     """Create and update households; returns 户编号 → household_id of every household
     named."""
     rows = household_ids(survey.households.frame, registry).join(
-        registry.households, on="户编号", how="left", suffix=STORED, maintain_order="left")
+        registry.households.drop("household_id"), on="户编号", how="left",
+        maintain_order="left")
     known = rows.filter(pl.col("household_id").is_not_null())
     new = rows.filter(pl.col("household_id").is_null()).select(
         pl.col("户编号").alias("number"), *filled(rows, HOUSEHOLD_FIELDS, Household))
     new_ids = insert_rows(Household, new.columns, new.rows())
     updated, fields, now = [], set(), timezone.now()
-    for row in changes_of(known, HOUSEHOLD_FIELDS).iter_rows(named=True):
+    for row in changes_of(known, HOUSEHOLD_FIELDS).rows(named=True):
         old, changed = stored_and_changed(row, HOUSEHOLD_FIELDS)
         fields.update(changed)
         updated.append((Household(id=row["household_id"], number=row["户编号"], updated_at=now,
@@ -257,7 +257,7 @@ def write_members(survey: Survey, registry: Registry, ids: pl.DataFrame,
         newest_in_file(survey), on="户编号", how="left").join(
         registry.newest_visit(), on="household_id", how="left", suffix=" 系统")
     updated, fields = [], set()
-    for row in changed.iter_rows(named=True):
+    for row in changed.rows(named=True):
         old, values = stored_and_changed(row, MEMBER_FIELDS)
         seen = {name: v for name, v in values.items() if name in OBSERVED_FIELDS}
         if seen and row["newest"] and row["newest 系统"] and row["newest"] < row["newest 系统"]:
@@ -325,7 +325,7 @@ def snapshots(household_ids: list[int], members: MemberChanges) -> pl.DataFrame:
                           orient="row")
     if members.as_seen:
         stored = pl.DataFrame([as_seen(row, members.as_seen)
-                               for row in stored.iter_rows(named=True)], schema=fresh.schema)
+                               for row in stored.rows(named=True)], schema=fresh.schema)
     both = pl.concat([fresh, stored]).sort("household_id", "member_id")
     return both.group_by("household_id", maintain_order=True).agg(
         pl.struct(pl.col("id_number"), pl.col("name"), pl.col("birth_date").cast(pl.String),
@@ -364,7 +364,7 @@ def correct_checks(known: pl.DataFrame, members: MemberChanges, result: ImportRe
     stored = dict(Check.objects.filter(id__any_of=retaken["check_id"].to_list())
                   .values_list("id", "members"))
     plain, with_members, fields, changes = [], [], set(), []
-    for row in known.iter_rows(named=True):
+    for row in known.rows(named=True):
         old, changed = stored_and_changed(row, CHECK_FIELDS)
         snapshot = seen.get(row["household_id"], [])
         again = row["retake"] and stored.get(row["check_id"]) != snapshot

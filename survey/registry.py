@@ -32,9 +32,13 @@ def chunks(items: Iterable, size: int = CHUNK):
         yield items[start:start + size]
 
 
+STORED = " 已存"  # suffix of a stored value's column: 村代码 已存 beside the file's 村代码
+
+
 def dtypes(sheet: str, fields: dict[str, str]) -> dict[str, pl.DataType]:
-    """The frame dtype of each stored column, as the file's cleaned column has it."""
-    return {column: DTYPES.get(SHEETS[sheet][column], pl.String) for column in fields}
+    """The stored columns, named COLUMN 已存, with the dtype of the file's cleaned column."""
+    return {f"{column}{STORED}": DTYPES.get(SHEETS[sheet][column], pl.String)
+            for column in fields}
 
 
 HOUSEHOLD_SCHEMA = {"户编号": pl.String, "household_id": pl.Int64,

@@ -82,7 +82,7 @@ class CleanSheet:
             return
         rows = rows.unique(ROW, keep="first", maintain_order=True).sort(ROW)
         found = self.frame.join(rows.select(ROW, "column", "reason"), on=ROW)
-        for row in found.sort(ROW).iter_rows(named=True):
+        for row in found.sort(ROW).rows(named=True):
             self.refuse(row[ROW], row.get("户编号"),
                         [(row["column"], shown(row.get(row["column"])), row["reason"])])
         self.frame = self.frame.join(rows.select(ROW), on=ROW, how="anti")
@@ -334,18 +334,18 @@ def refuse_rows(result: CleanSheet, table: pl.DataFrame, problems: list[tuple[st
     if found.is_empty():
         return
     texts = table.join(found.select(ROW).unique(), on=ROW)
-    texts = {row[ROW]: row for row in texts.iter_rows(named=True)}
+    texts = {row[ROW]: row for row in texts.rows(named=True)}
     for (number,), group in found.group_by(ROW, maintain_order=True):
         record = texts[number]
         result.refuse(number, record.get("户编号"),
                       [(column, record.get(column, ""), reason)
-                       for column, reason in group.select("column", "reason").iter_rows()])
+                       for column, reason in group.select("column", "reason").rows()])
 
 
 def refuse_sheet(result: CleanSheet, table: pl.DataFrame, columns: str,
                  reason: str) -> CleanSheet:
     """A header the sheet cannot be read by: every row is refused, naming the columns."""
-    for row in table.iter_rows(named=True):
+    for row in table.rows(named=True):
         result.refuse(row[ROW], row.get("户编号"), [(columns, row.get(columns, ""), reason)])
     if not result.rejected:
         result.rejected.append(Rejected(result.name, 0, columns, "", reason))
