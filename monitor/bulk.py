@@ -199,3 +199,50 @@ def report_reads():
                 cursor.execute("SET LOCAL jit = off")
                 cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
         yield
+
+
+# Reading a county's rows as a polars frame, filtered on a county's keys. On PostgreSQL
+# the keys go into a temporary table by COPY and are analyzed, so the planner joins them
+# by hash when they are many and probes the index when they are few (a key list as an
+# array parameter is estimated at ten rows, and psycopg quotes it key by key on the
+# client); the rows come back by COPY … TO STDOUT as CSV, parsed by polars (psycopg's
+# loaders and a Python tuple per row cost several times more).
+
+KEYS_TABLE = "frame_keys"
+
+
+def frame_of(queryset, fields: list[str], schema: dict, key: str, values):
+    """The `fields` of the queryset's rows whose `key` is among `values` (a polars
+    Series), as a polars frame with `schema` (a name and dtype per field, in order)."""
+    import polars as pl
+
+    if not on_postgresql():
+        keys = values.unique()
+        parts = [pl.DataFrame(list(queryset.filter(**{
+            f"{key}__in": keys.slice(start, BATCH).to_list()}).values_list(*fields)),
+            schema=schema, orient="row") for start in range(0, len(keys), BATCH)]
+        return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    from django.db.models.expressions import RawSQL
+
+    key_field = queryset.model._meta.get_field(key)
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {KEYS_TABLE} "
+                       f"(key {key_field.cast_db_type(connection)})")
+        _copy(KEYS_TABLE, ["key"], ((value,) for value in values.unique()))
+        cursor.execute(f"ANALYZE {KEYS_TABLE}")
+        rows = queryset.filter(**{f"{key}__in": RawSQL(
+            f"SELECT key FROM {quote(KEYS_TABLE)}", ())}).values_list(*fields)
+        sql, params = rows.query.sql_with_params()
+        # Django's cursor wrapper takes no parameters for copy(): psycopg's own does.
+        with connection.wrap_database_errors, cursor.connection.cursor() as raw, raw.copy(
+                f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+            data = b"".join(copy)
+        cursor.execute(f"DROP TABLE {KEYS_TABLE}")
+    booleans = [name for name, dtype in schema.items() if dtype == pl.Boolean]
+    read = {name: pl.String if name in booleans else dtype for name, dtype in schema.items()}
+    if not data:
+        return pl.DataFrame(schema=schema)
+    frame = pl.read_csv(data, has_header=False, new_columns=list(schema), schema=read,
+                        empty_string_is_null=False)
+    return frame.with_columns(pl.col(name) == "t" for name in booleans)

@@ -34,7 +34,7 @@ from monitor.audit import (
     command_note,
     plain,
 )
-from monitor.bulk import analyze, bulk_set, insert_rows
+from monitor.bulk import analyze, bulk_set, frame_of, insert_rows
 from monitor.models import AuditAction, AuditEvent, AuditSource
 from monitor.policy import Policy
 
@@ -48,7 +48,7 @@ from .across import (
 )
 from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS, OBSERVED
 from .reading import SHEET_NAMES, read_workbook
-from .registry import STORED, Registry, chunks, keys_per_query, registry_load
+from .registry import STORED, Registry, registry_load
 from .validation import Rejected, Survey, clean_sheet
 
 EVALUATION_BATCH = BATCH  # households per engine transaction (issue 3: batches, not one each)
@@ -125,8 +125,8 @@ def survey_read(path: Path, today: date) -> tuple[Survey, Registry]:
     numbers = pl.concat([s.frame["户编号"] for s in survey.sheets()]).unique()
     id_numbers = pl.concat([survey.members.frame["身份证号"],
                             survey.households.frame["户主身份证号"]]).unique()
-    registry = registry_load(numbers=numbers.to_list(), id_numbers=id_numbers.to_list(),
-                             checked=survey.checks.frame["户编号"].unique().to_list())
+    registry = registry_load(numbers=numbers, id_numbers=id_numbers,
+                             checked=survey.checks.frame["户编号"].unique())
     survey_validate(survey, registry)
     return survey, registry
 
@@ -301,7 +301,7 @@ def write_checks(survey: Survey, registry: Registry, ids: pl.DataFrame,
         (pl.col("household_id").is_in(list(members.households - registry.worked))
          & (pl.col("排查日期") == pl.col("newest"))).alias("retake"))
     result.evaluate.update(known.filter((pl.col("changed").list.len() == 0)
-                                        & pl.col("evaluated_at").is_null())["household_id"])
+                                        & ~pl.col("evaluated"))["household_id"])
     known = known.filter((pl.col("changed").list.len() > 0) | pl.col("retake"))
     new = rows.filter(pl.col("check_id").is_null()).select(
         "household_id", pl.col("排查日期").alias("visit_date"), pl.col("排查类型").alias("kind"),
@@ -319,10 +319,8 @@ def snapshots(household_ids: list[int], members: MemberChanges) -> pl.DataFrame:
     wanted = set(household_ids)
     fresh = members.fresh.filter(pl.col("household_id").is_in(list(wanted & members.created)))
     others = list(wanted - members.created)
-    stored = [list(Member.objects.filter(household_id__any_of=part).values_list(
-        "household_id", "id", *SNAPSHOT)) for part in chunks(others, keys_per_query())]
-    stored = pl.DataFrame([row for part in stored for row in part], schema=fresh.schema,
-                          orient="row")
+    stored = frame_of(Member.objects.order_by(), ["household_id", "id", *SNAPSHOT],
+                      fresh.schema, "household_id", pl.Series(others, dtype=pl.Int64))
     if members.as_seen:
         stored = pl.DataFrame([as_seen(row, members.as_seen)
                                for row in stored.rows(named=True)], schema=fresh.schema)

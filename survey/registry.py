@@ -9,17 +9,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import polars as pl
-from django.db.models import Count
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
 from alerts.models import AlertMove
 from households.models import Check, Household, Member
-from monitor.bulk import on_postgresql
+from monitor.bulk import frame_of, on_postgresql
 
 from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS, SHEETS
 from .validation import DTYPES
 
 CHUNK = 2000  # keys per IN (...) list: well inside SQLite's limits
-CHUNK_POSTGRESQL = 200_000  # keys per = ANY(array): one array parameter, a county at once
+CHUNK_POSTGRESQL = 10_000_000  # keys in a temporary table: a county's (or more) at once
 
 
 def keys_per_query() -> int:
@@ -46,7 +46,7 @@ HOUSEHOLD_SCHEMA = {"户编号": pl.String, "household_id": pl.Int64,
 MEMBER_SCHEMA = {"身份证号": pl.String, "member_id": pl.Int64, "household_id": pl.Int64,
                  "所在户编号": pl.String, **dtypes("成员", MEMBER_FIELDS)}
 CHECK_SCHEMA = {"household_id": pl.Int64, "排查日期": pl.Date, "排查类型": pl.String,
-                "check_id": pl.Int64, "evaluated_at": pl.Datetime("us", "UTC"),
+                "check_id": pl.Int64, "evaluated": pl.Boolean,
                 **dtypes("排查", CHECK_FIELDS)}
 
 
@@ -63,16 +63,17 @@ class Registry:
         return self.checks.group_by("household_id").agg(pl.col("排查日期").max().alias("newest"))
 
 
-def stored(queryset, fields: list, schema: dict, keys: str, values: list) -> pl.DataFrame:
-    """The rows of queryset filtered on `keys` among `values`, a chunk of keys a query."""
-    parts = [pl.DataFrame(list(queryset.filter(**{f"{keys}__any_of": part})
-                               .values_list(*fields)), schema=schema, orient="row")
-             for part in chunks(values, keys_per_query())]
+def stored(queryset, fields: list, schema: dict, keys: str, values: pl.Series
+           ) -> pl.DataFrame:
+    """The rows of queryset whose `keys` is among `values`, a part of them a query."""
+    size = keys_per_query()
+    parts = [frame_of(queryset, fields, schema, keys, values.slice(start, size))
+             for start in range(0, len(values), size)]
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
-def registry_load(*, numbers: list[str], id_numbers: list[str],
-                  checked: list[str]) -> Registry:
+def registry_load(*, numbers: pl.Series, id_numbers: pl.Series,
+                  checked: pl.Series) -> Registry:
     """The registry's households by 户编号 and members by 身份证号; for the households
     with check rows (`checked`), their checks, member counts, and whether a person has
     worked on their alerts (domain.md §4: such checks are never edited)."""
@@ -81,15 +82,16 @@ def registry_load(*, numbers: list[str], id_numbers: list[str],
     members = stored(Member.objects.order_by(),
                      ["id_number", "id", "household_id", "household__number",
                       *MEMBER_FIELDS.values()], MEMBER_SCHEMA, "id_number", id_numbers)
-    ids = households.filter(pl.col("户编号").is_in(checked))["household_id"].to_list()
-    checks = stored(Check.objects.order_by(),
-                    ["household_id", "visit_date", "kind", "id", "evaluated_at",
+    ids = households.filter(pl.col("户编号").is_in(checked.implode()))["household_id"]
+    checks = stored(Check.objects.order_by().annotate(evaluated=ExpressionWrapper(
+        Q(evaluated_at__isnull=False), output_field=BooleanField())),
+                    ["household_id", "visit_date", "kind", "id", "evaluated",
                      *CHECK_FIELDS.values()], CHECK_SCHEMA, "household_id", ids)
     counts = stored(Member.objects.order_by().values("household_id").annotate(n=Count("id")),
                     ["household_id", "n"], {"household_id": pl.Int64, "members": pl.Int64},
                     "household_id", ids)
     worked = set()
-    for part in chunks(ids, keys_per_query()):
+    for part in chunks(ids.to_list(), keys_per_query()):
         worked.update(AlertMove.objects.filter(alert__household_id__any_of=part,
                                                actor__isnull=False)
                       .values_list("alert__household_id", flat=True).distinct())
