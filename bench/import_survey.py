@@ -39,7 +39,8 @@ def cpu():
     return usage.ru_utime + usage.ru_stime
 
 started = time.perf_counter()
-result = survey_import(path=sys.argv[1])
+from pathlib import Path
+result = survey_import(path=Path(sys.argv[1]))
 print(f"import {time.perf_counter() - started:.3f} {cpu():.2f} {peak():.0f}", flush=True)
 print(f"counts 农户 新增 {result.households_created} 更新 {result.households_updated} 未变 "
       f"{result.households_unchanged}; 成员 新增 {result.members_created} 更新 "

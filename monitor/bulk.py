@@ -246,3 +246,44 @@ def frame_of(queryset, fields: list[str], schema: dict, key: str, values):
     frame = pl.read_csv(data, has_header=False, new_columns=list(schema), schema=read,
                         empty_string_is_null=False)
     return frame.with_columns(pl.col(name) == "t" for name in booleans)
+
+
+def insert_frame(model, frame) -> None:
+    """Insert new rows given as a polars frame whose columns are field attnames (a JSON
+    field as a list of structs, or as JSON text). Every other field takes its default,
+    auto_now / auto_now_add fields the time now, as bulk_create would give them. On
+    PostgreSQL the frame is written as CSV by polars and sent by COPY in large chunks
+    (no Python object per row); elsewhere the rows become instances for bulk_create.
+    The primary keys are the table's own: read them back by the rows' keys."""
+    import json
+
+    import polars as pl
+
+    if frame.is_empty():
+        return
+    meta = model._meta
+    fields = [meta.get_field(name) for name in frame.columns]
+    jsons = [f.attname for f in fields if f.get_internal_type() == "JSONField"]
+    if not on_postgresql():
+        rows = frame.rows(named=True)
+        for row in rows:
+            for name in jsons:
+                if isinstance(row[name], str):
+                    row[name] = json.loads(row[name])
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
+        return
+    now = timezone.now()
+    rest = [f for f in meta.concrete_fields if f.attname not in frame.columns and not f.primary_key]
+    frame = frame.with_columns(
+        *(pl.concat_str(pl.lit("["), pl.col(name).list.eval(pl.element().struct.json_encode())
+                        .list.join(","), pl.lit("]")).alias(name)
+          for name in jsons if frame.schema[name] != pl.String),
+        *(pl.lit(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                 else json.dumps(f.get_default()) if f.get_internal_type() == "JSONField"
+                 else f.get_default()).alias(f.attname) for f in rest))
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields + rest)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        with cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) "
+                         "FROM STDIN (FORMAT csv)") as copy:
+            for part in frame.iter_slices(50_000):
+                copy.write(part.write_csv(include_header=False))

@@ -26,15 +26,14 @@ from alerts.engine import BATCH, evaluate_in_batches, refresh_statuses
 from alerts.models import Alert, AlertMove
 from households.models import Check, Household, Member, Place, StatusChange
 from monitor.audit import (
+    LABEL_LENGTH,
     audit_bulk,
-    audit_bulk_rows,
     audit_event,
     audit_record,
-    audit_row,
     command_note,
     plain,
 )
-from monitor.bulk import analyze, bulk_set, frame_of, insert_rows
+from monitor.bulk import analyze, bulk_set, frame_of, insert_frame
 from monitor.models import AuditAction, AuditEvent, AuditSource
 from monitor.policy import Policy
 
@@ -89,14 +88,17 @@ class ImportTrail:
 
     note: str
 
-    def created(self, kind: str, records: list[tuple[int, str, int]]) -> None:
-        """An event per created record of `kind`, from (id, label, household id): the
-        labels audit_event would give (LABELS), written straight from the import's rows."""
-        at = timezone.now()
-        audit_bulk_rows([audit_row(at=at, actor_id=None, action=AuditAction.CREATED, kind=kind,
-                                   object_id=pk, label=label, household_id=household_id,
-                                   changes={}, note=self.note, source=AuditSource.IMPORT)
-                         for pk, label, household_id in records])
+    def created(self, kind: str, records: pl.DataFrame) -> None:
+        """An event per created record of `kind`, from a frame of object_id, label and
+        household_id: the labels audit_event would give (LABELS), written straight from
+        the import's rows (audit_row's columns, a frame at a time)."""
+        insert_frame(AuditEvent, records.select(
+            pl.lit(timezone.now()).alias("at"), pl.lit(None, pl.Int64).alias("actor_id"),
+            pl.lit(AuditAction.CREATED).alias("action"), pl.lit(kind).alias("object_kind"),
+            pl.col("object_id").cast(pl.String),
+            pl.col("label").str.slice(0, LABEL_LENGTH).alias("object_label"),
+            pl.col("household_id"), pl.lit("{}").alias("changes"),
+            pl.lit(self.note).alias("note"), pl.lit(AuditSource.IMPORT).alias("source")))
 
     def changed(self, model, changes: list[tuple[object, object, dict]]) -> None:
         """(the record as written, the stored row it replaced, {field: new value})."""
@@ -195,7 +197,7 @@ def write_households(survey: Survey, registry: Registry, result: ImportResult,
     known = rows.filter(pl.col("household_id").is_not_null())
     new = rows.filter(pl.col("household_id").is_null()).select(
         pl.col("户编号").alias("number"), *filled(rows, HOUSEHOLD_FIELDS, Household))
-    new_ids = insert_rows(Household, new.columns, new.rows())
+    insert_frame(Household, new)
     updated, fields, now = [], set(), timezone.now()
     for row in changes_of(known, HOUSEHOLD_FIELDS).rows(named=True):
         old, changed = stored_and_changed(row, HOUSEHOLD_FIELDS)
@@ -206,15 +208,20 @@ def write_households(survey: Survey, registry: Registry, result: ImportResult,
         if STATUS_FIELDS & changed.keys():
             result.refresh.add(row["household_id"])
     bulk_set(Household, [h for h, _, _ in updated], [*fields, "updated_at"])
-    new = new.with_columns(pl.Series("household_id", new_ids, pl.Int64))
-    trail.created("household", [(pk, f"{number} {head}", pk) for number, head, pk in
-                                new.select("number", "head_name", "household_id").rows()])
+    created = frame_of(Household.objects.order_by(), ["number", "id"], ID_SCHEMA, "number",
+                       new["number"])
+    new = new.join(created, left_on="number", right_on="户编号")
+    trail.created("household", new.select(
+        pl.col("household_id").alias("object_id"),
+        pl.concat_str("number", pl.lit(" "), "head_name").alias("label"), "household_id"))
     trail.changed(Household, updated)
     result.refresh.update(new.filter("registered")["household_id"])
     result.households_created, result.households_updated = new.height, len(updated)
     result.households_unchanged = known.height - len(updated)
-    return pl.concat([registry.households.select("户编号", "household_id"),
-                      new.select(pl.col("number").alias("户编号"), "household_id")])
+    return pl.concat([registry.households.select("户编号", "household_id"), created])
+
+
+ID_SCHEMA = {"户编号": pl.String, "household_id": pl.Int64}
 
 
 @dataclass
@@ -251,8 +258,7 @@ def write_members(survey: Survey, registry: Registry, ids: pl.DataFrame,
         number.str.slice(6, 8).str.to_date("%Y%m%d").alias("birth_date"),
         (number.str.slice(16, 1).cast(pl.Int64) % 2 == 1).alias("male"),
         *filled(rows, MEMBER_FIELDS, Member))
-    new_ids = insert_rows(Member, new.columns, new.rows())
-    new = new.with_columns(pl.Series("member_id", new_ids, pl.Int64))
+    insert_frame(Member, new)
     changed = changes_of(rows.filter(pl.col("member_id").is_not_null()), MEMBER_FIELDS).join(
         newest_in_file(survey), on="户编号", how="left").join(
         registry.newest_visit(), on="household_id", how="left", suffix=" 系统")
@@ -272,9 +278,16 @@ def write_members(survey: Survey, registry: Registry, ids: pl.DataFrame,
                                    **merged(old, MEMBER_FIELDS.values(), values)), old, values))
     bulk_set(Member, [m for m, _, _ in updated], list(fields))
     created = pl.col("household_id").is_in(list(changes.created))
-    changes.fresh = new.filter(created).select("household_id", "member_id", *SNAPSHOT)
-    trail.created("member", new.filter(~created).select("member_id", "name", "household_id"
-                                                        ).rows())
+    # Written in the file's order, which is the order of their ids.
+    changes.fresh = new.filter(created).select(
+        "household_id", pl.int_range(pl.len()).alias("member_id"), *SNAPSHOT)
+    joined = new.filter(~created).select("household_id", "name", "id_number")
+    if joined.height:
+        ids = frame_of(Member.objects.order_by(), ["id_number", "id"],
+                       {"id_number": pl.String, "object_id": pl.Int64}, "id_number",
+                       joined["id_number"])
+        trail.created("member", joined.join(ids, on="id_number").select(
+            "object_id", pl.col("name").alias("label"), "household_id"))
     trail.changed(Member, updated)
     result.members_created, result.members_updated = new.height, len(updated)
     result.members_unchanged = rows.height - new.height - len(updated)
@@ -341,16 +354,19 @@ def write_new_checks(new: pl.DataFrame, members: MemberChanges, result: ImportRe
     seen = snapshots(new["household_id"].unique().to_list(), members)
     new = new.join(seen, on="household_id", how="left", maintain_order="left").with_columns(
         pl.col("members").fill_null([]))
-    names = ["household_id", "visit_date", "kind", "members",
-             *(c for c in new.columns if c not in ("household_id", "visit_date", "kind",
-                                                   "members"))]
-    new_ids = insert_rows(Check, names, new.select(names).rows())
+    insert_frame(Check, new)
     result.checks_created += new.height
     result.evaluate.update(new["household_id"])
-    trail.created("check", [(pk, f"{day} {kind}", household_id) for pk, (household_id, day, kind)
-                            in zip(new_ids, new.select("household_id", "visit_date", "kind").rows(),
-                                   strict=True)
-                            if household_id not in members.created])
+    joined = new.filter(~pl.col("household_id").is_in(list(members.created))).select(
+        "household_id", "visit_date", "kind")
+    if joined.height:
+        ids = frame_of(Check.objects.order_by(), ["household_id", "visit_date", "kind", "id"],
+                       {"household_id": pl.Int64, "visit_date": pl.Date, "kind": pl.String,
+                        "object_id": pl.Int64}, "household_id", joined["household_id"])
+        trail.created("check", joined.join(ids, on=["household_id", "visit_date", "kind"])
+                      .select("object_id", pl.concat_str(pl.col("visit_date").cast(pl.String),
+                                                         pl.lit(" "), "kind").alias("label"),
+                              "household_id"))
 
 
 def correct_checks(known: pl.DataFrame, members: MemberChanges, result: ImportResult,
