@@ -117,6 +117,11 @@ COMPARE_LISTS = Capability((Role.COUNTY, Role.ADMIN),
                            "{role}不能进行部门数据比对：须由区县监管人员或管理员办理",
                            superuser=True)
 
+# The campaign survey loaded from the 导入排查 page (issue 20): a town's or county's
+# supervisors, each for their own place; and who looks after which households (信息员).
+IMPORT_SURVEY = Capability(SUPERVISORS, "{role}不能导入排查数据：须由乡镇或区县监管人员导入")
+ASSIGN_OFFICERS = Capability(SUPERVISORS, "{role}不能分配信息员：须由乡镇或区县监管人员分配")
+
 # The registry's members from the field (§3): a birth, a marriage, one who left or died,
 # a corrected ID number. Recorded by those who record checks.
 CHANGE_MEMBERS = Capability((*FIELD, Role.ADMIN), "{role}不能登记家庭成员变动", superuser=True)

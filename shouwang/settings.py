@@ -239,6 +239,9 @@ DASHBOARD_CACHE_SECONDS = env_int("DJANGO_DASHBOARD_CACHE_SECONDS", 120)
 
 # Five-lists exports run in the background are written here (reports/exports.py).
 EXPORT_ROOT = MEDIA_ROOT / "exports"
+# Survey workbooks loaded from the 导入排查 page, with their error reports (survey/jobs.py).
+# Like the exports, never served as files: only the job's page hands them out, by scope.
+IMPORT_ROOT = MEDIA_ROOT / "imports"
 
 # An API token works this many days after it is made (the user makes a new one on the
 # 账号 page); a new password ends it at once (monitor/accounts.py).

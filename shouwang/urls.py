@@ -33,6 +33,7 @@ urlpatterns = [
     path("alerts/", include("reports.urls")),
     path("api/", include("shouwang.api_urls")),
     path("monitoring/", include("casework.urls")),
+    path("imports/", include("survey.urls")),
     path("policy/", include("monitor.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

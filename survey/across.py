@@ -20,15 +20,19 @@ NO_NEW_MEMBER = f"{WORKED}，其最近一次排查已登记，不能再加成员
 WAITS = "行未能导入，人均收入和预警要按全部成员计算，请改正后与本行一并导入"
 
 
-def survey_validate(survey: Survey, registry: Registry) -> None:
+def survey_validate(survey: Survey, registry: Registry, place=None) -> None:
     """A workbook without a single row is refused whole (UnreadableFile): it is the wrong
-    file, or its data is not where the header says."""
+    file, or its data is not where the header says. With a place (a town's or county's
+    import from the page), rows of households outside it are refused first."""
     if not any(sheet.frame.height or sheet.rejected for sheet in survey.sheets()):
         raise UnreadableFile("工作簿中没有数据：农户、成员、排查三张表都只有表头或是空的，"
                              "请确认选对了文件")
-    reject_heads_registered_elsewhere(survey, registry)
+    if place is not None:
+        reject_outside_place(survey, registry, place)
+    reject_unknown_officers(survey, registry)
+    reject_heads_registered_elsewhere(survey, registry, place)
     drop_orphans(survey, registry)
-    reject_members_registered_elsewhere(survey, registry)
+    reject_members_registered_elsewhere(survey, registry, place)
     reject_worked_check_changes(survey, registry)
     reject_frozen_member_changes(survey, registry)
     reject_checks_of_rejected_members(survey, registry)
@@ -75,7 +79,50 @@ def with_stored_members(survey: Survey, registry: Registry) -> pl.DataFrame:
                                      maintain_order="left")
 
 
-def reject_heads_registered_elsewhere(survey: Survey, registry: Registry) -> None:
+def outside_place(place) -> str:
+    return f"不在本人负责的地区范围内（{place.name}）"
+
+
+def reject_outside_place(survey: Survey, registry: Registry, place) -> None:
+    """A town loads only its own villages' rows (domain.md §1: scope holds for imports):
+    a household whose village, in this file or in the registry, lies outside the place,
+    and the members and checks of such a household, are refused row by row. A household
+    of the place may not be moved out of it, nor one from outside moved in."""
+    reason = pl.lit(outside_place(place))
+    registered = registry.households.select("户编号", pl.col(f"村代码{STORED}").alias("registered"))
+    in_file = survey.households.frame.select("户编号", pl.col("村代码").alias("in_file"))
+    outside = [pl.col(c).is_not_null() & ~pl.col(c).str.starts_with(place.code)
+               for c in ("in_file", "registered")]
+    households = survey.households.frame.join(registered, on="户编号", how="left"
+                                              ).with_columns(pl.col("村代码").alias("in_file"))
+    survey.households.reject(households.filter(outside[0] | outside[1]).select(
+        ROW, *refusal(pl.when(outside[0]).then(pl.lit("村代码")).otherwise(pl.lit("户编号")),
+                      reason)))
+    for sheet in (survey.members, survey.checks):
+        rows = sheet.frame.join(in_file, on="户编号", how="left").join(
+            registered, on="户编号", how="left")
+        sheet.reject(rows.filter(outside[0] | outside[1]).select(ROW, *refusal("户编号", reason)))
+
+
+def reject_unknown_officers(survey: Survey, registry: Registry) -> None:
+    """The 信息员 column names a village officer of the household's own village
+    (domain.md §2); anyone else is refused with the row."""
+    if "信息员" not in survey.households.frame.columns:
+        return
+    named = survey.households.frame.filter(pl.col("信息员") != "").join(
+        registry.officers, on="信息员", how="left")
+    unknown = pl.col("officer").is_null()
+    reason = pl.when(unknown).then(pl.lit(NO_OFFICER)).otherwise(pl.lit(ELSEWHERE))
+    survey.households.reject(named.filter(unknown | (pl.col("place_id") != pl.col("村代码")))
+                             .select(ROW, *refusal("信息员", reason)))
+
+
+NO_OFFICER = "没有这个村干部账号（信息员应填村干部的登录用户名）"
+ELSEWHERE = "该村干部不在本户所在的村工作，不能担任本户信息员"
+
+
+def reject_heads_registered_elsewhere(survey: Survey, registry: Registry, place=None
+                                      ) -> None:
     """One person, one household (domain.md §3): a head's ID number must not belong to a
     member of another household, in this file or in the registry."""
     in_file = survey.members.frame.select(pl.col("身份证号").alias("户主身份证号"),
@@ -85,10 +132,28 @@ def reject_heads_registered_elsewhere(survey: Survey, registry: Registry) -> Non
     heads = survey.households.frame.select(ROW, "户编号", "户主身份证号").join(
         in_file, on="户主身份证号", how="left").join(registered, on="户主身份证号", how="left")
     number = pl.col("户编号")
-    other = pl.min_horizontal(pl.when(pl.col(c) != number).then(pl.col(c))
-                              for c in ("in_file", "registered"))
-    survey.households.reject(heads.filter(other.is_not_null()).select(ROW, *refusal(
-        "户主身份证号", text("该身份证号已是农户 ", other, f" 的成员，{ONE_HOUSEHOLD}"))))
+    heads = heads.with_columns(pl.min_horizontal(pl.when(pl.col(c) != number).then(pl.col(c))
+                                                 for c in ("in_file", "registered"))
+                               .alias("other")).filter(pl.col("other").is_not_null())
+    other = pl.when(seen_by_importer(heads, registry, place)).then(
+        text("农户 ", pl.col("other"), " ")).otherwise(pl.lit("本人负责地区以外一户"))
+    survey.households.reject(heads.select(ROW, *refusal(
+        "户主身份证号", text("该身份证号已是", other, f"的成员，{ONE_HOUSEHOLD}"))))
+
+
+def seen_by_importer(rows: pl.DataFrame, registry: Registry, place) -> pl.Series:
+    """Whether a refusal may name the household `other` of each row by its 户编号: the
+    command sees all, the page's user their place; outside it a household is as one that
+    does not exist (domain.md §1), so it goes unnamed."""
+    if place is None:
+        return pl.repeat(True, rows.height, eager=True)
+    villages = pl.concat([
+        registry.households.select(pl.col("户编号").alias("other"),
+                                   pl.col(f"村代码{STORED}").alias("village")),
+        registry.members.select(pl.col("所在户编号").alias("other"),
+                                pl.col("所在村").alias("village"))]).unique("other")
+    return rows.join(villages, on="other", how="left", maintain_order="left").select(
+        pl.col("village").fill_null("").str.starts_with(place.code)).to_series()
 
 
 def rejected_numbers(sheet: CleanSheet) -> pl.DataFrame:
@@ -109,12 +174,17 @@ def drop_orphans(survey: Survey, registry: Registry) -> None:
         sheet.reject(orphans.select(ROW, *refusal("户编号", reason)))
 
 
-def reject_members_registered_elsewhere(survey: Survey, registry: Registry) -> None:
+def reject_members_registered_elsewhere(survey: Survey, registry: Registry, place=None
+                                        ) -> None:
     members = with_stored_members(survey, registry)
     elsewhere = members.filter(pl.col("所在户编号").is_not_null()
-                               & (pl.col("所在户编号") != pl.col("户编号")))
+                               & (pl.col("所在户编号") != pl.col("户编号"))
+                               ).with_columns(pl.col("所在户编号").alias("other"))
+    where = pl.when(seen_by_importer(elsewhere, registry, place)).then(
+        text("其他农户（户编号 ", pl.col("other"), "）")).otherwise(
+        pl.lit("本人负责地区以外的农户"))
     survey.members.reject(elsewhere.select(ROW, *refusal("身份证号", text(
-        "该身份证号已登记在其他农户（户编号 ", pl.col("所在户编号"), f"），{ONE_HOUSEHOLD}"))))
+        "该身份证号已登记在", where, f"，{ONE_HOUSEHOLD}"))))
 
 
 def reject_worked_check_changes(survey: Survey, registry: Registry) -> None:

@@ -15,13 +15,17 @@ from monitor.choices import (
 
 from . import cells
 
-OPTIONAL = {"村民小组", "联系电话", "脱贫年度", "排查人", "突发损失", "备注", "与户主关系"}
+OPTIONAL = {"村民小组", "联系电话", "脱贫年度", "排查人", "突发损失", "备注", "与户主关系",
+            "信息员"}
 
 HOUSEHOLD = {
     "户编号": cells.required, "村代码": "village", "村民小组": cells.text,
     "户主姓名": cells.name, "户主身份证号": "id", "联系电话": cells.text,
     "是否建档立卡": cells.yes_no, "脱贫状态": cells.one_of(PovertyStatus.values),
     "脱贫年度": "year",
+    # The household's information officer (信息员), by username: a village officer of the
+    # household's village (validation.reject_unknown_officers); empty leaves it as it is.
+    "信息员": cells.text,
 }
 MEMBER = {
     "户编号": cells.required, "姓名": cells.name, "身份证号": "id", "与户主关系": cells.text,
@@ -73,6 +77,7 @@ def _max_length(model, name: str) -> int:
 
 # The longest text each column may hold (what its field stores; the API's 2,000 for
 # notes); other columns are checked by their own rule, after Excel's cell limit.
+USERNAME_MAX = 150  # Django's username
 ID_TEXT = 40  # longer than any ID typed wrong, short enough to quote back in the reason
 LIMITS = {
     "户编号": _max_length(Household, "number"), "村民小组": _max_length(Household, "group"),
@@ -80,4 +85,5 @@ LIMITS = {
     "户主身份证号": ID_TEXT, "身份证号": ID_TEXT, "村代码": ID_TEXT,
     "姓名": _max_length(Member, "name"), "与户主关系": _max_length(Member, "relation"),
     "排查人": _max_length(Check, "officer_name"), "备注": NOTES_MAX,
+    "信息员": USERNAME_MAX,
 }

@@ -34,7 +34,7 @@ from monitor.audit import (
     plain,
 )
 from monitor.bulk import analyze, bulk_set, frame_of, insert_frame
-from monitor.models import AuditAction, AuditEvent, AuditSource
+from monitor.models import AuditAction, AuditEvent, AuditSource, User
 from monitor.policy import Policy
 
 from .across import (
@@ -54,6 +54,19 @@ EVALUATION_BATCH = BATCH  # households per engine transaction (issue 3: batches,
 ANALYZE_FROM = 10_000  # rows written; past this PostgreSQL's statistics are refreshed
 OBSERVED_FIELDS = {MEMBER_FIELDS[column] for column in OBSERVED}
 STATUS_FIELDS = {"registered", "poverty_status"}  # what the key groups (§3) read
+OFFICER = "info_officer_id"  # set from the 信息员 column when it names someone
+# The household's columns as written: the 信息员 column becomes `officer` (the named
+# village officer's id, or the stored one when the cell is empty) before the comparison.
+WRITTEN = {**HOUSEHOLD_FIELDS, "officer": OFFICER}
+
+# progress(phase, done, total), phases in this order; total 0 while it is not known yet
+# (the rows of a file are counted as they are read).
+Progress = Callable[[str, int, int], None]
+PHASES = ("reading", "checking", "writing", "evaluating")
+
+
+def no_progress(phase: str, done: int, total: int) -> None:
+    pass
 
 
 @dataclass
@@ -87,13 +100,16 @@ class ImportTrail:
     created or changed, old → new. Written with the rows, batch by batch."""
 
     note: str
+    actor: object = None  # the user who loaded the file from the page; None for the command
+    people: dict[int, str] = field(default_factory=dict)  # officer id → name and unit
 
     def created(self, kind: str, records: pl.DataFrame) -> None:
         """An event per created record of `kind`, from a frame of object_id, label and
         household_id: the labels audit_event would give (LABELS), written straight from
         the import's rows (audit_row's columns, a frame at a time)."""
+        actor = self.actor.pk if self.actor else None
         insert_frame(AuditEvent, records.select(
-            pl.lit(timezone.now()).alias("at"), pl.lit(None, pl.Int64).alias("actor_id"),
+            pl.lit(timezone.now()).alias("at"), pl.lit(actor, pl.Int64).alias("actor_id"),
             pl.lit(AuditAction.CREATED).alias("action"), pl.lit(kind).alias("object_kind"),
             pl.col("object_id").cast(pl.String),
             pl.col("label").str.slice(0, LABEL_LENGTH).alias("object_label"),
@@ -101,16 +117,23 @@ class ImportTrail:
             pl.lit(self.note).alias("note"), pl.lit(AuditSource.IMPORT).alias("source")))
 
     def changed(self, model, changes: list[tuple[object, object, dict]]) -> None:
-        """(the record as written, the stored row it replaced, {field: new value})."""
-        label = {f.name: str(f.verbose_name) for f in model._meta.fields}
+        """(the record as written, the stored row it replaced, {field: new value}); a
+        person (the 信息员) by name and unit."""
+        label = {f.attname: str(f.verbose_name) for f in model._meta.fields}
         audit_bulk(audit_event(
-            actor=None, action=AuditAction.CHANGED, obj=obj, source=AuditSource.IMPORT,
-            note=self.note, changes={label[name]: [plain(getattr(known, name, None)), plain(value)]
+            actor=self.actor, action=AuditAction.CHANGED, obj=obj, source=AuditSource.IMPORT,
+            note=self.note, changes={label[name]: [self.shown(name, getattr(known, name, None)),
+                                                   self.shown(name, value)]
                                      for name, value in changed.items() if name in label})
             for obj, known, changed in changes)
 
+    def shown(self, name: str, value):
+        if name == OFFICER and value is not None:
+            return self.people.get(value, value)
+        return plain(value)
+
     def file(self, path: Path, result: "ImportResult") -> None:
-        audit_record(actor=None, action=AuditAction.IMPORTED, kind="import", label=path.name,
+        audit_record(actor=self.actor, action=AuditAction.IMPORTED, kind="import", label=path.name,
                      source=AuditSource.IMPORT, note=(
                          f"{self.note}；农户 新增 {result.households_created}、修改 "
                          f"{result.households_updated}；成员 新增 {result.members_created}、修改 "
@@ -118,33 +141,65 @@ class ImportTrail:
                          f"{result.checks_updated}；未导入 {result.rejected_rows} 行"))
 
 
-def survey_read(path: Path, today: date) -> tuple[Survey, Registry]:
+def survey_read(path: Path, today: date, place: Place | None = None,
+                progress: Progress = no_progress) -> tuple[Survey, Registry]:
     """Read and validate the whole workbook against the registry; nothing is written.
-    Raises UnreadableFile when the input cannot be read at all."""
+    Raises UnreadableFile when the input cannot be read at all. With a place, rows of
+    households outside it are refused (across.reject_outside_place)."""
     sheets = read_workbook(path)
     villages = set(Place.objects.villages().values_list("code", flat=True))
-    survey = Survey(*(clean_sheet(sheets[name], villages, today) for name in SHEET_NAMES))
+    progress("reading", 0, 0)
+    cleaned, read = [], 0
+    for name in SHEET_NAMES:
+        cleaned.append(clean_sheet(sheets[name], villages, today))
+        read += cleaned[-1].read
+        progress("reading", read, 0)
+    survey = Survey(*cleaned)
+    progress("reading", read, read)
+    progress("checking", 0, 2)
+    households = survey.households.frame
     numbers = pl.concat([s.frame["户编号"] for s in survey.sheets()]).unique()
-    id_numbers = pl.concat([survey.members.frame["身份证号"],
-                            survey.households.frame["户主身份证号"]]).unique()
+    id_numbers = pl.concat([survey.members.frame["身份证号"], households["户主身份证号"]]
+                           ).unique()
+    usernames = households["信息员"].unique() if "信息员" in households.columns else \
+        pl.Series([], dtype=pl.String)
     registry = registry_load(numbers=numbers, id_numbers=id_numbers,
-                             checked=survey.checks.frame["户编号"].unique())
-    survey_validate(survey, registry)
+                             checked=survey.checks.frame["户编号"].unique(),
+                             usernames=usernames.filter(usernames != ""))
+    progress("checking", 1, 2)
+    survey_validate(survey, registry, place)
+    progress("checking", 2, 2)
     return survey, registry
 
 
 @transaction.atomic
-def survey_import(*, path: Path, dry_run: bool = False, today: date | None = None
-                  ) -> ImportResult:
+def survey_import(*, path: Path, dry_run: bool = False, today: date | None = None,
+                  place: Place | None = None, progress: Progress | None = None,
+                  actor=None) -> ImportResult:
     """Validate every row, write the good ones, and say what was rejected and why.
-    With dry_run everything is validated and counted, then rolled back."""
-    survey, registry = survey_read(path, today or timezone.localdate())
+    With dry_run everything is validated and counted, then rolled back.
+
+    place: a county or town; rows of households outside it are refused row by row (the
+    page's import, by a town or county supervisor); None for the whole database.
+    progress(phase, done, total): told as the import moves through PHASES (the last,
+    "evaluating", by survey_evaluate). actor: the user who loaded the file from the page,
+    recorded on the audit trail (the command has none: it names the OS account)."""
+    progress = progress or no_progress
+    survey, registry = survey_read(path, today or timezone.localdate(), place, progress)
     result = ImportResult(headers={s.name: s.header for s in survey.sheets()},
                           warnings=[w for s in survey.sheets() for w in s.warnings])
-    trail = ImportTrail(note=f"导入 {path.name}；{command_note()}")
+    who = actor.name_and_unit if actor else command_note()
+    trail = ImportTrail(note=f"导入 {path.name}；{who}", actor=actor)
+    total = sum(sheet.frame.height for sheet in survey.sheets())
+    progress("writing", 0, total)
     ids = write_households(survey, registry, result, trail)
+    written = survey.households.frame.height
+    progress("writing", written, total)
     members = write_members(survey, registry, ids, result, trail)
-    write_checks(survey, registry, ids, members, result, trail)
+    written += survey.members.frame.height
+    progress("writing", written, total)
+    write_checks(survey, registry, ids, members, result, trail,
+                 progress=lambda done: progress("writing", written + done, total))
     if result.households_created + result.members_created + result.checks_created > ANALYZE_FROM:
         analyze(Household, Member, Check)
     result.rejected = sorted((r for s in survey.sheets() for r in s.rejected),
@@ -194,20 +249,26 @@ def write_households(survey: Survey, registry: Registry, result: ImportResult,
     rows = household_ids(survey.households.frame, registry).join(
         registry.households.drop("household_id"), on="户编号", how="left",
         maintain_order="left")
+    if "信息员" in rows.columns:  # an empty cell keeps the household's officer
+        rows = rows.join(registry.officers.select("信息员", "officer"), on="信息员", how="left",
+                         maintain_order="left").with_columns(
+            pl.col("officer").fill_null(pl.col(f"officer{STORED}")))
     known = rows.filter(pl.col("household_id").is_not_null())
     new = rows.filter(pl.col("household_id").is_null()).select(
-        pl.col("户编号").alias("number"), *filled(rows, HOUSEHOLD_FIELDS, Household))
+        pl.col("户编号").alias("number"), *filled(rows, WRITTEN, Household))
     insert_frame(Household, new)
     updated, fields, now = [], set(), timezone.now()
-    for row in changes_of(known, HOUSEHOLD_FIELDS).rows(named=True):
-        old, changed = stored_and_changed(row, HOUSEHOLD_FIELDS)
+    for row in changes_of(known, WRITTEN).rows(named=True):
+        old, changed = stored_and_changed(row, WRITTEN)
         fields.update(changed)
         updated.append((Household(id=row["household_id"], number=row["户编号"], updated_at=now,
-                                  **merged(old, HOUSEHOLD_FIELDS.values(), changed)),
+                                  **merged(old, WRITTEN.values(), changed)),
                         old, changed))
         if STATUS_FIELDS & changed.keys():
             result.refresh.add(row["household_id"])
     bulk_set(Household, [h for h, _, _ in updated], [*fields, "updated_at"])
+    trail.people = people_named({*registry.officers["officer"], *(
+        old.info_officer_id for _, old, _ in updated if old.info_officer_id)})
     created = frame_of(Household.objects.order_by(), ["number", "id"], ID_SCHEMA, "number",
                        new["number"])
     new = new.join(created, left_on="number", right_on="户编号")
@@ -222,6 +283,11 @@ def write_households(survey: Survey, registry: Registry, result: ImportResult,
 
 
 ID_SCHEMA = {"户编号": pl.String, "household_id": pl.Int64}
+
+
+def people_named(ids: set[int]) -> dict[int, str]:
+    """Users by name and unit (domain.md §7), as the trail shows a household's 信息员."""
+    return {user.pk: user.name_and_unit for user in User.objects.filter(pk__in=ids)}
 
 
 @dataclass
@@ -300,7 +366,8 @@ CHECK_ROWS = 20_000  # new checks written at a time: their member snapshots are 
 
 
 def write_checks(survey: Survey, registry: Registry, ids: pl.DataFrame,
-                 members: MemberChanges, result: ImportResult, trail: ImportTrail) -> None:
+                 members: MemberChanges, result: ImportResult, trail: ImportTrail,
+                 progress: Callable[[int], None] = lambda done: None) -> None:
     """Create and correct checks.
 
     A new check records the members as they are after this import. A stored check takes
@@ -321,8 +388,10 @@ def write_checks(survey: Survey, registry: Registry, ids: pl.DataFrame,
         *filled(rows, CHECK_FIELDS, Check))
     for start in range(0, new.height, CHECK_ROWS):
         write_new_checks(new.slice(start, CHECK_ROWS), members, result, trail)
+        progress(result.checks_created)
     correct_checks(known, members, result, trail)
     result.checks_unchanged = rows.height - new.height - result.checks_updated
+    progress(rows.height)
 
 
 def snapshots(household_ids: list[int], members: MemberChanges) -> pl.DataFrame:
@@ -401,16 +470,21 @@ def correct_checks(known: pl.DataFrame, members: MemberChanges, result: ImportRe
     trail.changed(Check, changes)
 
 
-def survey_evaluate(result: ImportResult,
-                    progress: Callable[[int, int], None] | None = None) -> int:
+def survey_evaluate(result: ImportResult, progress: Progress | None = None) -> int:
     """Bring alerts, classes and groups up to date for every household the import
     touched: the engine in batches for changed checks, then the groups of households
-    whose registration alone changed. Returns the number of alerts raised."""
+    whose registration alone changed. Returns the number of alerts raised. The progress
+    is said as ("evaluating", households done, households in all)."""
     ids, policy = sorted(result.evaluate), Policy()
     only_status = sorted(result.refresh - result.evaluate)
     total = len(ids) + len(only_status)
-    # The progress counts the households whose groups alone are refreshed below too.
-    in_total = (lambda done, _: progress(done, total)) if progress else None
+    progress = progress or no_progress
+    progress("evaluating", 0, total)
+
+    def in_total(done: int, _: int) -> None:
+        # The total counts the households whose groups alone are refreshed below too.
+        progress("evaluating", done, total)
+
     result.alerts_raised += evaluate_in_batches(ids, policy, batch_size=EVALUATION_BATCH,
                                                 progress=in_total).alerts_raised
     # The engine replays nothing without a changed check: these are re-derived a batch at
@@ -421,8 +495,7 @@ def survey_evaluate(result: ImportResult,
         end = min(total, (done // EVALUATION_BATCH + 1) * EVALUATION_BATCH)
         refresh_statuses(only_status[done - len(ids):end - len(ids)], policy)
         done = end
-        if progress:
-            progress(done, total)
+        progress("evaluating", done, total)
     if result.alerts_raised > ANALYZE_FROM:
         analyze(Alert, AlertMove, StatusChange, AuditEvent)
     return result.alerts_raised

@@ -14,6 +14,8 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from alerts.models import AlertMove
 from households.models import Check, Household, Member
 from monitor.bulk import frame_of, on_postgresql
+from monitor.models import User
+from monitor.roles import Role
 
 from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS, SHEETS
 from .validation import DTYPES
@@ -42,9 +44,9 @@ def dtypes(sheet: str, fields: dict[str, str]) -> dict[str, pl.DataType]:
 
 
 HOUSEHOLD_SCHEMA = {"户编号": pl.String, "household_id": pl.Int64,
-                    **dtypes("农户", HOUSEHOLD_FIELDS)}
+                    **dtypes("农户", HOUSEHOLD_FIELDS), f"officer{STORED}": pl.Int64}
 MEMBER_SCHEMA = {"身份证号": pl.String, "member_id": pl.Int64, "household_id": pl.Int64,
-                 "所在户编号": pl.String, **dtypes("成员", MEMBER_FIELDS)}
+                 "所在户编号": pl.String, "所在村": pl.String, **dtypes("成员", MEMBER_FIELDS)}
 CHECK_SCHEMA = {"household_id": pl.Int64, "排查日期": pl.Date, "排查类型": pl.String,
                 "check_id": pl.Int64, "evaluated": pl.Boolean,
                 **dtypes("排查", CHECK_FIELDS)}
@@ -57,6 +59,9 @@ class Registry:
     checks: pl.DataFrame  # every check of the file's registered households that have checks
     member_counts: pl.DataFrame  # household_id, members
     worked: set[int] = field(default_factory=set)  # households whose alerts a person moved
+    # The active village officers the 信息员 column names: 信息员 (username), officer
+    # (their id), place_id (their village).
+    officers: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OFFICERS))
 
     def newest_visit(self) -> pl.DataFrame:
         """household_id → the newest visit the registry holds."""
@@ -72,15 +77,17 @@ def stored(queryset, fields: list, schema: dict, keys: str, values: pl.Series
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
-def registry_load(*, numbers: pl.Series, id_numbers: pl.Series,
-                  checked: pl.Series) -> Registry:
+def registry_load(*, numbers: pl.Series, id_numbers: pl.Series, checked: pl.Series,
+                  usernames: pl.Series | None = None) -> Registry:
     """The registry's households by 户编号 and members by 身份证号; for the households
     with check rows (`checked`), their checks, member counts, and whether a person has
     worked on their alerts (domain.md §4: such checks are never edited)."""
-    households = stored(Household.objects.order_by(), ["number", "id", *HOUSEHOLD_FIELDS.values()],
+    households = stored(Household.objects.order_by(),
+                        ["number", "id", *HOUSEHOLD_FIELDS.values(), "info_officer_id"],
                         HOUSEHOLD_SCHEMA, "number", numbers)
     members = stored(Member.objects.order_by(),
                      ["id_number", "id", "household_id", "household__number",
+                      "household__village_id",
                       *MEMBER_FIELDS.values()], MEMBER_SCHEMA, "id_number", id_numbers)
     ids = households.filter(pl.col("户编号").is_in(checked.implode()))["household_id"]
     checks = stored(Check.objects.order_by().annotate(evaluated=ExpressionWrapper(
@@ -95,4 +102,10 @@ def registry_load(*, numbers: pl.Series, id_numbers: pl.Series,
         worked.update(AlertMove.objects.filter(alert__household_id__any_of=part,
                                                actor__isnull=False)
                       .values_list("alert__household_id", flat=True).distinct())
-    return Registry(households, members, checks, counts, worked)
+    officers = stored(User.objects.order_by().filter(role=Role.VILLAGE, is_active=True),
+                      ["username", "id", "place_id"], OFFICERS, "username",
+                      usernames if usernames is not None else pl.Series([], dtype=pl.String))
+    return Registry(households, members, checks, counts, worked, officers)
+
+
+OFFICERS = {"信息员": pl.String, "officer": pl.Int64, "place_id": pl.String}

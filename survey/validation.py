@@ -67,6 +67,7 @@ class CleanSheet:
     rejected: list[Rejected] = field(default_factory=list)
     rejected_numbers: dict[str, int] = field(default_factory=dict)  # 户编号 → first bad row
     warnings: list[str] = field(default_factory=list)
+    read: int = 0  # rows read: the header and the rows below it
 
     def refuse(self, number: int, household: str | None, problems: list[tuple]) -> None:
         """A row refused: (column, value, reason) for each problem."""
@@ -278,7 +279,8 @@ def clean_sheet(sheet: Sheet, villages: set[str], today: date) -> CleanSheet:
     rejected, each with all its bad cells in the order of the columns."""
     header, table = sheet.table()
     empty = pl.DataFrame(schema=sheet_schema(sheet.name, [ROW, *SHEETS[sheet.name]]))
-    result = CleanSheet(sheet.name, header=header, frame=empty)
+    result = CleanSheet(sheet.name, header=header, frame=empty,
+                        read=table.height + bool(header))
     if not header:
         return result
     columns, reason, result.warnings = header_problems(sheet.name, header)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import member_pages, offline, views
+from . import member_pages, officer_pages, offline, views
 
 app_name = "households"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("outbox/", offline.outbox_page, name="outbox"),
     path("offline/pages/", offline.offline_list, name="offline_pages"),
     path("offline/token/", offline.send_token, name="send_token"),
+    path("officers/", officer_pages.officers_page, name="officers"),
     path("<str:number>/", views.household_detail, name="detail"),
     path("<str:number>/print/", views.household_print, name="print"),
     path("<str:number>/checks/new/", views.check_new, name="check_new"),

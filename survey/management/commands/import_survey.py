@@ -59,9 +59,9 @@ class Command(BaseCommand):
             raise CommandError(f"{result.rejected_rows} 行未导入，见错误报告 {report}",
                                returncode=1)
 
-    def progress(self, done: int, total: int) -> None:
+    def progress(self, phase: str, done: int, total: int) -> None:
         """For a county file, a line per batch on stderr, so the operator sees it move."""
-        if total > PROGRESS_FROM:
+        if phase == "evaluating" and done and total > PROGRESS_FROM:
             self.stderr.write(f"评估 {done}/{total} 户")
 
     def summary(self, result: ImportResult, dry_run: bool) -> None:

@@ -1,0 +1,40 @@
+/* The 导入排查 page's progress bar: asks the server where the import is every two
+   seconds and moves the bar; when the work is no longer running (checked, done, failed,
+   interrupted) the page is loaded again to show the result. */
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-status]");
+  if (!box) { return; }
+  var bar = document.getElementById("import-bar");
+  var phase = document.getElementById("import-phase");
+  var text = document.getElementById("import-text");
+
+  function show(status) {
+    if (!status.running || status.interrupted) {
+      window.location.reload();
+      return;
+    }
+    bar.value = status.percent;
+    bar.textContent = status.percent + "%";
+    phase.textContent = status.phase
+      ? "第 " + status.step + " 步（共 " + status.steps + " 步）：" + status.phase
+      : status.state;
+    text.textContent = status.text;
+    setTimeout(poll, 2000);
+  }
+
+  function poll() {
+    fetch(box.dataset.status, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(response.status); }
+        return response.json();
+      })
+      .then(show)
+      .catch(function () {
+        text.textContent = "暂时连不上服务器，稍后自动重试";
+        setTimeout(poll, 5000);
+      });
+  }
+
+  setTimeout(poll, 1000);
+}());
