@@ -229,7 +229,8 @@ def frame_of(queryset, fields: list[str], schema: dict, key: str, values):
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE {KEYS_TABLE} "
                        f"(key {key_field.cast_db_type(connection)})")
-        _copy(KEYS_TABLE, ["key"], ((value,) for value in values.unique()))
+        with cursor.copy(f"COPY {KEYS_TABLE} (key) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(values.unique().to_frame().write_csv(include_header=False))
         cursor.execute(f"ANALYZE {KEYS_TABLE}")
         rows = queryset.filter(**{f"{key}__in": RawSQL(
             f"SELECT key FROM {quote(KEYS_TABLE)}", ())}).values_list(*fields)
