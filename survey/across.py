@@ -20,8 +20,9 @@ NO_NEW_MEMBER = f"{WORKED}，其最近一次排查已登记，不能再加成员
 WAITS = "行未能导入，人均收入和预警要按全部成员计算，请改正后与本行一并导入"
 
 
-def survey_validate(survey: Survey, registry: Registry, place=None) -> None:
-    """A workbook without a single row is refused whole (UnreadableFile): it is the wrong
+def survey_screen(survey: Survey, registry: Registry, place=None) -> None:
+    """What needs only the registry's households, before unchanged rows are taken out.
+    A workbook without a single row is refused whole (UnreadableFile): it is the wrong
     file, or its data is not where the header says. With a place (a town's or county's
     import from the page), rows of households outside it are refused first."""
     if not any(sheet.frame.height or sheet.rejected for sheet in survey.sheets()):
@@ -30,6 +31,10 @@ def survey_validate(survey: Survey, registry: Registry, place=None) -> None:
     if place is not None:
         reject_outside_place(survey, registry, place)
     reject_unknown_officers(survey, registry)
+
+
+def survey_validate(survey: Survey, registry: Registry, place=None) -> None:
+    """The rules across sheets and against the registry's members and checks."""
     reject_heads_registered_elsewhere(survey, registry, place)
     drop_orphans(survey, registry)
     reject_members_registered_elsewhere(survey, registry, place)
@@ -125,8 +130,9 @@ def reject_heads_registered_elsewhere(survey: Survey, registry: Registry, place=
                                       ) -> None:
     """One person, one household (domain.md §3): a head's ID number must not belong to a
     member of another household, in this file or in the registry."""
-    in_file = survey.members.frame.select(pl.col("身份证号").alias("户主身份证号"),
-                                          pl.col("户编号").alias("in_file"))
+    in_file = pl.concat([survey.members.frame.select("身份证号", "户编号"),
+                         survey.unchanged_members]).select(
+        pl.col("身份证号").alias("户主身份证号"), pl.col("户编号").alias("in_file"))
     registered = registry.members.select(pl.col("身份证号").alias("户主身份证号"),
                                          pl.col("所在户编号").alias("registered"))
     heads = survey.households.frame.select(ROW, "户编号", "户主身份证号").join(

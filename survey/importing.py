@@ -41,13 +41,15 @@ from .across import (
     changed_columns,
     household_ids,
     newest_in_file,
+    survey_screen,
     survey_validate,
     with_stored_checks,
     with_stored_members,
 )
 from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS, OBSERVED
+from .digest import file_digests, keep_digests, skip_unchanged
 from .reading import SHEET_NAMES, read_workbook
-from .registry import STORED, Registry, registry_load
+from .registry import STORED, Registry, registry_households, registry_rows
 from .validation import Rejected, Survey, clean_sheet
 
 EVALUATION_BATCH = BATCH  # households per engine transaction (issue 3: batches, not one each)
@@ -142,7 +144,8 @@ class ImportTrail:
 
 
 def survey_read(path: Path, today: date, place: Place | None = None,
-                progress: Progress = no_progress) -> tuple[Survey, Registry]:
+                progress: Progress = no_progress
+                ) -> tuple[Survey, Registry, pl.DataFrame]:
     """Read and validate the whole workbook against the registry; nothing is written.
     Raises UnreadableFile when the input cannot be read at all. With a place, rows of
     households outside it are refused (across.reject_outside_place)."""
@@ -159,17 +162,20 @@ def survey_read(path: Path, today: date, place: Place | None = None,
     progress("checking", 0, 2)
     households = survey.households.frame
     numbers = pl.concat([s.frame["户编号"] for s in survey.sheets()]).unique()
-    id_numbers = pl.concat([survey.members.frame["身份证号"], households["户主身份证号"]]
-                           ).unique()
     usernames = households["信息员"].unique() if "信息员" in households.columns else \
         pl.Series([], dtype=pl.String)
-    registry = registry_load(numbers=numbers, id_numbers=id_numbers,
-                             checked=survey.checks.frame["户编号"].unique(),
-                             usernames=usernames.filter(usernames != ""))
+    registry = registry_households(numbers, usernames.filter(usernames != ""))
+    survey_screen(survey, registry, place)
+    digests = file_digests(survey)
+    skip_unchanged(survey, registry, digests)
+    households = survey.households.frame
+    registry_rows(registry, id_numbers=pl.concat([survey.members.frame["身份证号"],
+                                                  households["户主身份证号"]]).unique(),
+                  checked=survey.checks.frame["户编号"].unique())
     progress("checking", 1, 2)
     survey_validate(survey, registry, place)
     progress("checking", 2, 2)
-    return survey, registry
+    return survey, registry, digests
 
 
 @transaction.atomic
@@ -185,7 +191,8 @@ def survey_import(*, path: Path, dry_run: bool = False, today: date | None = Non
     "evaluating", by survey_evaluate). actor: the user who loaded the file from the page,
     recorded on the audit trail (the command has none: it names the OS account)."""
     progress = progress or no_progress
-    survey, registry = survey_read(path, today or timezone.localdate(), place, progress)
+    survey, registry, digests = survey_read(path, today or timezone.localdate(), place,
+                                            progress)
     result = ImportResult(headers={s.name: s.header for s in survey.sheets()},
                           warnings=[w for s in survey.sheets() for w in s.warnings])
     who = actor.name_and_unit if actor else command_note()
@@ -200,6 +207,14 @@ def survey_import(*, path: Path, dry_run: bool = False, today: date | None = Non
     progress("writing", written, total)
     write_checks(survey, registry, ids, members, result, trail,
                  progress=lambda done: progress("writing", written + done, total))
+    keep_digests(survey, registry, ids, digests)
+    result.households_unchanged += survey.unchanged_rows.get("农户", 0)
+    result.members_unchanged += survey.unchanged_rows.get("成员", 0)
+    result.checks_unchanged += survey.unchanged_rows.get("排查", 0)
+    result.evaluate.update(frame_of(  # stored earlier, never evaluated
+        Check.objects.order_by().filter(evaluated_at__isnull=True), ["household_id"],
+        {"household_id": pl.Int64}, "household_id", survey.unchanged["household_id"]
+    )["household_id"])
     if result.households_created + result.members_created + result.checks_created > ANALYZE_FROM:
         analyze(Household, Member, Check)
     result.rejected = sorted((r for s in survey.sheets() for r in s.rejected),

@@ -44,7 +44,8 @@ def dtypes(sheet: str, fields: dict[str, str]) -> dict[str, pl.DataType]:
 
 
 HOUSEHOLD_SCHEMA = {"户编号": pl.String, "household_id": pl.Int64,
-                    **dtypes("农户", HOUSEHOLD_FIELDS), f"officer{STORED}": pl.Int64}
+                    **dtypes("农户", HOUSEHOLD_FIELDS), f"officer{STORED}": pl.Int64,
+                    f"digest{STORED}": pl.Int64}
 MEMBER_SCHEMA = {"身份证号": pl.String, "member_id": pl.Int64, "household_id": pl.Int64,
                  "所在户编号": pl.String, "所在村": pl.String, **dtypes("成员", MEMBER_FIELDS)}
 CHECK_SCHEMA = {"household_id": pl.Int64, "排查日期": pl.Date, "排查类型": pl.String,
@@ -55,13 +56,17 @@ CHECK_SCHEMA = {"household_id": pl.Int64, "排查日期": pl.Date, "排查类型
 @dataclass
 class Registry:
     households: pl.DataFrame  # the households the file names, by 户编号
-    members: pl.DataFrame  # the members whose 身份证号 the file names (heads too)
-    checks: pl.DataFrame  # every check of the file's registered households that have checks
-    member_counts: pl.DataFrame  # household_id, members
-    worked: set[int] = field(default_factory=set)  # households whose alerts a person moved
     # The active village officers the 信息员 column names: 信息员 (username), officer
     # (their id), place_id (their village).
-    officers: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=OFFICERS))
+    officers: pl.DataFrame
+    # Read for the rows not skipped as unchanged (registry_rows):
+    # the members whose 身份证号 the rows name (heads too), every check of the rows'
+    # registered households that have check rows, their member counts, and those of them
+    # whose alerts a person moved.
+    members: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MEMBER_SCHEMA))
+    checks: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHECK_SCHEMA))
+    member_counts: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COUNTS))
+    worked: set[int] = field(default_factory=set)
 
     def newest_visit(self) -> pl.DataFrame:
         """household_id → the newest visit the registry holds."""
@@ -77,35 +82,38 @@ def stored(queryset, fields: list, schema: dict, keys: str, values: pl.Series
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
-def registry_load(*, numbers: pl.Series, id_numbers: pl.Series, checked: pl.Series,
-                  usernames: pl.Series | None = None) -> Registry:
-    """The registry's households by 户编号 and members by 身份证号; for the households
-    with check rows (`checked`), their checks, member counts, and whether a person has
-    worked on their alerts (domain.md §4: such checks are never edited)."""
+def registry_households(numbers: pl.Series, usernames: pl.Series) -> Registry:
+    """The registry's households by 户编号, and the officers the 信息员 column names."""
     households = stored(Household.objects.order_by(),
-                        ["number", "id", *HOUSEHOLD_FIELDS.values(), "info_officer_id"],
-                        HOUSEHOLD_SCHEMA, "number", numbers)
-    members = stored(Member.objects.order_by(),
+                        ["number", "id", *HOUSEHOLD_FIELDS.values(), "info_officer_id",
+                         "survey_digest"], HOUSEHOLD_SCHEMA, "number", numbers)
+    officers = stored(User.objects.order_by().filter(role=Role.VILLAGE, is_active=True),
+                      ["username", "id", "place_id"], OFFICERS, "username", usernames)
+    return Registry(households, officers)
+
+
+def registry_rows(registry: Registry, *, id_numbers: pl.Series, checked: pl.Series) -> None:
+    """The members by 身份证号; for the households with check rows (`checked`), their
+    checks, member counts, and whether a person has worked on their alerts (domain.md
+    §4: such checks are never edited)."""
+    households = registry.households
+    registry.members = stored(Member.objects.order_by(),
                      ["id_number", "id", "household_id", "household__number",
                       "household__village_id",
                       *MEMBER_FIELDS.values()], MEMBER_SCHEMA, "id_number", id_numbers)
     ids = households.filter(pl.col("户编号").is_in(checked.implode()))["household_id"]
-    checks = stored(Check.objects.order_by().annotate(evaluated=ExpressionWrapper(
+    registry.checks = stored(Check.objects.order_by().annotate(evaluated=ExpressionWrapper(
         Q(evaluated_at__isnull=False), output_field=BooleanField())),
                     ["household_id", "visit_date", "kind", "id", "evaluated",
                      *CHECK_FIELDS.values()], CHECK_SCHEMA, "household_id", ids)
-    counts = stored(Member.objects.order_by().values("household_id").annotate(n=Count("id")),
-                    ["household_id", "n"], {"household_id": pl.Int64, "members": pl.Int64},
-                    "household_id", ids)
-    worked = set()
+    registry.member_counts = stored(
+        Member.objects.order_by().values("household_id").annotate(n=Count("id")),
+        ["household_id", "n"], COUNTS, "household_id", ids)
     for part in chunks(ids.to_list(), keys_per_query()):
-        worked.update(AlertMove.objects.filter(alert__household_id__any_of=part,
+        registry.worked.update(AlertMove.objects.filter(alert__household_id__any_of=part,
                                                actor__isnull=False)
                       .values_list("alert__household_id", flat=True).distinct())
-    officers = stored(User.objects.order_by().filter(role=Role.VILLAGE, is_active=True),
-                      ["username", "id", "place_id"], OFFICERS, "username",
-                      usernames if usernames is not None else pl.Series([], dtype=pl.String))
-    return Registry(households, members, checks, counts, worked, officers)
 
 
 OFFICERS = {"信息员": pl.String, "officer": pl.Int64, "place_id": pl.String}
+COUNTS = {"household_id": pl.Int64, "members": pl.Int64}

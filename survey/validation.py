@@ -94,6 +94,13 @@ class Survey:
     households: CleanSheet
     members: CleanSheet
     checks: CleanSheet
+    # The households whose rows are as last imported (digest.py), and their member rows
+    # (身份证号, 户编号): taken out of the sheets before the registry is read.
+    unchanged: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema={"户编号": pl.String, "household_id": pl.Int64}))
+    unchanged_members: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema={"身份证号": pl.String, "户编号": pl.String}))
+    unchanged_rows: dict[str, int] = field(default_factory=dict)  # sheet → rows
 
     def sheets(self) -> list[CleanSheet]:
         return [self.households, self.members, self.checks]
