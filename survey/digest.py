@@ -18,24 +18,27 @@ from .reading import ROW
 from .registry import STORED
 from .validation import Survey
 
-SEPARATOR = "\x1f"  # never in a cleaned value: the import refuses control characters
 
-
-def row_texts(frame: pl.DataFrame, sheet: str) -> pl.DataFrame:
-    """户编号 and each row's cleaned values as one text, the sheet's columns named first
+def row_hashes(frame: pl.DataFrame, sheet: str) -> pl.DataFrame:
+    """户编号 and the hash of each row's cleaned values, the sheet's columns named in it
     (a file with other columns gives another digest)."""
     columns = [c for c in frame.columns if c != ROW]
-    values = [pl.col(c).cast(pl.String).fill_null("∅") for c in columns]
-    return frame.select("户编号", pl.concat_str(
-        [pl.lit(f"{sheet}:{','.join(columns)}"), *values], separator=SEPARATOR).alias("text"))
+    return frame.select("户编号", pl.struct(pl.lit(f"{sheet}:{','.join(columns)}"), *columns)
+                        .hash(seed=SEED).alias(sheet))
 
 
 def file_digests(survey: Survey) -> pl.DataFrame:
-    """户编号 → digest (a 64-bit number) of that household's good rows in the file."""
-    texts = pl.concat([row_texts(sheet.frame, sheet.name) for sheet in survey.sheets()])
-    return texts.group_by("户编号").agg(
-        pl.col("text").sort().str.join("\n").hash(seed=19).reinterpret(signed=True)
-        .alias("digest"))
+    """户编号 → digest (a 64-bit number) of that household's good rows in the file: the
+    hash of its rows' hashes in each sheet, in order (a row's text is never built)."""
+    per_sheet = [row_hashes(sheet.frame, sheet.name).group_by("户编号").agg(
+        pl.col(sheet.name).sort()) for sheet in survey.sheets()]
+    digests = per_sheet[0].join(per_sheet[1], on="户编号", how="full", coalesce=True).join(
+        per_sheet[2], on="户编号", how="full", coalesce=True)
+    return digests.select("户编号", pl.struct(*(s.name for s in survey.sheets()))
+                          .hash(seed=SEED).reinterpret(signed=True).alias("digest"))
+
+
+SEED = 19
 
 
 def rejected_households(survey: Survey) -> set[str]:
