@@ -75,20 +75,20 @@ def upload_kind(files) -> str:
     if sorted(names) == sorted(CSV_NAMES):
         return "csv"
     if all(name.lower().endswith(".csv") for name in names):
-        missing = [n for n in CSV_NAMES if n not in names]
-        extra = [n for n in names if n not in CSV_NAMES]
-        return refuse_csv(missing, extra)
+        raise Refused(csv_refusal(names))
     raise Refused("只能上传一个 Excel 工作簿（.xlsx，含 农户、成员、排查 三张表），或 "
                   "农户.csv、成员.csv、排查.csv 三个文件一起上传")
 
 
-def refuse_csv(missing: list[str], extra: list[str]) -> str:
+def csv_refusal(names: list[str]) -> str:
+    """What is wrong with a set of CSV files: which of the three are missing, which
+    names are not theirs."""
     said = []
-    if missing:
+    if missing := [n for n in CSV_NAMES if n not in names]:
         said.append(f"缺少 {'、'.join(missing)}")
-    if extra:
+    if extra := [n for n in names if n not in CSV_NAMES]:
         said.append(f"文件名不对：{'、'.join(extra)}")
-    raise Refused(f"CSV 文件须是 农户.csv、成员.csv、排查.csv 三个一起上传（{'；'.join(said)}）")
+    return f"CSV 文件须是 农户.csv、成员.csv、排查.csv 三个一起上传（{'；'.join(said)}）"
 
 
 def holder(place: Place, *, but: ImportJob | None = None) -> ImportJob | None:
@@ -119,7 +119,7 @@ def held_place(place: Place, *, but: ImportJob | None = None) -> Place:
 def broker_down(job_id: int) -> None:
     ImportJob.objects.filter(pk=job_id, state=ImportState.QUEUED).update(
         state=ImportState.FAILED, finished=timezone.now(),
-        error="后台任务队列暂时不可用，导入未能开始，请稍后点“重新导入”")
+        error="后台任务队列暂时不可用，未能开始，请稍后点下面的按钮再试一次")
 
 
 # ── The background work ────────────────────────────────────────────────────────────
@@ -182,6 +182,8 @@ def job_finished(job: ImportJob, result: ImportResult) -> None:
     summary["good_rows"] = sum(summary[f"{kind}_{what}"] for kind in
                                ("households", "members", "checks")
                                for what in ("created", "updated", "unchanged"))
+    summary["changes"] = sum(summary[f"{kind}_{what}"] for kind in
+                             ("households", "members", "checks") for what in ("created", "updated"))
     summary["warnings"] = result.warnings
     ImportJob.objects.filter(pk=job.pk).update(
         state=ImportState.DONE if job.confirmed else ImportState.CHECKED,
@@ -204,6 +206,10 @@ def zipped(folder: Path) -> Path:
 # ── Where the files and the progress are ───────────────────────────────────────────
 
 def job_folder(job: ImportJob) -> Path:
+    """The job's folder: where its upload is (a worker elsewhere reads it by that path,
+    whatever its own settings), or where a new upload goes."""
+    if job.path:
+        return Path(job.path).parent
     return Path(settings.IMPORT_ROOT) / str(job.pk)
 
 

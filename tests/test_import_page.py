@@ -7,6 +7,7 @@ import os
 import time
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -16,6 +17,7 @@ from survey.models import ImportJob, ImportState
 
 from .conftest import ZHONGHE_VILLAGE
 from .factories import UserFactory, id_number
+from .fault_helpers import REFUSED
 from .survey_helpers import (
     check_row,
     family,
@@ -30,6 +32,11 @@ from .survey_helpers import (
 @pytest.fixture(autouse=True)
 def import_root(settings, tmp_path):
     settings.IMPORT_ROOT = tmp_path / "imports"
+
+
+def kept(name: str) -> str:
+    """Where an upload of a job made by hand would be kept (its folder: the job's)."""
+    return str(settings.IMPORT_ROOT / "by-hand" / name)
 
 
 def with_bad_rows():
@@ -175,7 +182,7 @@ def test_a_town_waits_while_its_county_imports_and_is_told_who(
         django_capture_on_commit_callbacks):
     county_supervisor.first_name, county_supervisor.unit = "王小燕", "县乡村振兴局"
     county_supervisor.save()
-    ImportJob.objects.create(user=county_supervisor, place=places["county"], path="x",
+    ImportJob.objects.create(user=county_supervisor, place=places["county"], path=kept("排查.xlsx"),
                              file_name="全县排查.xlsx", state=ImportState.IMPORTING)
     response = upload(client, town_supervisor, django_capture_on_commit_callbacks,
                       workbook(tmp_path))
@@ -186,7 +193,7 @@ def test_a_town_waits_while_its_county_imports_and_is_told_who(
 
 def test_another_town_imports_meanwhile(client, places, county_supervisor, tmp_path,
                                         django_capture_on_commit_callbacks):
-    ImportJob.objects.create(user=county_supervisor, place=places["town"], path="x",
+    ImportJob.objects.create(user=county_supervisor, place=places["town"], path=kept("排查.xlsx"),
                              file_name="隘口镇.xlsx", state=ImportState.IMPORTING)
     other = UserFactory(role="town", place=places["other_town"])
     upload(client, other, django_capture_on_commit_callbacks, workbook(tmp_path))
@@ -198,18 +205,18 @@ def test_another_town_imports_meanwhile(client, places, county_supervisor, tmp_p
 
 def test_the_same_file_twice_changes_nothing(client, town_supervisor, tmp_path,
                                              django_capture_on_commit_callbacks):
-    for _ in range(2):
-        upload(client, town_supervisor, django_capture_on_commit_callbacks,
-               workbook(tmp_path))
-        job = ImportJob.objects.first()
-        confirm(client, job, django_capture_on_commit_callbacks)
-        if _ == 0:
-            before = registry()
+    capture = django_capture_on_commit_callbacks
+    upload(client, town_supervisor, capture, workbook(tmp_path))
+    confirm(client, ImportJob.objects.get(), capture)
+    before = registry()
+    response = upload(client, town_supervisor, capture, workbook(tmp_path))
+    assert "导入不会改变任何数据" in client.get(response.url).content.decode()
+    job = ImportJob.objects.first()
+    confirm(client, job, capture)
     job.refresh_from_db()
-    assert registry() == before
+    assert job.state == ImportState.DONE and registry() == before
     assert job.summary["households_unchanged"] == 1 and job.summary["checks_unchanged"] == 2
-    assert job.summary["households_created"] + job.summary["checks_updated"] == 0
-    assert job.summary["alerts_raised"] == 0
+    assert job.summary["changes"] == 0 and job.summary["alerts_raised"] == 0
 
 
 def test_a_worker_that_died_mid_import_is_shown_and_a_rerun_completes_it(
@@ -275,9 +282,9 @@ def test_an_import_killed_while_evaluating_is_evaluated_by_the_rerun(
 # ── Progress ─────────────────────────────────────────────────────────────────────────
 
 def test_the_status_says_the_phase_and_the_rows(client, town_supervisor, places):
-    job = ImportJob.objects.create(user=town_supervisor, place=places["town"], path="x",
-                                   file_name="排查.xlsx", state=ImportState.IMPORTING,
-                                   confirmed=True)
+    job = ImportJob.objects.create(user=town_supervisor, place=places["town"],
+                                   path=kept("排查.xlsx"), file_name="排查.xlsx",
+                                   state=ImportState.IMPORTING, confirmed=True)
     jobs.progress_write(job, "writing", 50, 100)
     client.force_login(town_supervisor)
     status = client.get(reverse("survey:job_status", args=[job.pk])).json()
@@ -285,3 +292,25 @@ def test_the_status_says_the_phase_and_the_rows(client, town_supervisor, places)
     assert status["percent"] == 62 and status["text"] == "50 / 100 行"
     assert status["running"] and not status["interrupted"]
 
+
+
+def test_while_the_place_is_busy_the_page_says_who_and_offers_no_upload(
+        client, town_supervisor, county_supervisor, places):
+    ImportJob.objects.create(user=county_supervisor, place=places["county"],
+                             path=kept("全县排查.xlsx"), file_name="全县排查.xlsx",
+                             state=ImportState.CHECKING)
+    client.force_login(town_supervisor)
+    page = client.get(reverse("survey:import")).content.decode()
+    assert "正在导入“全县排查.xlsx”" in page and "上传并检查" not in page
+
+
+def test_with_the_queue_down_the_job_says_so_and_can_be_run_again(
+        client, town_supervisor, tmp_path, broker, django_capture_on_commit_callbacks):
+    broker(REFUSED)
+    upload(client, town_supervisor, django_capture_on_commit_callbacks, workbook(tmp_path))
+    job = ImportJob.objects.get()
+    assert job.state == ImportState.FAILED and "后台任务队列暂时不可用" in job.error
+    broker("")  # back to in-process work
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("survey:job_rerun", args=[job.pk]))
+    assert ImportJob.objects.get().state == ImportState.CHECKED

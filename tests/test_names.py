@@ -20,7 +20,8 @@ HOSTILE = ["王小明\u202effo", "王\u200b小明", "王\u2066小明", "王\x07�
            "王\u2028小明"]
 PROJECT_APPS = ("monitor", "households", "alerts", "casework", "reports", "survey", "visits")
 NOT_PEOPLE = {("User", "username"), ("Place", "name"), ("MeasureCatalogue", "name"),
-              ("Measure", "name"), ("DepartmentComparison", "file_name")}
+              ("Measure", "name"), ("DepartmentComparison", "file_name"),
+              ("ImportJob", "file_name")}
 
 
 def person_fields():

@@ -33,7 +33,8 @@ def workbook_with_bad_rows(path):
     """H001 (good), H002 with an ID number whose check character is wrong, H003 in the
     other town's village."""
     households, members, checks = family()
-    bad_id = id_number()[:-1] + ("0" if id_number()[-1] != "0" else "1")
+    good = id_number()
+    bad_id = good[:-1] + ("1" if good[-1] == "0" else "0")  # the check character wrong
     households += [household_row("H002", 户主身份证号=bad_id),
                    household_row("H003", village=ZHONGHE_VILLAGE, 户主身份证号=id_number())]
     members += [member_row("H002", "田二", bad_id), member_row("H003", "田三", id_number())]

@@ -1,8 +1,17 @@
-/* The 导入排查 page's progress bar: asks the server where the import is every two
-   seconds and moves the bar; when the work is no longer running (checked, done, failed,
-   interrupted) the page is loaded again to show the result. */
+/* The 导入排查 pages. A form that starts work (upload, import, stop, rerun) says so and
+   cannot be sent twice while the server works on it. The progress bar asks the server
+   where the import is every two seconds and moves; when the work is no longer running
+   (checked, done, failed, interrupted) the page is loaded again to show the result. */
 (function () {
   "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-busy]"), function (form) {
+    form.addEventListener("submit", function () {
+      var button = form.querySelector("button");
+      button.disabled = true;
+      button.textContent = form.dataset.busy;
+    });
+  });
+
   var box = document.querySelector("[data-status]");
   if (!box) { return; }
   var bar = document.getElementById("import-bar");
