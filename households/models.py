@@ -144,6 +144,9 @@ class Household(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The digest of the household's rows (household, members, checks) in the last survey
+    # workbook imported whole: the same rows again are skipped unread (survey/digest.py).
+    survey_digest = models.BigIntegerField("导入摘要", null=True, blank=True, editable=False)
 
     objects = HouseholdQuerySet.as_manager()
 

@@ -199,3 +199,92 @@ def report_reads():
                 cursor.execute("SET LOCAL jit = off")
                 cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
         yield
+
+
+# Reading a county's rows as a polars frame, filtered on a county's keys. On PostgreSQL
+# the keys go into a temporary table by COPY and are analyzed, so the planner joins them
+# by hash when they are many and probes the index when they are few (a key list as an
+# array parameter is estimated at ten rows, and psycopg quotes it key by key on the
+# client); the rows come back by COPY … TO STDOUT as CSV, parsed by polars (psycopg's
+# loaders and a Python tuple per row cost several times more).
+
+KEYS_TABLE = "frame_keys"
+
+
+def frame_of(queryset, fields: list[str], schema: dict, key: str, values):
+    """The `fields` of the queryset's rows whose `key` is among `values` (a polars
+    Series), as a polars frame with `schema` (a name and dtype per field, in order)."""
+    import polars as pl
+
+    if not on_postgresql():
+        keys = values.unique()
+        parts = [pl.DataFrame(list(queryset.filter(**{
+            f"{key}__in": keys.slice(start, BATCH).to_list()}).values_list(*fields)),
+            schema=schema, orient="row") for start in range(0, len(keys), BATCH)]
+        return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    from django.db.models.expressions import RawSQL
+
+    key_field = queryset.model._meta.get_field(key)
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {KEYS_TABLE} "
+                       f"(key {key_field.cast_db_type(connection)})")
+        with cursor.copy(f"COPY {KEYS_TABLE} (key) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(values.unique().to_frame().write_csv(include_header=False))
+        cursor.execute(f"ANALYZE {KEYS_TABLE}")
+        rows = queryset.filter(**{f"{key}__in": RawSQL(
+            f"SELECT key FROM {quote(KEYS_TABLE)}", ())}).values_list(*fields)
+        sql, params = rows.query.sql_with_params()
+        # Django's cursor wrapper takes no parameters for copy(): psycopg's own does.
+        with connection.wrap_database_errors, cursor.connection.cursor() as raw, raw.copy(
+                f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+            data = b"".join(copy)
+        cursor.execute(f"DROP TABLE {KEYS_TABLE}")
+    booleans = [name for name, dtype in schema.items() if dtype == pl.Boolean]
+    read = {name: pl.String if name in booleans else dtype for name, dtype in schema.items()}
+    if not data:
+        return pl.DataFrame(schema=schema)
+    frame = pl.read_csv(data, has_header=False, new_columns=list(schema), schema=read,
+                        empty_string_is_null=False)
+    return frame.with_columns(pl.col(name) == "t" for name in booleans)
+
+
+def insert_frame(model, frame) -> None:
+    """Insert new rows given as a polars frame whose columns are field attnames (a JSON
+    field as a list of structs, or as JSON text). Every other field takes its default,
+    auto_now / auto_now_add fields the time now, as bulk_create would give them. On
+    PostgreSQL the frame is written as CSV by polars and sent by COPY in large chunks
+    (no Python object per row); elsewhere the rows become instances for bulk_create.
+    The primary keys are the table's own: read them back by the rows' keys."""
+    import json
+
+    import polars as pl
+
+    if frame.is_empty():
+        return
+    meta = model._meta
+    fields = [meta.get_field(name) for name in frame.columns]
+    jsons = [f.attname for f in fields if f.get_internal_type() == "JSONField"]
+    if not on_postgresql():
+        rows = frame.rows(named=True)
+        for row in rows:
+            for name in jsons:
+                if isinstance(row[name], str):
+                    row[name] = json.loads(row[name])
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
+        return
+    now = timezone.now()
+    rest = [f for f in meta.concrete_fields if f.attname not in frame.columns and not f.primary_key]
+    frame = frame.with_columns(
+        *(pl.concat_str(pl.lit("["), pl.col(name).list.eval(pl.element().struct.json_encode())
+                        .list.join(","), pl.lit("]")).alias(name)
+          for name in jsons if frame.schema[name] != pl.String),
+        *(pl.lit(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                 else json.dumps(f.get_default()) if f.get_internal_type() == "JSONField"
+                 else f.get_default()).alias(f.attname) for f in rest))
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields + rest)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        with cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) "
+                         "FROM STDIN (FORMAT csv)") as copy:
+            for part in frame.iter_slices(50_000):
+                copy.write(part.write_csv(include_header=False))

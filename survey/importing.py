@@ -5,48 +5,61 @@ Importing the same workbook twice changes nothing the second time; a changed row
 its record, except a check whose household's alerts a person already worked on — a
 correction is then a new check (domain.md §4).
 
-The whole workbook is validated first (validation.py), then the good rows are written in
-bulk, and the touched households are evaluated in batches (survey_evaluate).
+The whole workbook is validated first, column by column (validation.py) and across
+sheets and against the registry (across.py), as frames; then only what differs from the
+registry is written, in bulk: a row whose every column equals the stored one is counted
+as unchanged and touches nothing, so importing an unchanged workbook writes nothing but
+its audit record. The touched households are evaluated in batches (survey_evaluate).
 """
 
-from collections import defaultdict, namedtuple
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
+import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
 from alerts.engine import BATCH, evaluate_in_batches, refresh_statuses
 from alerts.models import Alert, AlertMove
-from households.idnumber import born_and_male
 from households.models import Check, Household, Member, Place, StatusChange
-from households.services import member_snapshot
 from monitor.audit import (
+    LABEL_LENGTH,
     audit_bulk,
-    audit_bulk_rows,
     audit_event,
     audit_record,
-    audit_row,
     command_note,
     plain,
 )
-from monitor.bulk import analyze, bulk_set, insert_rows
+from monitor.bulk import analyze, bulk_set, frame_of, insert_frame
 from monitor.models import AuditAction, AuditEvent, AuditSource, User
 from monitor.policy import Policy
 
+from .across import (
+    changed_columns,
+    household_ids,
+    newest_in_file,
+    survey_screen,
+    survey_validate,
+    with_stored_checks,
+    with_stored_members,
+)
 from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS, OBSERVED
-from .reading import SHEET_NAMES, Sheet, read_workbook
-from .registry import Registry, Row, chunks, registry_load
-from .validation import Rejected, Survey, clean_sheet, newest_in_file, survey_validate
+from .digest import file_digests, keep_digests, skip_unchanged
+from .reading import SHEET_NAMES, read_workbook
+from .registry import STORED, Registry, registry_households, registry_rows
+from .validation import Rejected, Survey, clean_sheet
 
 EVALUATION_BATCH = BATCH  # households per engine transaction (issue 3: batches, not one each)
 ANALYZE_FROM = 10_000  # rows written; past this PostgreSQL's statistics are refreshed
 OBSERVED_FIELDS = {MEMBER_FIELDS[column] for column in OBSERVED}
 STATUS_FIELDS = {"registered", "poverty_status"}  # what the key groups (§3) read
 OFFICER = "info_officer_id"  # set from the 信息员 column when it names someone
-READ_TICK = 1_000  # rows read between two progress reports
+# The household's columns as written: the 信息员 column becomes `officer` (the named
+# village officer's id, or the stored one when the cell is empty) before the comparison.
+WRITTEN = {**HOUSEHOLD_FIELDS, "officer": OFFICER}
 
 # progress(phase, done, total), phases in this order; total 0 while it is not known yet
 # (the rows of a file are counted as they are read).
@@ -67,7 +80,6 @@ class ImportResult:
     members_stale: int = 0  # rows older than the registry's newest visit of the household
     checks_created: int = 0
     checks_updated: int = 0
-    # Rows of records the registry already held exactly so (a file loaded twice: all).
     households_unchanged: int = 0
     members_unchanged: int = 0
     checks_unchanged: int = 0
@@ -93,17 +105,20 @@ class ImportTrail:
     actor: object = None  # the user who loaded the file from the page; None for the command
     people: dict[int, str] = field(default_factory=dict)  # officer id → name and unit
 
-    def created(self, kind: str, records: list[tuple[int, str, int]]) -> None:
-        """An event per created record of `kind`, from (id, label, household id): the
-        labels audit_event would give (LABELS), written straight from the import's rows."""
-        at = timezone.now()
-        audit_bulk_rows([audit_row(at=at, actor_id=self.actor.pk if self.actor else None,
-                                   action=AuditAction.CREATED, kind=kind,
-                                   object_id=pk, label=label, household_id=household_id,
-                                   changes={}, note=self.note, source=AuditSource.IMPORT)
-                         for pk, label, household_id in records])
+    def created(self, kind: str, records: pl.DataFrame) -> None:
+        """An event per created record of `kind`, from a frame of object_id, label and
+        household_id: the labels audit_event would give (LABELS), written straight from
+        the import's rows (audit_row's columns, a frame at a time)."""
+        actor = self.actor.pk if self.actor else None
+        insert_frame(AuditEvent, records.select(
+            pl.lit(timezone.now()).alias("at"), pl.lit(actor, pl.Int64).alias("actor_id"),
+            pl.lit(AuditAction.CREATED).alias("action"), pl.lit(kind).alias("object_kind"),
+            pl.col("object_id").cast(pl.String),
+            pl.col("label").str.slice(0, LABEL_LENGTH).alias("object_label"),
+            pl.col("household_id"), pl.lit("{}").alias("changes"),
+            pl.lit(self.note).alias("note"), pl.lit(AuditSource.IMPORT).alias("source")))
 
-    def changed(self, model, changes: list[tuple[object, Row, dict]]) -> None:
+    def changed(self, model, changes: list[tuple[object, object, dict]]) -> None:
         """(the record as written, the stored row it replaced, {field: new value}); a
         person (the 信息员) by name and unit."""
         label = {f.attname: str(f.verbose_name) for f in model._meta.fields}
@@ -129,39 +144,38 @@ class ImportTrail:
 
 
 def survey_read(path: Path, today: date, place: Place | None = None,
-                progress: Progress = no_progress) -> tuple[Survey, Registry]:
+                progress: Progress = no_progress
+                ) -> tuple[Survey, Registry, pl.DataFrame]:
     """Read and validate the whole workbook against the registry; nothing is written.
     Raises UnreadableFile when the input cannot be read at all. With a place, rows of
-    households outside it are refused (validation.reject_outside_place)."""
+    households outside it are refused (across.reject_outside_place)."""
     sheets = read_workbook(path)
     villages = set(Place.objects.villages().values_list("code", flat=True))
-    read = [0]
     progress("reading", 0, 0)
-    survey = Survey(*(clean_sheet(counted(sheets[name], read, progress), villages, today)
-                      for name in SHEET_NAMES))
-    progress("reading", read[0], read[0])
+    cleaned, read = [], 0
+    for name in SHEET_NAMES:
+        cleaned.append(clean_sheet(sheets[name], villages, today))
+        read += cleaned[-1].read
+        progress("reading", read, 0)
+    survey = Survey(*cleaned)
+    progress("reading", read, read)
     progress("checking", 0, 2)
-    registry = registry_load(
-        numbers={c["户编号"] for sheet in survey.sheets() for _, c in sheet.rows.values()},
-        id_numbers=set(survey.members.rows) | {
-            c["户主身份证号"] for _, c in survey.households.rows.values()},
-        check_rows=survey.checks.rows, household_rows=survey.households.rows,
-        member_rows=survey.members.rows)
+    households = survey.households.frame
+    numbers = pl.concat([s.frame["户编号"] for s in survey.sheets()]).unique()
+    usernames = households["信息员"].unique() if "信息员" in households.columns else \
+        pl.Series([], dtype=pl.String)
+    registry = registry_households(numbers, usernames.filter(usernames != ""))
+    survey_screen(survey, registry, place)
+    digests = file_digests(survey)
+    skip_unchanged(survey, registry, digests)
+    households = survey.households.frame
+    registry_rows(registry, id_numbers=pl.concat([survey.members.frame["身份证号"],
+                                                  households["户主身份证号"]]).unique(),
+                  checked=survey.checks.frame["户编号"].unique())
     progress("checking", 1, 2)
     survey_validate(survey, registry, place)
     progress("checking", 2, 2)
-    return survey, registry
-
-
-def counted(sheet: Sheet, read: list[int], progress: Progress) -> Sheet:
-    """The sheet, its rows counted into read[0] as they are read, said every READ_TICK."""
-    def rows() -> Iterator[list]:
-        for row in sheet.source():
-            read[0] += 1
-            if read[0] % READ_TICK == 0:
-                progress("reading", read[0], 0)
-            yield row
-    return replace(sheet, source=rows)
+    return survey, registry, digests
 
 
 @transaction.atomic
@@ -177,20 +191,30 @@ def survey_import(*, path: Path, dry_run: bool = False, today: date | None = Non
     "evaluating", by survey_evaluate). actor: the user who loaded the file from the page,
     recorded on the audit trail (the command has none: it names the OS account)."""
     progress = progress or no_progress
-    survey, registry = survey_read(path, today or timezone.localdate(), place, progress)
+    survey, registry, digests = survey_read(path, today or timezone.localdate(), place,
+                                            progress)
     result = ImportResult(headers={s.name: s.header for s in survey.sheets()},
                           warnings=[w for s in survey.sheets() for w in s.warnings])
     who = actor.name_and_unit if actor else command_note()
     trail = ImportTrail(note=f"导入 {path.name}；{who}", actor=actor)
-    total = sum(len(sheet.rows) for sheet in survey.sheets())
+    total = sum(sheet.frame.height for sheet in survey.sheets())
     progress("writing", 0, total)
     ids = write_households(survey, registry, result, trail)
-    progress("writing", len(survey.households.rows), total)
+    written = survey.households.frame.height
+    progress("writing", written, total)
     members = write_members(survey, registry, ids, result, trail)
-    written = len(survey.households.rows) + len(survey.members.rows)
+    written += survey.members.frame.height
     progress("writing", written, total)
     write_checks(survey, registry, ids, members, result, trail,
                  progress=lambda done: progress("writing", written + done, total))
+    keep_digests(survey, registry, ids, digests)
+    result.households_unchanged += survey.unchanged_rows.get("农户", 0)
+    result.members_unchanged += survey.unchanged_rows.get("成员", 0)
+    result.checks_unchanged += survey.unchanged_rows.get("排查", 0)
+    result.evaluate.update(frame_of(  # stored earlier, never evaluated
+        Check.objects.order_by().filter(evaluated_at__isnull=True), ["household_id"],
+        {"household_id": pl.Int64}, "household_id", survey.unchanged["household_id"]
+    )["household_id"])
     if result.households_created + result.members_created + result.checks_created > ANALYZE_FROM:
         analyze(Household, Member, Check)
     result.rejected = sorted((r for s in survey.sheets() for r in s.rejected),
@@ -205,58 +229,75 @@ def survey_import(*, path: Path, dry_run: bool = False, today: date | None = Non
     return result
 
 
-def merged(known: Row, names, changed: dict) -> dict:
+def filled(frame: pl.DataFrame, fields: dict[str, str], model) -> list[pl.Expr]:
+    """The frame's columns for `fields`, in order, named as the fields: a new record
+    takes the default for an optional column the file does not have, as the model would."""
+    meta = model._meta
+    return [pl.col(column).alias(name) if column in frame.columns
+            else pl.lit(meta.get_field(name).get_default()).alias(name)
+            for column, name in fields.items()]
+
+
+def changes_of(frame: pl.DataFrame, fields: dict[str, str]) -> pl.DataFrame:
+    """The rows of a file-beside-registry frame that differ from the stored row, with
+    `changed`, the list of their changed columns."""
+    return frame.with_columns(changed_columns(frame, fields).alias("changed")).filter(
+        pl.col("changed").list.len() > 0)
+
+
+def stored_and_changed(row: dict, fields: dict[str, str]) -> tuple[SimpleNamespace, dict]:
+    """A changed row as (the stored record's fields, {field: new value})."""
+    known = SimpleNamespace(**{name: row[f"{c}{STORED}"] for c, name in fields.items()
+                               if f"{c}{STORED}" in row})
+    return known, {fields[c]: row[c] for c in row["changed"]}
+
+
+def merged(known, names, changed: dict) -> dict:
     """A stored row's values for `names`, with the changes applied."""
     return {name: changed.get(name, getattr(known, name)) for name in names}
 
 
-def filled(fields: dict[str, str], model) -> list[tuple[str, str, object]]:
-    """(column, field, the field's default) for each column → field: a new record takes
-    the default for an optional column the file does not have, as the model would."""
-    meta = model._meta
-    return [(column, name, meta.get_field(name).get_default()) for column, name in fields.items()]
-
-
 def write_households(survey: Survey, registry: Registry, result: ImportResult,
-                     trail: ImportTrail) -> dict[str, int]:
-    """Create and update households; returns 户编号 → id for every household named."""
-    ids = {number: row.id for number, row in registry.households.items()}
-    columns = filled(HOUSEHOLD_FIELDS, Household)
-    officers = {username: row.id for username, row in registry.officers.items()}
-    written = [*HOUSEHOLD_FIELDS.values(), OFFICER]
-    new, updated, fields, now = [], [], set(), timezone.now()
-    for number, (_, cleaned) in survey.households.rows.items():
-        known = registry.households.get(number)
-        officer = officers.get(cleaned.get("信息员"))  # None: no 信息员 named, keep it
-        if known is None:
-            new.append((number, *[cleaned.get(c, default) for c, _, default in columns],
-                        officer))
-            continue
-        values = {name: cleaned[c] for c, name in HOUSEHOLD_FIELDS.items() if c in cleaned}
-        if officer is not None:
-            values[OFFICER] = officer
-        changed = {name: v for name, v in values.items() if getattr(known, name) != v}
-        if not changed:
-            result.households_unchanged += 1
-            continue
+                     trail: ImportTrail) -> pl.DataFrame:
+    """Create and update households; returns 户编号 → household_id of every household
+    named."""
+    rows = household_ids(survey.households.frame, registry).join(
+        registry.households.drop("household_id"), on="户编号", how="left",
+        maintain_order="left")
+    if "信息员" in rows.columns:  # an empty cell keeps the household's officer
+        rows = rows.join(registry.officers.select("信息员", "officer"), on="信息员", how="left",
+                         maintain_order="left").with_columns(
+            pl.col("officer").fill_null(pl.col(f"officer{STORED}")))
+    known = rows.filter(pl.col("household_id").is_not_null())
+    new = rows.filter(pl.col("household_id").is_null()).select(
+        pl.col("户编号").alias("number"), *filled(rows, WRITTEN, Household))
+    insert_frame(Household, new)
+    updated, fields, now = [], set(), timezone.now()
+    for row in changes_of(known, WRITTEN).rows(named=True):
+        old, changed = stored_and_changed(row, WRITTEN)
         fields.update(changed)
-        updated.append((Household(id=known.id, number=number, updated_at=now,
-                                  **merged(known, written, changed)), known, changed))
+        updated.append((Household(id=row["household_id"], number=row["户编号"], updated_at=now,
+                                  **merged(old, WRITTEN.values(), changed)),
+                        old, changed))
         if STATUS_FIELDS & changed.keys():
-            result.refresh.add(known.id)
-    trail.people = people_named({*officers.values(), *(known.info_officer_id for _, known, _
-                                                       in updated if known.info_officer_id)})
-    names = ["number", *(name for _, name, _ in columns), OFFICER]
-    new_ids = insert_rows(Household, names, new)
+            result.refresh.add(row["household_id"])
     bulk_set(Household, [h for h, _, _ in updated], [*fields, "updated_at"])
-    head, registered = names.index("head_name"), names.index("registered")
-    trail.created("household", [(pk, f"{row[0]} {row[head]}", pk)
-                                for pk, row in zip(new_ids, new, strict=True)])
+    trail.people = people_named({*registry.officers["officer"], *(
+        old.info_officer_id for _, old, _ in updated if old.info_officer_id)})
+    created = frame_of(Household.objects.order_by(), ["number", "id"], ID_SCHEMA, "number",
+                       new["number"])
+    new = new.join(created, left_on="number", right_on="户编号")
+    trail.created("household", new.select(
+        pl.col("household_id").alias("object_id"),
+        pl.concat_str("number", pl.lit(" "), "head_name").alias("label"), "household_id"))
     trail.changed(Household, updated)
-    ids.update((row[0], pk) for pk, row in zip(new_ids, new, strict=True))
-    result.refresh.update(pk for pk, row in zip(new_ids, new, strict=True) if row[registered])
-    result.households_created, result.households_updated = len(new), len(updated)
-    return ids
+    result.refresh.update(new.filter("registered")["household_id"])
+    result.households_created, result.households_updated = new.height, len(updated)
+    result.households_unchanged = known.height - len(updated)
+    return pl.concat([registry.households.select("户编号", "household_id"), created])
+
+
+ID_SCHEMA = {"户编号": pl.String, "household_id": pl.Int64}
 
 
 def people_named(ids: set[int]) -> dict[int, str]:
@@ -264,24 +305,23 @@ def people_named(ids: set[int]) -> dict[int, str]:
     return {user.pk: user.name_and_unit for user in User.objects.filter(pk__in=ids)}
 
 
-# A member new in this import, as written (and as its household's checks see it).
-NewMember = namedtuple("NewMember", ["household_id", "id_number", "birth_date", "male",
-                                     *MEMBER_FIELDS.values()])
-
-
 @dataclass
 class MemberChanges:
     households: set[int] = field(default_factory=set)  # whose members this import changed
     created: set[int] = field(default_factory=set)  # households new in this import
-    # Their members are the rows just written, so their checks' snapshots need not read
-    # them back; and their members and checks go into the trail with the household.
-    fresh: dict[int, list[NewMember]] = field(default_factory=lambda: defaultdict(list))
+    # The members of households new in this import, as written (their checks' snapshots
+    # need not read them back): household_id, member_id and the snapshot's fields.
+    fresh: pl.DataFrame | None = None
     # What the file's rows say a member was at visits older than the registry's newest
     # (id number → field → value): recorded on those checks, not on the member.
     as_seen: dict[str, dict] = field(default_factory=dict)
 
 
-def write_members(survey: Survey, registry: Registry, ids: dict[str, int],
+SNAPSHOT = ["id_number", "name", "birth_date", "schooling", "health", "labour", "work",
+            "insured"]  # households.services.member_snapshot, in its order
+
+
+def write_members(survey: Survey, registry: Registry, ids: pl.DataFrame,
                   result: ImportResult, trail: ImportTrail) -> MemberChanges:
     """Create and update members.
 
@@ -289,156 +329,160 @@ def write_members(survey: Survey, registry: Registry, ids: dict[str, int],
     when the registry already knows a newer visit, what that visit observed (schooling,
     health, labour, work, insurance) stays on the member and the row's values go only to
     this file's checks (a late check is judged on what it saw, domain.md §5)."""
-    newest = newest_in_file(survey.checks)
-    columns = filled(MEMBER_FIELDS, Member)
-    new, updated, fields, changes = [], [], set(), MemberChanges()
-    for id_number, (_, cleaned) in survey.members.rows.items():
-        number = cleaned["户编号"]
-        known = registry.members.get(id_number)
-        if known is None:
-            new.append(NewMember(ids[number], id_number, *born_and_male(id_number),
-                                 *[cleaned.get(c, default) for c, _, default in columns]))
-            continue
-        values = {name: cleaned[c] for c, name in MEMBER_FIELDS.items() if c in cleaned}
-        changed = {name: v for name, v in values.items() if getattr(known, name) != v}
-        in_registry = registry.newest_visit.get(ids[number])
-        seen = {name: v for name, v in changed.items() if name in OBSERVED_FIELDS}
-        if seen and number in newest and in_registry and newest[number] < in_registry:
+    changes = MemberChanges()
+    changes.created = set(ids.join(registry.households, on="户编号", how="anti")["household_id"])
+    rows = with_stored_members(survey, registry).drop("household_id").join(
+        ids, on="户编号", how="left", maintain_order="left")
+    number = pl.col("身份证号")
+    new = rows.filter(pl.col("member_id").is_null()).select(
+        "household_id", number.alias("id_number"),
+        number.str.slice(6, 8).str.to_date("%Y%m%d").alias("birth_date"),
+        (number.str.slice(16, 1).cast(pl.Int64) % 2 == 1).alias("male"),
+        *filled(rows, MEMBER_FIELDS, Member))
+    insert_frame(Member, new)
+    changed = changes_of(rows.filter(pl.col("member_id").is_not_null()), MEMBER_FIELDS).join(
+        newest_in_file(survey), on="户编号", how="left").join(
+        registry.newest_visit(), on="household_id", how="left", suffix=" 系统")
+    updated, fields = [], set()
+    for row in changed.rows(named=True):
+        old, values = stored_and_changed(row, MEMBER_FIELDS)
+        seen = {name: v for name, v in values.items() if name in OBSERVED_FIELDS}
+        if seen and row["newest"] and row["newest 系统"] and row["newest"] < row["newest 系统"]:
             result.members_stale += 1
-            changes.as_seen[id_number] = seen
-            changes.households.add(ids[number])
-            changed = {name: v for name, v in changed.items() if name not in seen}
-        if not changed and id_number not in changes.as_seen:
-            result.members_unchanged += 1
-        if changed:
-            fields.update(changed)
-            updated.append((Member(id=known.id, household_id=ids[number], id_number=id_number,
-                                   **merged(known, MEMBER_FIELDS.values(), changed)),
-                            known, changed))
-    new_ids = insert_rows(Member, NewMember._fields, new)
+            changes.as_seen[row["身份证号"]] = seen
+            changes.households.add(row["household_id"])
+            values = {name: v for name, v in values.items() if name not in seen}
+        if values:
+            fields.update(values)
+            updated.append((Member(id=row["member_id"], household_id=row["household_id"],
+                                   id_number=row["身份证号"],
+                                   **merged(old, MEMBER_FIELDS.values(), values)), old, values))
     bulk_set(Member, [m for m, _, _ in updated], list(fields))
-    changes.created = {pk for number, pk in ids.items() if number not in registry.households}
-    for member in new:  # in the order written, which is the order of their ids
-        if member.household_id in changes.created:
-            changes.fresh[member.household_id].append(member)
-    trail.created("member", [(pk, m.name, m.household_id)
-                             for pk, m in zip(new_ids, new, strict=True)
-                             if m.household_id not in changes.created])
+    created = pl.col("household_id").is_in(list(changes.created))
+    # Written in the file's order, which is the order of their ids.
+    changes.fresh = new.filter(created).select(
+        "household_id", pl.int_range(pl.len()).alias("member_id"), *SNAPSHOT)
+    joined = new.filter(~created).select("household_id", "name", "id_number")
+    if joined.height:
+        ids = frame_of(Member.objects.order_by(), ["id_number", "id"],
+                       {"id_number": pl.String, "object_id": pl.Int64}, "id_number",
+                       joined["id_number"])
+        trail.created("member", joined.join(ids, on="id_number").select(
+            "object_id", pl.col("name").alias("label"), "household_id"))
     trail.changed(Member, updated)
-    result.members_created, result.members_updated = len(new), len(updated)
-    changes.households.update(m.household_id for m in new)
+    result.members_created, result.members_updated = new.height, len(updated)
+    result.members_unchanged = rows.height - new.height - len(updated)
+    changes.households.update(new["household_id"])
     changes.households.update(m.household_id for m, _, _ in updated)
     return changes
 
 
-def write_checks(survey: Survey, registry: Registry, ids: dict[str, int],
+CHECK_ROWS = 20_000  # new checks written at a time: their member snapshots are held meanwhile
+
+
+def write_checks(survey: Survey, registry: Registry, ids: pl.DataFrame,
                  members: MemberChanges, result: ImportResult, trail: ImportTrail,
                  progress: Callable[[int], None] = lambda done: None) -> None:
-    """Create and correct checks, a chunk of households at a time, so only a chunk's
-    member snapshots are held at once.
+    """Create and correct checks.
 
     A new check records the members as they are after this import. A stored check takes
     them again only when this import changed them and it is the household's newest in the
     file, and nobody has worked on the household's alerts (such checks are never edited)."""
-    newest = newest_in_file(survey.checks)
-
-    def retake(household_id: int, cleaned: dict) -> bool:
-        return (household_id in members.households and household_id not in registry.worked
-                and cleaned["排查日期"] == newest[cleaned["户编号"]])
-
-    by_household = defaultdict(list)
-    for _, cleaned in survey.checks.rows.values():
-        household_id = ids[cleaned["户编号"]]
-        known = registry.checks.get((household_id, cleaned["排查日期"], cleaned["排查类型"]))
-        by_household[household_id].append((cleaned, known))
-    for part in chunks(sorted(by_household)):
-        rows = [(h, cleaned, known) for h in part for cleaned, known in by_household[h]]
-        retaken = [(h, known) for h, cleaned, known in rows if known and retake(h, cleaned)]
-        snapshots = member_snapshots(
-            {h for h, _, known in rows if known is None} | {h for h, _ in retaken},
-            members.as_seen, members.fresh)
-        stored = dict(Check.objects.filter(id__in=[known.id for _, known in retaken])
-                      .values_list("id", "members"))
-        writes = CheckWrites()
-        for household_id, cleaned, known in rows:
-            writes.add(household_id, cleaned, known, snapshots[household_id], stored, result)
-        writes.save(result, trail, members.created)
-        progress(result.checks_created + result.checks_updated + result.checks_unchanged)
+    rows = with_stored_checks(survey, registry).drop("household_id").join(
+        ids, on="户编号", how="left", maintain_order="left").join(
+        newest_in_file(survey), on="户编号", how="left")
+    known = rows.filter(pl.col("check_id").is_not_null()).with_columns(
+        changed_columns(rows, CHECK_FIELDS).alias("changed"),
+        (pl.col("household_id").is_in(list(members.households - registry.worked))
+         & (pl.col("排查日期") == pl.col("newest"))).alias("retake"))
+    result.evaluate.update(known.filter((pl.col("changed").list.len() == 0)
+                                        & ~pl.col("evaluated"))["household_id"])
+    known = known.filter((pl.col("changed").list.len() > 0) | pl.col("retake"))
+    new = rows.filter(pl.col("check_id").is_null()).select(
+        "household_id", pl.col("排查日期").alias("visit_date"), pl.col("排查类型").alias("kind"),
+        *filled(rows, CHECK_FIELDS, Check))
+    for start in range(0, new.height, CHECK_ROWS):
+        write_new_checks(new.slice(start, CHECK_ROWS), members, result, trail)
+        progress(result.checks_created)
+    correct_checks(known, members, result, trail)
+    result.checks_unchanged = rows.height - new.height - result.checks_updated
+    progress(rows.height)
 
 
-def member_snapshots(household_ids: set[int], as_seen: dict[str, dict],
-                     fresh: dict[int, list[NewMember]]) -> dict[int, list[dict]]:
-    """The households' members as this file's checks saw them: the members after this
-    import's rows, with what the rows say where the member kept a newer visit's state.
-    (Made a chunk at a time: a county's 478,000 snapshots at once would take 170 MB.)"""
-    snapshots = defaultdict(list)
-    for household_id in household_ids & fresh.keys():
-        snapshots[household_id] = [member_snapshot(m) for m in fresh[household_id]]
-    for member in Member.objects.filter(household_id__in=household_ids - fresh.keys()
-                                        ).order_by("household_id", "id"):
-        for name, value in as_seen.get(member.id_number, {}).items():
-            setattr(member, name, value)
-        snapshots[member.household_id].append(member_snapshot(member))
-    return snapshots
+def snapshots(household_ids: list[int], members: MemberChanges) -> pl.DataFrame:
+    """household_id → the households' members as this file's checks saw them: the members
+    after this import's rows, with what the rows say where the member kept a newer
+    visit's state."""
+    wanted = set(household_ids)
+    fresh = members.fresh.filter(pl.col("household_id").is_in(list(wanted & members.created)))
+    others = list(wanted - members.created)
+    stored = frame_of(Member.objects.order_by(), ["household_id", "id", *SNAPSHOT],
+                      fresh.schema, "household_id", pl.Series(others, dtype=pl.Int64))
+    if members.as_seen:
+        stored = pl.DataFrame([as_seen(row, members.as_seen)
+                               for row in stored.rows(named=True)], schema=fresh.schema)
+    both = pl.concat([fresh, stored]).sort("household_id", "member_id")
+    return both.group_by("household_id", maintain_order=True).agg(
+        pl.struct(pl.col("id_number"), pl.col("name"), pl.col("birth_date").cast(pl.String),
+                  *SNAPSHOT[3:]).alias("members"))
 
 
-NEW_CHECK = filled(CHECK_FIELDS, Check)
-NEW_CHECK_FIELDS = ["household_id", "visit_date", "kind", "members",
-                    *(name for _, name, _ in NEW_CHECK)]
+def as_seen(row: dict, seen: dict[str, dict]) -> dict:
+    return {**row, **seen.get(row["id_number"], {})}
 
 
-@dataclass
-class CheckWrites:
-    """One chunk's new checks (as rows of NEW_CHECK_FIELDS) and corrections. Corrections
-    whose member snapshot changed are written apart, so no other check's snapshot is
-    overwritten."""
+def write_new_checks(new: pl.DataFrame, members: MemberChanges, result: ImportResult,
+                     trail: ImportTrail) -> None:
+    """Write a part of the new checks, each with its household's members, and their trail
+    (the checks of households new in this import go in with their household)."""
+    seen = snapshots(new["household_id"].unique().to_list(), members)
+    new = new.join(seen, on="household_id", how="left", maintain_order="left").with_columns(
+        pl.col("members").fill_null([]))
+    insert_frame(Check, new)
+    result.checks_created += new.height
+    result.evaluate.update(new["household_id"])
+    joined = new.filter(~pl.col("household_id").is_in(list(members.created))).select(
+        "household_id", "visit_date", "kind")
+    if joined.height:
+        ids = frame_of(Check.objects.order_by(), ["household_id", "visit_date", "kind", "id"],
+                       {"household_id": pl.Int64, "visit_date": pl.Date, "kind": pl.String,
+                        "object_id": pl.Int64}, "household_id", joined["household_id"])
+        trail.created("check", joined.join(ids, on=["household_id", "visit_date", "kind"])
+                      .select("object_id", pl.concat_str(pl.col("visit_date").cast(pl.String),
+                                                         pl.lit(" "), "kind").alias("label"),
+                              "household_id"))
 
-    new: list[tuple] = field(default_factory=list)
-    plain: list[Check] = field(default_factory=list)
-    with_members: list[Check] = field(default_factory=list)
-    fields: set[str] = field(default_factory=set)
-    changes: list[tuple[Check, Row, dict]] = field(default_factory=list)  # for the trail
 
-    def add(self, household_id: int, cleaned: dict, known: Row | None, snapshot: list,
-            stored: dict[int, list], result: ImportResult) -> None:
-        if known is None:
-            self.new.append((household_id, cleaned["排查日期"], cleaned["排查类型"], snapshot,
-                             *[cleaned.get(c, default) for c, _, default in NEW_CHECK]))
-            return
-        values = {name: cleaned[c] for c, name in CHECK_FIELDS.items() if c in cleaned}
-        changed = {name: v for name, v in values.items() if getattr(known, name) != v}
-        retaken = known.id in stored and stored[known.id] != snapshot
-        if not changed and not retaken:
-            result.checks_unchanged += 1
-            if known.evaluated_at is None:
-                result.evaluate.add(household_id)  # stored earlier, never evaluated
-            return
-        self.fields.update(changed)
-        check = Check(id=known.id, household_id=household_id, evaluated_at=None,
-                      **merged(known, CHECK_FIELDS.values(), changed))
-        if retaken:
+def correct_checks(known: pl.DataFrame, members: MemberChanges, result: ImportResult,
+                   trail: ImportTrail) -> None:
+    """Write the corrected checks (evaluated again: evaluated_at cleared); those whose
+    member snapshot changed are written apart, so no other check's is overwritten."""
+    retaken = known.filter("retake")
+    seen = dict(snapshots(retaken["household_id"].unique().to_list(), members).rows())
+    stored = dict(Check.objects.filter(id__any_of=retaken["check_id"].to_list())
+                  .values_list("id", "members"))
+    plain, with_members, fields, changes = [], [], set(), []
+    for row in known.rows(named=True):
+        old, changed = stored_and_changed(row, CHECK_FIELDS)
+        snapshot = seen.get(row["household_id"], [])
+        again = row["retake"] and stored.get(row["check_id"]) != snapshot
+        if not changed and not again:
+            continue
+        fields.update(changed)
+        check = Check(id=row["check_id"], household_id=row["household_id"], evaluated_at=None,
+                      **merged(old, CHECK_FIELDS.values(), changed))
+        if again:
             check.members = snapshot
-            self.with_members.append(check)
-            self.changes.append((check, known, {**changed, "members": "成员情况已更新"}))
+            with_members.append(check)
+            changes.append((check, old, {**changed, "members": "成员情况已更新"}))
         else:
-            self.plain.append(check)
-            self.changes.append((check, known, changed))
-
-    def save(self, result: ImportResult, trail: ImportTrail, created: set[int]) -> None:
-        """Write the chunk and its trail (the checks of households new in this import go
-        in with their household); a changed check is evaluated again (evaluated_at
-        cleared)."""
-        new_ids = insert_rows(Check, NEW_CHECK_FIELDS, self.new)
-        bulk_set(Check, self.plain, [*self.fields, "evaluated_at"])
-        bulk_set(Check, self.with_members, [*self.fields, "members", "evaluated_at"])
-        result.checks_created += len(self.new)
-        result.checks_updated += len(self.plain) + len(self.with_members)
-        result.evaluate.update(row[0] for row in self.new)
-        result.evaluate.update(c.household_id for c in self.plain + self.with_members)
-        trail.created("check", [(pk, f"{row[1]} {row[2]}", row[0])
-                                for pk, row in zip(new_ids, self.new, strict=True)
-                                if row[0] not in created])
-        trail.changed(Check, self.changes)
+            plain.append(check)
+            changes.append((check, old, changed))
+    bulk_set(Check, plain, [*fields, "evaluated_at"])
+    bulk_set(Check, with_members, [*fields, "members", "evaluated_at"])
+    result.checks_updated = len(plain) + len(with_members)
+    result.evaluate.update(c.household_id for c in plain + with_members)
+    trail.changed(Check, changes)
 
 
 def survey_evaluate(result: ImportResult, progress: Progress | None = None) -> int:

@@ -3,8 +3,10 @@ reads a county sheet in seconds where openpyxl takes half a minute), or a folder
 农户.csv, 成员.csv, 排查.csv in UTF-8 (with or without BOM) or GB18030.
 
 Every cell becomes text as the officer typed it; row numbers are those Excel shows (the
-header is row 1). Rows are yielded one at a time, so a county's 460,000 member rows are
-never all held as Python lists at once.
+header is row 1). A sheet is validated as a table of text columns (Sheet.table): a CSV
+file is parsed by polars' columnar reader straight into those columns; an .xlsx sheet's
+rows come from the memory-limited child of monitor/xlsx_reading.py. Sheet.open walks the
+rows one at a time (the error report reads back the few rejected rows that way).
 """
 
 import csv
@@ -17,9 +19,10 @@ from itertools import chain, islice
 from pathlib import Path
 from xml.etree import ElementTree
 
+import polars as pl
 from python_calamine import CalamineError, CalamineWorkbook
 
-from monitor.tabular import UnreadableFile, decoded, live
+from monitor.tabular import FORMULA_START, UnreadableFile, decoded, live
 from monitor.xlsx_reading import cell_text, sheet_rows
 
 SHEET_NAMES = ("农户", "成员", "排查")
@@ -43,6 +46,15 @@ class Sheet:
     name: str
     source: Callable[[], Iterable[list]]
     text_cells: bool = False  # a CSV's cells are text already: only stripped, as cell_text does
+    csv: Path | None = None  # a CSV file, read as columns by table()
+
+    def table(self) -> tuple[list[str], pl.DataFrame]:
+        """The header, and the rows below it as a frame: ROW (the Excel row number) and a
+        text column per named column of the header (the first, when one is repeated)."""
+        if self.csv is not None:
+            return csv_table(self.csv)
+        header, rows = self.open()
+        return header, rows_table(header, rows)
 
     def open(self) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
         """The header, and (Excel row number, cells as text) for every non-empty row
@@ -200,7 +212,8 @@ def read_csv_folder(folder: Path) -> dict[str, Sheet]:
     missing = [f"{name}.csv" for name in SHEET_NAMES if not (folder / f"{name}.csv").is_file()]
     if missing:
         raise UnreadableFile(f"文件夹 {folder.name} 中缺少：{'、'.join(missing)}")
-    return {name: Sheet(name, partial(csv_rows, folder / f"{name}.csv"), text_cells=True)
+    return {name: Sheet(name, partial(csv_rows, folder / f"{name}.csv"), text_cells=True,
+                        csv=folder / f"{name}.csv")
             for name in SHEET_NAMES}
 
 
@@ -254,3 +267,107 @@ def read_workbook(path: Path) -> dict[str, Sheet]:
     raise UnreadableFile(
         f"不支持的文件类型 {path.suffix or '（无扩展名）'}：请提供 .xlsx 工作簿，"
         "或包含 农户.csv、成员.csv、排查.csv 的文件夹")
+
+
+# ── Sheets as tables of text columns ─────────────────────────────────────────────────
+
+ROW = "行号"  # the Excel row number of each row of a table
+FIELD_LIMIT = 131_072  # what the csv module takes in a cell; a longer one is refused
+# What str.strip takes off (cell_text strips every cell); polars' own strip differs.
+SPACE = "".join(chr(c) for c in range(0x3100) if chr(c).isspace())
+
+
+def named_columns(header: list[str]) -> dict[str, int]:
+    """Column name → its position: the first of two columns with the same name, and no
+    column without a name (as records() reads a row)."""
+    positions = {}
+    for index, column in enumerate(header):
+        if column:
+            positions.setdefault(column, index)
+    return positions
+
+
+def rows_table(header: list[str], rows) -> pl.DataFrame:
+    """The rows (Excel row number, cells as text) as a table, for a sheet read row by row."""
+    positions = named_columns(header)
+    numbers, columns = [], {column: [] for column in positions}
+    for number, cells in rows:
+        numbers.append(number)
+        for column, index in positions.items():
+            columns[column].append(cells[index] if index < len(cells) else "")
+    return pl.DataFrame({ROW: numbers, **columns},
+                        schema={ROW: pl.Int64, **dict.fromkeys(columns, pl.String)})
+
+
+def csv_table(path: Path) -> tuple[list[str], pl.DataFrame]:
+    """A CSV file parsed by polars: decoded once (UTF-8 or GB18030, the refusals of
+    `decoded`), every cell stripped and, when the file has an apostrophe at all, the one
+    our error report puts before a formula-like cell taken off again; then, as Sheet.open
+    does, the header found among the top rows and the empty rows dropped."""
+    try:
+        data = path.read_bytes()
+        text, encoding = decoded(data)
+    except OSError as exc:
+        raise UnreadableFile(f"无法读取文件 {path.name}：{exc.strerror}") from exc
+    except UnreadableFile as exc:
+        raise UnreadableFile(f"{path.name}：{exc}") from exc
+    quoted = "'" in text
+    data = text.encode() if encoding != "utf-8-sig" else data.removeprefix(b"\xef\xbb\xbf")
+    del text
+    top = [line for line in data[:1 << 20].splitlines() if line.strip(b", \t")]
+    width = max((line.count(b",") + 1 for line in top[:HEADER_SEARCH * 4]), default=0)
+    raw = parsed_table(path, data, width)
+    del data
+    if raw.width == 0:
+        return [], rows_table([], [])
+    cells = [pl.col(c) for c in raw.columns]
+    if quoted:
+        cells = [pl.when(c.str.starts_with("'") & c.str.slice(1, 1).is_in(list(FORMULA_START)))
+                 .then(c.str.slice(1)).otherwise(c) for c in cells]
+    raw = raw.with_row_index(ROW, offset=1).select(
+        pl.col(ROW).cast(pl.Int64),
+        pl.any_horizontal(pl.col(c) != "" for c in raw.columns).alias("filled"),
+        *(c.str.strip_chars(SPACE).alias(name) for c, name in zip(cells, raw.columns,
+                                                                     strict=True)))
+    raw = raw.filter("filled").drop("filled")
+    longest = raw.select(pl.max_horizontal(pl.col(c).str.len_chars().max()
+                                           for c in raw.columns[1:])).item()
+    if longest and longest > FIELD_LIMIT:
+        number = raw.filter(pl.any_horizontal(pl.col(c).str.len_chars() > FIELD_LIMIT
+                                              for c in raw.columns[1:]))[ROW][0]
+        raise UnreadableFile(f"{path.name} 第{number}行有单元格超过 {FIELD_LIMIT} 个字符："
+                             "请检查该文件")
+    header, at = table_header(raw)
+    body = raw.slice(at + 1).filter(pl.any_horizontal(pl.col(c) != "" for c in raw.columns[1:]))
+    positions = named_columns(header)
+    return header, body.select(ROW, *(pl.col(f"c{index}").alias(column)
+                                      for column, index in positions.items()))
+
+
+def parsed_table(path: Path, data: bytes, width: int) -> pl.DataFrame:
+    """The file's records as text columns c0, c1, … (a blank line is a record too, as the
+    csv module numbers them), at least `width` of them."""
+    if not width:
+        return pl.DataFrame()
+    try:
+        frame = pl.read_csv(data, has_header=False, schema=dict.fromkeys(
+            (f"c{i}" for i in range(width)), pl.String), truncate_ragged_lines=True,
+            empty_string_is_null=False, raise_if_empty=False, missing_columns="insert")
+    except pl.exceptions.PolarsError as exc:
+        raise UnreadableFile(f"{path.name} 不是有效的 CSV（{str(exc).splitlines()[0]}）："
+                             "请检查该文件") from exc
+    return frame.fill_null("")
+
+
+def table_header(raw: pl.DataFrame) -> tuple[list[str], int]:
+    """The header row among the top non-empty rows (Sheet.open's rule) and its index."""
+    top = raw.head(HEADER_SEARCH).rows()
+    at = next((i for i, row in enumerate(top) if "户编号" in row[1:]), None)
+    if at is None:
+        at = next((i for i, row in enumerate(top) if any(row[1:])), None)
+    if at is None:
+        return [], raw.height
+    header = list(top[at][1:])
+    while header and not header[-1]:
+        header.pop()
+    return header, at

@@ -1,31 +1,27 @@
-"""What the registry already holds for the keys of one workbook, loaded in bulk.
+"""What the registry already holds for the keys of one workbook, loaded in bulk as frames
+whose columns are named as the workbook's (村代码, 工资性收入, …), so a file's rows and
+the stored ones are compared column by column.
 
-One query per kind and chunk of keys, never one per row. Rows are kept as named tuples
-of plain values (not model instances), with repeated words and amounts shared, which is
-what comparing a county file of 140,000 households against the registry needs.
+One query per kind and chunk of keys, never one per row.
 """
 
-from collections import namedtuple
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 
-from django.db.models import Count
+import polars as pl
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 
 from alerts.models import AlertMove
 from households.models import Check, Household, Member
-from monitor.bulk import on_postgresql
+from monitor.bulk import frame_of, on_postgresql
 from monitor.models import User
 from monitor.roles import Role
 
-from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS
+from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS, SHEETS
+from .validation import DTYPES
 
-CHUNK = 2000  # keys per IN (...) list: well inside SQLite's and PostgreSQL's limits
-# PostgreSQL takes far longer lists; each query may scan a joined table whole (members
-# with their household, moves with their alert), so a county's keys go in a few dozen
-# queries. Not more keys at once: psycopg holds each query's whole result, and at 25,000
-# a county's re-import peaked at 1,046 MB against 984 MB now (2,000: the same, and slower).
-CHUNK_POSTGRESQL = 5_000
+CHUNK = 2000  # keys per IN (...) list: well inside SQLite's limits
+CHUNK_POSTGRESQL = 10_000_000  # keys in a temporary table: a county's (or more) at once
 
 
 def keys_per_query() -> int:
@@ -38,120 +34,86 @@ def chunks(items: Iterable, size: int = CHUNK):
         yield items[start:start + size]
 
 
-FileRow = tuple[int, Mapping]  # a file's good row: (row number, cleaned values)
-CheckKey = tuple[int, date, str]  # (household id, visit date, kind)
-Row = tuple  # a stored row, named (values_list(named=True)): .id and the fields it writes
+STORED = " 已存"  # suffix of a stored value's column: 村代码 已存 beside the file's 村代码
+
+
+def dtypes(sheet: str, fields: dict[str, str]) -> dict[str, pl.DataType]:
+    """The stored columns, named COLUMN 已存, with the dtype of the file's cleaned column."""
+    return {f"{column}{STORED}": DTYPES.get(SHEETS[sheet][column], pl.String)
+            for column in fields}
+
+
+HOUSEHOLD_SCHEMA = {"户编号": pl.String, "household_id": pl.Int64,
+                    **dtypes("农户", HOUSEHOLD_FIELDS), f"officer{STORED}": pl.Int64,
+                    f"digest{STORED}": pl.Int64}
+MEMBER_SCHEMA = {"身份证号": pl.String, "member_id": pl.Int64, "household_id": pl.Int64,
+                 "所在户编号": pl.String, "所在村": pl.String, **dtypes("成员", MEMBER_FIELDS)}
+CHECK_SCHEMA = {"household_id": pl.Int64, "排查日期": pl.Date, "排查类型": pl.String,
+                "check_id": pl.Int64, "evaluated": pl.Boolean,
+                **dtypes("排查", CHECK_FIELDS)}
 
 
 @dataclass
 class Registry:
-    households: dict[str, Row] = field(default_factory=dict)  # 户编号 → row
-    members: dict[str, Row] = field(default_factory=dict)  # 身份证号 → row
-    member_counts: dict[int, int] = field(default_factory=dict)  # household id → members
-    checks: dict[CheckKey, Row] = field(default_factory=dict)
-    newest_visit: dict[int, date] = field(default_factory=dict)  # household id → date
-    worked: set[int] = field(default_factory=set)  # households whose alerts a person moved
-    officers: dict[str, Row] = field(default_factory=dict)  # 信息员 username → (id, place_id)
-    shared: dict[str, dict] = field(default_factory=dict)  # field → {value: that value}
+    households: pl.DataFrame  # the households the file names, by 户编号
+    # The active village officers the 信息员 column names: 信息员 (username), officer
+    # (their id), place_id (their village).
+    officers: pl.DataFrame
+    # Read for the rows not skipped as unchanged (registry_rows):
+    # the members whose 身份证号 the rows name (heads too), every check of the rows'
+    # registered households that have check rows, their member counts, and those of them
+    # whose alerts a person moved.
+    members: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=MEMBER_SCHEMA))
+    checks: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHECK_SCHEMA))
+    member_counts: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COUNTS))
+    worked: set[int] = field(default_factory=set)
 
-    def household_id(self, number: str) -> int | None:
-        found = self.households.get(number)
-        return found.id if found else None
-
-    def rows(self, queryset, fields: list[str]) -> Iterator[Row]:
-        """The queryset's rows as named tuples; in each column but the unique ones
-        (UNSHARED), equal values are one object (a word, an amount, a date)."""
-        row_type, make = namedtuple("Row", fields), tuple.__new__
-        share = [None if name in UNSHARED else self.shared.setdefault(name, {}).setdefault
-                 for name in fields]
-        for row in queryset.values_list(*fields):
-            yield make(row_type, [value if same is None else same(value, value)
-                                  for same, value in zip(share, row, strict=True)])
+    def newest_visit(self) -> pl.DataFrame:
+        """household_id → the newest visit the registry holds."""
+        return self.checks.group_by("household_id").agg(pl.col("排查日期").max().alias("newest"))
 
 
-UNSHARED = {"id", "number", "id_number", "head_id_number", "phone", "name", "head_name",
-            # amounts are nearly all distinct: a memo of them would only add to them
-            "income_wages", "income_business", "income_property", "income_transfers",
-            "medical_spending", "education_spending", "sudden_loss"}
-
-
-def registry_load(*, numbers: set[str], id_numbers: set[str],
-                  check_rows: Mapping[tuple[str, date, str], FileRow],
-                  household_rows: Mapping[str, FileRow] | None = None,
-                  member_rows: Mapping[str, FileRow] | None = None) -> Registry:
-    """The registry's households by 户编号 and members by 身份证号; for the households
-    that have check rows, the checks with the file's keys (户编号, 排查日期, 排查类型),
-    member counts, newest visit, and whether a person has worked on their alerts
-    (domain.md §4: such checks are never edited). The file's good rows (by key, as
-    (row number, cleaned values)) let the stored rows hold the file's own objects where
-    the values are equal."""
-    registry, household_rows, member_rows = Registry(), household_rows or {}, member_rows or {}
-    fields = ["id", "number", *HOUSEHOLD_FIELDS.values(), "info_officer_id"]
+def stored(queryset, fields: list, schema: dict, keys: str, values: pl.Series
+           ) -> pl.DataFrame:
+    """The rows of queryset whose `keys` is among `values`, a part of them a query."""
     size = keys_per_query()
-    for part in chunks(numbers, size):
-        for row in registry.rows(Household.objects.filter(number__any_of=part), fields):
-            if row.number in household_rows:
-                row = with_file_values(row, household_rows[row.number][1], HOUSEHOLD_COLUMNS)
-            registry.households[row.number] = row
-    fields = ["id", "id_number", "household_id", "household__number", *MEMBER_FIELDS.values()]
-    for part in chunks(id_numbers, size):
-        for row in registry.rows(Member.objects.filter(id_number__any_of=part), fields):
-            if row.id_number in member_rows:
-                row = with_file_values(row, member_rows[row.id_number][1], MEMBER_COLUMNS)
-            registry.members[row.id_number] = row
-    wanted = {(registry.household_id(n), day, kind): cleaned
-              for (n, day, kind), (_, cleaned) in check_rows.items()
-              if n in registry.households}
-    for part in chunks({household_id for household_id, _, _ in wanted}, size):
-        load_checks(registry, part, wanted)
-    registry.officers = officers_named(
-        {cleaned.get("信息员") for _, cleaned in household_rows.values()} - {None, ""})
-    return registry
+    parts = [frame_of(queryset, fields, schema, keys, values.slice(start, size))
+             for start in range(0, len(values), size)]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
-def officers_named(usernames: set[str]) -> dict[str, Row]:
-    """The active village officers among the usernames of the 信息员 column (a county
-    names a few hundred), as (id, place_id) by username."""
-    officers = {}
-    for part in chunks(usernames):
-        officers.update((row.username, row) for row in User.objects.filter(
-            username__in=part, role=Role.VILLAGE, is_active=True,
-        ).values_list("username", "id", "place_id", named=True))
-    return officers
+def registry_households(numbers: pl.Series, usernames: pl.Series) -> Registry:
+    """The registry's households by 户编号, and the officers the 信息员 column names."""
+    households = stored(Household.objects.order_by(),
+                        ["number", "id", *HOUSEHOLD_FIELDS.values(), "info_officer_id",
+                         "survey_digest"], HOUSEHOLD_SCHEMA, "number", numbers)
+    officers = stored(User.objects.order_by().filter(role=Role.VILLAGE, is_active=True),
+                      ["username", "id", "place_id"], OFFICERS, "username", usernames)
+    return Registry(households, officers)
 
 
-def load_checks(registry: Registry, household_ids: list[int],
-                wanted: dict[CheckKey, Mapping]) -> None:
-    """Only the checks the file names are kept whole; the rest give the newest visit."""
-    fields = ["id", "household_id", "visit_date", "kind", "evaluated_at",
-              *CHECK_FIELDS.values()]
-    for row in registry.rows(Check.objects.filter(household_id__any_of=household_ids), fields):
-        household_id, day = row.household_id, row.visit_date
-        key = (household_id, day, row.kind)
-        registry.newest_visit[household_id] = max(day, registry.newest_visit.get(
-            household_id, day))
-        if key in wanted:
-            registry.checks[key] = with_file_values(row, wanted[key], CHECK_COLUMNS)
-    registry.member_counts.update(
-        Member.objects.filter(household_id__any_of=household_ids).order_by()
-        .values_list("household_id").annotate(n=Count("id")))
-    registry.worked.update(
-        AlertMove.objects.filter(alert__household_id__any_of=household_ids,
-                                 actor__isnull=False)
-        .values_list("alert__household_id", flat=True).distinct())
+def registry_rows(registry: Registry, *, id_numbers: pl.Series, checked: pl.Series) -> None:
+    """The members by 身份证号; for the households with check rows (`checked`), their
+    checks, member counts, and whether a person has worked on their alerts (domain.md
+    §4: such checks are never edited)."""
+    households = registry.households
+    registry.members = stored(Member.objects.order_by(),
+                     ["id_number", "id", "household_id", "household__number",
+                      "household__village_id",
+                      *MEMBER_FIELDS.values()], MEMBER_SCHEMA, "id_number", id_numbers)
+    ids = households.filter(pl.col("户编号").is_in(checked.implode()))["household_id"]
+    registry.checks = stored(Check.objects.order_by().annotate(evaluated=ExpressionWrapper(
+        Q(evaluated_at__isnull=False), output_field=BooleanField())),
+                    ["household_id", "visit_date", "kind", "id", "evaluated",
+                     *CHECK_FIELDS.values()], CHECK_SCHEMA, "household_id", ids)
+    registry.member_counts = stored(
+        Member.objects.order_by().values("household_id").annotate(n=Count("id")),
+        ["household_id", "n"], COUNTS, "household_id", ids)
+    for part in chunks(ids.to_list(), keys_per_query()):
+        registry.worked.update(AlertMove.objects.filter(alert__household_id__any_of=part,
+                                               actor__isnull=False)
+                      .values_list("alert__household_id", flat=True).distinct())
 
 
-# (column, field) of what a file's row and a stored row both hold.
-HOUSEHOLD_COLUMNS = [("户编号", "number"), *HOUSEHOLD_FIELDS.items()]
-MEMBER_COLUMNS = [("身份证号", "id_number"), ("户编号", "household__number"),
-                  *MEMBER_FIELDS.items()]
-CHECK_COLUMNS = list(CHECK_FIELDS.items())
-
-
-def with_file_values(row: Row, cleaned: Mapping, columns: list[tuple[str, str]]) -> Row:
-    """The stored row, holding the file's own objects where the values are equal: a
-    county's re-import would otherwise hold its 2.4 million amounts, 620,000 ID numbers
-    and names twice."""
-    same = {name: cleaned[column] for column, name in columns
-            if column in cleaned and cleaned[column] == getattr(row, name)}
-    return row._replace(**same) if same else row
+OFFICERS = {"信息员": pl.String, "officer": pl.Int64, "place_id": pl.String}
+COUNTS = {"household_id": pl.Int64, "members": pl.Int64}

@@ -385,3 +385,33 @@ def test_a_created_household_is_in_the_trail_as_audit_event_labels_it(tmp_path, 
     [event] = trail(action="created", object_kind="household", object_id=str(household.pk))
     expected = audit_event(actor=None, action="created", obj=household)
     assert (event.object_label, event.household_id) == (expected.object_label, household.pk)
+
+
+# ── What an unchanged workbook vouches for (issue 19: skipped by a digest) ────────────
+
+def test_a_household_changed_on_a_page_is_not_put_back_by_the_same_workbook(tmp_path, places):
+    """The workbook's rows of H001 are as last imported: they are skipped, so a newer
+    change made since (a page, the phone) stays; a changed row is still read."""
+    folder = write_csv_folder(tmp_path / "a", *family())
+    survey_import(path=folder)
+    Member.objects.filter(id_number=CHILD).update(schooling="在校")
+    again = survey_import(path=folder)
+    assert (again.households_unchanged, again.members_unchanged, again.checks_unchanged) == (
+        1, 2, 2)
+    assert Member.objects.get(id_number=CHILD).schooling == "在校"
+    households, members, checks = family()
+    members[1]["健康状况"] = "长期慢性病"
+    changed = survey_import(path=write_csv_folder(tmp_path / "b", households, members, checks))
+    assert changed.members_updated == 1
+    assert Member.objects.get(id_number=CHILD).schooling == "失学辍学"  # the file's, again
+
+
+def test_a_household_with_a_refused_row_is_read_whole_next_time(tmp_path, places):
+    households, members, checks = family()
+    checks[1]["住房安全"] = "E"
+    survey_import(path=write_csv_folder(tmp_path / "a", households, members, checks))
+    assert Household.objects.get().survey_digest is None
+    checks[1]["住房安全"] = "B"
+    fixed = survey_import(path=write_csv_folder(tmp_path / "b", households, members, checks))
+    assert fixed.checks_created == 1 and fixed.households_unchanged == 1
+    assert Household.objects.get().survey_digest is not None
