@@ -1,0 +1,138 @@
+"""Checks as the frame the law reads (monitor/rules.py, monitor/classification.py).
+
+One row a check: its answers, amounts in whole fen, its members' lists (the dropouts,
+the uninsured, the able labourers …), the household's previous check by visit date and
+the thresholds in force on the visit date (as whole ten-thousandths, and as the texts
+the evidence shows). The thresholds are read once per distinct (province, visit date)
+from the Policy and joined, not looked up per check.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+
+import polars as pl
+
+from .parameters import DEFAULTS
+from .policy import Policy, Thresholds
+from .rules import MEMBER_AGE, MEMBER_LISTS, SCALE, money, per_capita_fen
+
+col = pl.col
+
+ANSWERS = ["food_secure", "clothing_secure", "housing", "water_quantity", "water_quality",
+           "water_convenience", "water_reliability", "sudden_event"]
+AMOUNTS = ["income_wages", "income_business", "income_property", "income_transfers",
+           "medical_spending", "education_spending", "sudden_loss"]
+MEMBER_FIELDS = ["name", "birth_date", "schooling", "insured", "labour", "work"]
+# What a check frame's columns are: what a caller building one from columns gives.
+CHECK_SCHEMA = {"check_id": pl.Int64, "household_id": pl.Int64, "visit_date": pl.Date,
+                "policy_key": pl.Int64,
+                **{name: pl.Boolean for name in ANSWERS if name not in ("housing",
+                                                                        "sudden_event")},
+                "housing": pl.String, "sudden_event": pl.String,
+                **{name: pl.Int64 for name in AMOUNTS}}
+MEMBER_SCHEMA = {"check_id": pl.Int64, "name": pl.String, "birth_date": pl.String,
+                 "schooling": pl.String, "insured": pl.Boolean, "labour": pl.String,
+                 "work": pl.String}
+
+
+def fen(amount) -> int:
+    """An amount in 元 as whole fen."""
+    return int((Decimal(amount) * 100).to_integral_value(ROUND_HALF_EVEN))
+
+
+def scaled(value: Decimal) -> int:
+    return int((value * SCALE).to_integral_value(ROUND_HALF_EVEN))
+
+
+def threshold_row(t: Thresholds) -> dict:
+    """The thresholds of one date and province as the law's columns: each value in
+    ten-thousandths, the line in fen, and the texts the evidence and reasons show."""
+    return {
+        "line": fen(t.line),
+        **{name: scaled(t.values[name]) for name in DEFAULTS},
+        "school_age": f"{int(t.school_age_from)}–{int(t.school_age_to)}岁",
+        "near_line_ceiling": money(t.line * t.near_line_factor),
+        "income_drop_share_text": f"{t.income_drop_share:.0%}",
+        "medical_burden_share_text": f"{t.medical_burden_share:.0%}",
+        **{f"{name}_text": str(t.values[name]) for name in (
+            "borderline_income_factor", "consolidated_income_factor",
+            "key_group_income_factor")},
+    }
+
+
+def threshold_frame(thresholds: Sequence[Thresholds]) -> pl.DataFrame:
+    """One row per Thresholds, keyed by its position (`policy_key`)."""
+    rows = [{"policy_key": key, **threshold_row(t)} for key, t in enumerate(thresholds)]
+    return pl.DataFrame(rows)
+
+
+class PolicyKeys:
+    """Numbers each distinct (province, visit date) a frame meets, and the thresholds of
+    each number, read from the Policy once."""
+
+    def __init__(self, policy: Policy):
+        self.policy, self.keys, self.thresholds = policy, {}, []
+
+    def key(self, province: str, on: date) -> int:
+        if (province, on) not in self.keys:
+            self.keys[province, on] = len(self.thresholds)
+            self.thresholds.append(self.policy.thresholds(province, on))
+        return self.keys[province, on]
+
+    def frame(self) -> pl.DataFrame:
+        return threshold_frame(self.thresholds)
+
+
+def check_frame(checks: Iterable, *, t: Thresholds | None = None, policy: Policy | None = None,
+                provinces: dict[int, str] | None = None) -> pl.DataFrame:
+    """The frame of these checks (model instances or rows with the same names), given in
+    visit order with each household's together. The thresholds are `t` for all, or the
+    policy's for each household's province (`provinces`: household id -> 2-digit code)."""
+    checks = list(checks)
+    keys = PolicyKeys(policy) if t is None else None
+    columns = {name: [] for name in CHECK_SCHEMA}
+    members = {name: [] for name in MEMBER_SCHEMA}
+    for number, check in enumerate(checks):
+        check_id = check.id if check.id is not None else -1 - number
+        columns["check_id"].append(check_id)
+        columns["household_id"].append(check.household_id or 0)
+        columns["visit_date"].append(check.visit_date)
+        columns["policy_key"].append(0 if keys is None else keys.key(
+            provinces[check.household_id], check.visit_date))
+        for name in ANSWERS:
+            columns[name].append(getattr(check, name))
+        for name in AMOUNTS:
+            columns[name].append(fen(getattr(check, name)))
+        for member in check.members:
+            members["check_id"].append(check_id)
+            for name in MEMBER_FIELDS:
+                members[name].append(member.get(name))
+    return frame_of(pl.DataFrame(columns, schema=CHECK_SCHEMA),
+                    pl.DataFrame(members, schema=MEMBER_SCHEMA),
+                    threshold_frame([t]) if keys is None else keys.frame())
+
+
+def frame_of(checks: pl.DataFrame, members: pl.DataFrame, thresholds: pl.DataFrame
+             ) -> pl.DataFrame:
+    """The law's frame from the checks' columns (CHECK_SCHEMA, in visit order with each
+    household's together), their members (MEMBER_SCHEMA, each check's in order) and the
+    thresholds (threshold_frame) the checks' `policy_key` points at."""
+    checks = checks.join(thresholds, on="policy_key", how="left", maintain_order="left")
+    people = members.join(
+        checks.select("check_id", "visit_date", "school_age_from", "school_age_to"),
+        on="check_id", how="left", maintain_order="left",
+    ).with_columns(born=col("birth_date").str.to_date("%Y-%m-%d")).with_columns(
+        age=MEMBER_AGE)
+    lists = people.group_by("check_id", maintain_order=True).agg(
+        members=pl.len(), **MEMBER_LISTS)
+    checks = checks.join(lists, on="check_id", how="left", maintain_order="left")
+    empty = {name: pl.col(name).fill_null([]) for name in MEMBER_LISTS}
+    total = (col("income_wages") + col("income_business") + col("income_property")
+             + col("income_transfers"))
+    size = pl.max_horizontal(col("members").fill_null(0), pl.lit(1))
+    checks = checks.with_columns(**empty, total=total, size=size).with_columns(
+        per_capita=per_capita_fen(col("total"), col("size")))
+    previous = {f"previous_{name}": col(name).shift(1).over("household_id")
+                for name in ("total", "size", "per_capita", "visit_date")}
+    return checks.with_columns(**previous)
