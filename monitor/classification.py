@@ -119,7 +119,8 @@ def one(newest_check, t: Thresholds | None, **household) -> dict:
 
     checks = [newest_check] if newest_check is not None else []
     frame = pl.DataFrame({"household_id": [0]}).join(
-        judged(check_frame(checks, t=t or ANY_DAY)), on="household_id", how="left")
+        judged(check_frame(checks, t=t or ANY_DAY)).with_columns(household_id=lit(0)),
+        on="household_id", how="left")
     defaults = {"open_high": [], "open_medium": [], "registered": False, "poverty_status": ""}
     values = defaults | household
     frame = frame.with_columns(
