@@ -8,17 +8,14 @@ registration (`registered`, `poverty_status`). Each gives the class (or group) w
 reasons, as text a county officer can read.
 """
 
-from datetime import date
 from decimal import Decimal
 
 import polars as pl
 
 from monitor.choices import HouseholdClass, KeyGroup, PovertyStatus
 
-from .parameters import DEFAULTS, FIRST_LINE
 from .policy import Thresholds
-from .rules import PER_CAPITA, RULE_NAMES, RULES, SCALE, income_below, judged, percent_text, \
-    wide
+from .rules import PER_CAPITA, RULE_NAMES, RULES, SCALE, income_below, judged, percent_text, wide
 
 col, lit = pl.col, pl.lit
 
@@ -108,14 +105,9 @@ def derived(households: pl.DataFrame) -> pl.DataFrame:
 
 # ── One household at a time (a page, a person's move) ─────────────────────────────────
 
-# The thresholds of a household without a check: nothing of them is read.
-ANY_DAY = Thresholds(on=date.min, line=FIRST_LINE[1],
-                     values={name: value for name, (value, _) in DEFAULTS.items()})
-
-
 def one(newest_check, t: Thresholds | None, **household) -> dict:
     """The derived columns of one household from its newest check (or None)."""
-    from .frames import check_frame
+    from .frames import ANY_DAY, check_frame
 
     checks = [newest_check] if newest_check is not None else []
     frame = pl.DataFrame({"household_id": [0]}).join(

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import polars as pl
 
-from .parameters import DEFAULTS
+from .parameters import DEFAULTS, FIRST_LINE
 from .policy import Policy, Thresholds
 from .rules import MEMBER_AGE, MEMBER_LISTS, SCALE, money, per_capita_fen
 
@@ -61,10 +61,17 @@ def threshold_row(t: Thresholds) -> dict:
     }
 
 
+# The defaults, for a frame of no check (its columns still there) or a household without
+# one: nothing of them is read.
+ANY_DAY = Thresholds(on=date.min, line=FIRST_LINE[1],
+                     values={name: value for name, (value, _) in DEFAULTS.items()})
+
+
 def threshold_frame(thresholds: Sequence[Thresholds]) -> pl.DataFrame:
     """One row per Thresholds, keyed by its position (`policy_key`)."""
-    rows = [{"policy_key": key, **threshold_row(t)} for key, t in enumerate(thresholds)]
-    return pl.DataFrame(rows)
+    rows = [{"policy_key": key, **threshold_row(t)}
+            for key, t in enumerate(thresholds or [ANY_DAY])]
+    return pl.DataFrame(rows).head(len(thresholds))
 
 
 class PolicyKeys:
