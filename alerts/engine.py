@@ -28,7 +28,7 @@ from monitor.policy import Policy
 from monitor.rules import judged, money, per_capita_income
 
 from .models import Alert
-from .replay import ALERT_SCHEMA, replay
+from .replay import ALERT_SCHEMA, Replay, replay
 from .statuses import derive, moved, status_moves
 from .writing import save_replay
 
@@ -115,12 +115,13 @@ def alert_frame(household_ids) -> pl.DataFrame:
 
 @dataclass
 class Decided:
-    """What evaluating households decided, before anything is written: the replay (new
-    and changed alerts, their moves), the class and key group moves and where each
-    household ends, and the checks replayed."""
+    """What evaluating households decided, before anything is written: their alerts as
+    they were, the replay (new and changed alerts, their moves), the class and key group
+    moves and where each household ends (statuses.status_moves), the checks judged."""
 
     checks: pl.DataFrame
-    replay: object
+    alerts: pl.DataFrame
+    replay: Replay
     status_moves: pl.DataFrame
     ends: pl.DataFrame
 
@@ -128,36 +129,49 @@ class Decided:
 def decide(households: list, policy: Policy, today: date, since: date | None = None
            ) -> Decided:
     """Evaluate these households in memory: the rules, the alerts' replay and the class
-    and key group after each replayed check (see judged_checks for `since`)."""
+    and key group after each replayed check (see judged_checks for `since`). With
+    `since` (a policy adopted from it), the class and key group move once, today, to
+    where the household ends, rather than check by check."""
     homes = household_frame(households)
     checks = judged_checks(households, policy, since)
-    decided = replay(checks, alert_frame(homes["household_id"]))
-    derived = derive(checks.filter(pl.col("position") >= pl.col("start") - 1).join(
+    alerts = alert_frame(homes["household_id"])
+    decided = replay(checks, alerts)
+    rows = checks.filter(pl.col("position") >= pl.col("start") - 1).join(
         decided.open_after.select("check_id", "open_high", "open_medium"), on="check_id",
-        how="left").join(homes, on="household_id", how="left"))
-    changes, ends = status_moves(derived, homes)
-    return Decided(checks, decided, changes, ends)
+        how="left").join(homes, on="household_id", how="left")
+    if since is None:
+        changes, ends = status_moves(derive(rows), homes)
+    else:
+        newest = rows.filter(pl.col("replayed")).filter(
+            pl.col("position") == pl.col("position").max().over("household_id"))
+        changes, ends = status_moves(derive(newest.with_columns(
+            visit_date=pl.lit(today), position=pl.lit(0), start=pl.lit(0),
+            evaluated=pl.lit(False))), homes, before_stored=True)
+    return Decided(checks, alerts, decided, changes, ends)
 
 
-@transaction.atomic
-def evaluate_households(household_ids, policy: Policy | None = None,
-                        today: date | None = None, *, since: date | None = None,
-                        reason: str = "") -> Evaluated:
-    """Evaluate a batch of households in one transaction. Idempotent. With `since`, their
-    checks from that date are judged again (a policy adopted from it), every move noted
-    with `reason`."""
-    policy, today = policy or Policy(), today or timezone.localdate()
-    decided = decide(locked_households(household_ids), policy, today, since)
+def apply(decided: Decided, today: date, reason: str = "", actor_id: int | None = None
+          ) -> Evaluated:
+    """Write what was decided: alerts and their moves (the audit trail too), the checks
+    evaluated, the class and key group history and where the households end."""
     replayed = decided.checks.filter(pl.col("replayed"))
     if replayed.is_empty():
         return Evaluated()
-    raised_ids, ready = save_replay(decided, today, reason)
+    raised_ids, ready = save_replay(decided, today, reason, actor_id)
     Check.objects.filter(id__any_of=replayed["check_id"].to_list()).update(
         evaluated_at=timezone.now())
     moved(decided.status_moves, decided.ends, reason)
     return Evaluated(households=replayed["household_id"].n_unique(), checks=len(replayed),
                      alerts_raised=len(raised_ids), alerts_ready=ready,
                      raised_ids=raised_ids)
+
+
+@transaction.atomic
+def evaluate_households(household_ids, policy: Policy | None = None,
+                        today: date | None = None) -> Evaluated:
+    """Evaluate a batch of households in one transaction. Idempotent."""
+    policy, today = policy or Policy(), today or timezone.localdate()
+    return apply(decide(locked_households(household_ids), policy, today), today)
 
 
 @dataclass
@@ -189,15 +203,14 @@ def evaluate_pending(batch_size: int = BATCH,
 
 def evaluate_in_batches(household_ids: list[int], policy: Policy | None = None, *,
                         batch_size: int = BATCH,
-                        progress: Callable[[int, int], None] | None = None,
-                        since: date | None = None, reason: str = "") -> Evaluated:
+                        progress: Callable[[int, int], None] | None = None) -> Evaluated:
     """Evaluate many households (a county's campaign), one transaction per batch, saying
     how far it got after each. Parallel work belongs to Celery workers, one batch a task
     (docs/scaling.md), not to this loop."""
     policy, total = policy or Policy(), Evaluated()
     for start in range(0, len(household_ids), batch_size):
         batch = household_ids[start:start + batch_size]
-        total.add(evaluate_households(batch, policy, since=since, reason=reason))
+        total.add(evaluate_households(batch, policy))
         if progress:
             progress(start + len(batch), len(household_ids))
     return total

@@ -29,7 +29,8 @@ def derive(rows: pl.DataFrame) -> pl.DataFrame:
 
 def status_moves(rows: pl.DataFrame, homes: pl.DataFrame, before_stored: bool = False
                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The moves of class and key group the rows make, and where each household ends.
+    """The moves of class and key group the rows make, and where each household ends
+    (its class and key group, and the stored ones).
 
     `rows` (derive's) are a household's checks from the one before its replay (its state
     then; `start` is the first replayed position) or, with `before_stored`, one row a
@@ -60,8 +61,6 @@ def status_moves(rows: pl.DataFrame, homes: pl.DataFrame, before_stored: bool = 
     ends = rows.group_by("household_id").agg(
         col("class").last(), col("key_group").last()).join(
         homes.select("household_id", "class_stored", "group_stored"), on="household_id")
-    ends = ends.filter((col("class") != col("class_stored"))
-                       | (col("key_group") != col("group_stored")))
     return pl.concat(changes).sort("household_id", "position", "kind_order"), ends
 
 
@@ -77,5 +76,7 @@ def moved(changes: pl.DataFrame, ends: pl.DataFrame, reason: str) -> None:
         for (household, kind, old, new, on, based_on), text in zip(
             changes.select("household_id", "kind", "old", "new", "on", "based_on_id")
             .iter_rows(), noted, strict=True)])
+    moved = ends.filter((col("class") != col("class_stored"))
+                        | (col("key_group") != col("group_stored")))
     update_rows(Household, ["household_class", "key_group", "updated_at"], [
-        (*row, now) for row in ends.select("household_id", "class", "key_group").iter_rows()])
+        (*row, now) for row in moved.select("household_id", "class", "key_group").iter_rows()])

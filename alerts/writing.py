@@ -49,9 +49,11 @@ def cleared_values(checks: pl.DataFrame) -> pl.DataFrame:
                          cleared_income=money_text(col("per_capita")))
 
 
-def save_replay(decided, today: date, reason: str = "") -> tuple[list[int], int]:
+def save_replay(decided, today: date, reason: str = "", actor_id: int | None = None
+                ) -> tuple[list[int], int]:
     """Write the replay's alerts and moves; returns the new alerts' ids and how many
-    moves made an alert ready to close. Every move's note is led by `reason` if given."""
+    moves made an alert ready to close. Every move's note is led by `reason` if given,
+    and is `actor_id`'s (an adoption's; the engine acts for no one)."""
     checks, result = decided.checks, decided.replay
     needed = pl.concat([result.alerts["evidence_check"].drop_nulls(),
                         result.moves["check_id"]]).unique()
@@ -98,7 +100,7 @@ def save_replay(decided, today: date, reason: str = "") -> tuple[list[int], int]
     known = changed.select("household_id", "rule", risk_type="risk0", alert_id="alert_id")
     moves = result.moves.drop("alert_id").join(pl.concat([known, new_ids]),
                                                on=["household_id", "rule"])
-    save_moves(moves, found, now, reason)
+    save_moves(moves, found, now, reason, actor_id)
     return ids, moves.filter(col("to_state") == State.READY_TO_CLOSE).height
 
 
@@ -106,7 +108,8 @@ def cleared_dict(cleared_by, on, income) -> dict:
     return {"排查日期": on, "人均纯收入": income} if cleared_by is not None else {}
 
 
-def save_moves(moves: pl.DataFrame, found: dict, now, reason: str) -> None:
+def save_moves(moves: pl.DataFrame, found: dict, now, reason: str, actor_id: int | None
+               ) -> None:
     """The moves as AlertMove rows and audit events (source engine), with their notes: a
     raise's evidence, a clear's 排查未再触发, a return's 排查再次触发 and its evidence."""
     rows, events = [], []
@@ -120,9 +123,9 @@ def save_moves(moves: pl.DataFrame, found: dict, now, reason: str) -> None:
         else:
             note = f"{visit} 排查再次触发：{found[check_id][rule]['text']}"
         note = f"{reason}：{note}" if reason else note
-        rows.append((alert_id, None, now, old, new, note))
+        rows.append((alert_id, actor_id, now, old, new, note))
         events.append(audit_row(
-            at=now, actor_id=None, action=AuditAction.CREATED if kind == "raise"
+            at=now, actor_id=actor_id, action=AuditAction.CREATED if kind == "raise"
             else AuditAction.MOVED, kind="alert", object_id=alert_id,
             label=LABELS["alert"](Label(rule_name(rule), risk)), household_id=household,
             changes={"状态": [old or None, new]}, note=note, source=AuditSource.ENGINE))

@@ -42,6 +42,26 @@ class Policy:
             self.lines.setdefault(province, []).append((year, amount))
         self._cache: dict[tuple[str, date], Thresholds] = {}
 
+    @classmethod
+    def proposed(cls, *, province: str, effective_from: date, line: Decimal | None = None,
+                 settings: dict[str, Decimal] | None = None) -> "Policy":
+        """The policy in force, with proposed values layered on top as if they had been
+        recorded (monitor/policy_changes.py): each threshold from `effective_from`, the
+        line for `province` from `effective_from`'s year (a line is per year, §5).
+        Nothing is written: this is what a preview evaluates under."""
+        policy = cls()
+        for key, amount in (settings or {}).items():
+            if key not in DEFAULTS:
+                raise KeyError(f"unknown policy key {key!r}")
+            dated = dict(policy.settings.get(key, ()))
+            dated[effective_from] = Decimal(amount)
+            policy.settings[key] = sorted(dated.items())
+        if line is not None:
+            years = dict(policy.lines.get(province, ()))
+            years[effective_from.year] = Decimal(line)
+            policy.lines[province] = sorted(years.items())
+        return policy
+
     def value(self, key: str, on: date) -> Decimal:
         current = DEFAULTS[key][0]
         for start, amount in self.settings.get(key, ()):

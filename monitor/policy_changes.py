@@ -31,6 +31,33 @@ def amount(value, what: str, field) -> Decimal:
     return number
 
 
+def may_set_policy(actor) -> None:
+    """Refuse a user who may not set the policy; a command (no actor: county IT on the
+    server, policy_adopt) may."""
+    if actor is not None:
+        require(actor, SET_POLICY)
+
+
+def setting_value(key: str, value) -> Decimal:
+    """A threshold's value as typed, checked: a known threshold, a number that fits, a
+    switch 0 or 1 (a preview checks a proposal the same way before evaluating it)."""
+    if key not in DEFAULTS:
+        raise Refused(f"未知参数“{key}”")
+    label = DEFAULTS[key][1]
+    number = amount(value, f"“{label}”的取值", PolicySetting._meta.get_field("value"))
+    if key in SWITCHES and number not in (0, 1):
+        raise Refused(f"“{label}”只能为 1（开启）或 0（关闭）")
+    return number
+
+
+def line_value(value) -> Decimal:
+    """A monitoring line as typed, checked: a positive number that fits."""
+    number = amount(value, "监测线", MonitoringLine._meta.get_field("amount"))
+    if number == 0:
+        raise Refused("监测线须大于 0")
+    return number
+
+
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -44,13 +71,8 @@ def policy_set(*, key: str, value, effective_from: date | None, reason: str,
     """The threshold `key` takes `value` from `effective_from` on (a value already set for
     that day is replaced). Refused: an unknown threshold, a negative value, a switch other
     than 0 or 1, no date, no reason."""
-    require(actor, SET_POLICY)
-    if key not in DEFAULTS:
-        raise Refused(f"未知参数“{key}”")
-    label = DEFAULTS[key][1]
-    number = amount(value, f"“{label}”的取值", PolicySetting._meta.get_field("value"))
-    if key in SWITCHES and number not in (0, 1):
-        raise Refused(f"“{label}”只能为 1（开启）或 0（关闭）")
+    may_set_policy(actor)
+    number = setting_value(key, value)
     if effective_from is None:
         raise Refused("请填写生效日期")
     reason = _reason(reason)
@@ -71,16 +93,14 @@ def policy_set(*, key: str, value, effective_from: date | None, reason: str,
 def line_set(*, province: str, year, value, reason: str, actor) -> MonitoringLine:
     """The monitoring line of `province` for `year` (a check uses its visit year's line,
     else the latest earlier year's)."""
-    require(actor, SET_POLICY)
+    may_set_policy(actor)
     try:
         year = int(year)
     except (TypeError, ValueError):
         raise Refused("年度应为四位数字") from None
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise Refused(f"年度应在 {FIRST_YEAR} 至 {LAST_YEAR} 之间")
-    number = amount(value, "监测线", MonitoringLine._meta.get_field("amount"))
-    if number == 0:
-        raise Refused("监测线须大于 0")
+    number = line_value(value)
     reason = _reason(reason)
     line = MonitoringLine.objects.filter(province=province, year=year).first()
     before = line.amount if line else None
