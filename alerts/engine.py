@@ -20,10 +20,12 @@ from datetime import date
 
 import polars as pl
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from households.models import Check, Household
-from monitor.frames import check_frame
+from monitor.frames import AMOUNTS, ANSWERS, as_columns, columns_frame
 from monitor.policy import Policy
 from monitor.rules import judged, money, per_capita_income
 
@@ -40,11 +42,7 @@ BATCH = 5000  # households per engine transaction: the import's batches and the 
 # the key group need these columns, nothing else (a check's notes, officer, … stay unread).
 HOUSEHOLD_FIELDS = ["id", "village_id", "registered", "poverty_status", "household_class",
                     "key_group"]
-CHECK_FIELDS = ["id", "household_id", "visit_date", "evaluated_at", "food_secure",
-                "clothing_secure", "housing", "water_quantity", "water_quality",
-                "water_convenience", "water_reliability", "income_wages", "income_business",
-                "income_property", "income_transfers", "medical_spending",
-                "education_spending", "sudden_event", "sudden_loss", "members"]
+CHECK_FIELDS = ["id", "household_id", "visit_date", "evaluated_at", *ANSWERS, *AMOUNTS]
 
 
 @dataclass
@@ -94,12 +92,13 @@ def judged_checks(households: list, policy: Policy, since: date | None = None
     starts (the oldest check not evaluated; with `since`, the oldest on or after it,
     as if none from then on had been)."""
     rows = Check.objects.filter(household_id__any_of=[h.id for h in households]).order_by(
-        "household_id", "visit_date", "id").values_list(*CHECK_FIELDS, named=True)
-    rows = list(rows)
-    provinces = {h.id: h.village_id[:2] for h in households}
-    frame = check_frame(rows, policy=policy, provinces=provinces)
-    evaluated = [r.evaluated_at is not None and (since is None or r.visit_date < since)
-                 for r in rows]
+        "household_id", "visit_date", "id").annotate(
+        members_text=Cast("members", TextField())).values_list(*CHECK_FIELDS, "members_text")
+    columns = as_columns(list(rows), [*CHECK_FIELDS, "members_text"])
+    frame = columns_frame(columns, columns.pop("members_text"), policy=policy,
+                          provinces={h.id: h.village_id[:2] for h in households})
+    evaluated = [at is not None and (since is None or on < since)
+                 for at, on in zip(columns["evaluated_at"], columns["visit_date"], strict=True)]
     frame = frame.with_columns(evaluated=pl.Series(evaluated, dtype=pl.Boolean),
                                position=pl.int_range(pl.len()).over("household_id"))
     start = pl.when(~pl.col("evaluated")).then(pl.col("position")).min().over("household_id")

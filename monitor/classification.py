@@ -65,13 +65,16 @@ CONSOLIDATED = reasons(
 STABLE = pl.concat_list([pl.format("人均纯收入 {} 元，无未销号预警", PER_CAPITA)])
 HAS_CHECK = col("check_id").is_not_null()
 
+# The reasons are computed once, as columns, and the class read from them.
+IS_BORDERLINE = col("borderline").list.len() > 0
+IS_CONSOLIDATED = col("consolidated").list.len() > 0
 CLASS = (pl.when(~HAS_CHECK).then(lit(""))
-         .when(BORDERLINE.list.len() > 0).then(lit(HouseholdClass.BORDERLINE.value))
-         .when(CONSOLIDATED.list.len() > 0).then(lit(HouseholdClass.CONSOLIDATED.value))
+         .when(IS_BORDERLINE).then(lit(HouseholdClass.BORDERLINE.value))
+         .when(IS_CONSOLIDATED).then(lit(HouseholdClass.CONSOLIDATED.value))
          .otherwise(lit(HouseholdClass.STABLE.value)))
 CLASS_REASONS = (pl.when(~HAS_CHECK).then(lit([], dtype=pl.List(pl.String)))
-                 .when(BORDERLINE.list.len() > 0).then(BORDERLINE)
-                 .when(CONSOLIDATED.list.len() > 0).then(CONSOLIDATED)
+                 .when(IS_BORDERLINE).then(col("borderline"))
+                 .when(IS_CONSOLIDATED).then(col("consolidated"))
                  .otherwise(STABLE))
 
 # §3: 未脱贫户 / 已脱贫户 for registered households; 临界户 for others whose newest check
@@ -83,15 +86,16 @@ GROUP_BORDERLINE = reasons(
     (FIRED.list.len() > 0, pl.format("最近一次排查触发：{}", rule_names(FIRED))),
     below_line_times("key_group_income_factor"),
 )
+IS_GROUP_BORDERLINE = HAS_CHECK & (col("group_borderline").list.len() > 0)
 KEY_GROUP = (pl.when(col("registered") & NOT_OUT).then(lit(KeyGroup.NOT_OUT.value))
              .when(col("registered")).then(lit(KeyGroup.OUT.value))
-             .when(HAS_CHECK & (GROUP_BORDERLINE.list.len() > 0))
+             .when(IS_GROUP_BORDERLINE)
              .then(lit(KeyGroup.BORDERLINE.value))
              .otherwise(lit("")))
 KEY_GROUP_REASONS = (
     pl.when(col("registered") & NOT_OUT).then(lit(["建档立卡，未脱贫"]))
     .when(col("registered")).then(lit(["建档立卡，已脱贫"]))
-    .when(HAS_CHECK & (GROUP_BORDERLINE.list.len() > 0)).then(GROUP_BORDERLINE)
+    .when(IS_GROUP_BORDERLINE).then(col("group_borderline"))
     .otherwise(lit([], dtype=pl.List(pl.String))))
 
 
@@ -99,8 +103,11 @@ def derived(households: pl.DataFrame) -> pl.DataFrame:
     """The frame with each household's class and key group and their reasons
     (`class`, `class_reasons`, `key_group`, `key_group_reasons`)."""
     return households.with_columns(
+        borderline=BORDERLINE, consolidated=CONSOLIDATED, group_borderline=GROUP_BORDERLINE
+    ).with_columns(
         **{"class": CLASS, "class_reasons": CLASS_REASONS, "key_group": KEY_GROUP,
-           "key_group_reasons": KEY_GROUP_REASONS})
+           "key_group_reasons": KEY_GROUP_REASONS}
+    ).drop("borderline", "consolidated", "group_borderline")
 
 
 # ── One household at a time (a page, a person's move) ─────────────────────────────────

@@ -7,6 +7,7 @@ the evidence shows). The thresholds are read once per distinct (province, visit 
 from the Policy and joined, not looked up per check.
 """
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -34,6 +35,8 @@ CHECK_SCHEMA = {"check_id": pl.Int64, "household_id": pl.Int64, "visit_date": pl
 MEMBER_SCHEMA = {"check_id": pl.Int64, "name": pl.String, "birth_date": pl.String,
                  "schooling": pl.String, "insured": pl.Boolean, "labour": pl.String,
                  "work": pl.String}
+# A check's members as stored (JSON), the fields the rules read.
+MEMBERS = pl.List(pl.Struct({name: MEMBER_SCHEMA[name] for name in MEMBER_FIELDS}))
 
 
 def fen(amount) -> int:
@@ -97,27 +100,43 @@ def check_frame(checks: Iterable, *, t: Thresholds | None = None, policy: Policy
     visit order with each household's together. The thresholds are `t` for all, or the
     policy's for each household's province (`provinces`: household id -> 2-digit code)."""
     checks = list(checks)
-    keys = PolicyKeys(policy) if t is None else None
-    columns = {name: [] for name in CHECK_SCHEMA}
-    members = {name: [] for name in MEMBER_SCHEMA}
-    for number, check in enumerate(checks):
-        check_id = check.id if check.id is not None else -1 - number
-        columns["check_id"].append(check_id)
-        columns["household_id"].append(check.household_id or 0)
-        columns["visit_date"].append(check.visit_date)
-        columns["policy_key"].append(0 if keys is None else keys.key(
-            provinces[check.household_id], check.visit_date))
-        for name in ANSWERS:
-            columns[name].append(getattr(check, name))
-        for name in AMOUNTS:
-            columns[name].append(fen(getattr(check, name)))
-        for member in check.members:
-            members["check_id"].append(check_id)
-            for name in MEMBER_FIELDS:
-                members[name].append(member.get(name))
-    return frame_of(pl.DataFrame(columns, schema=CHECK_SCHEMA),
-                    pl.DataFrame(members, schema=MEMBER_SCHEMA),
-                    threshold_frame([t]) if keys is None else keys.frame())
+    columns = {"id": [c.id if c.id is not None else -1 - n for n, c in enumerate(checks)],
+               "household_id": [c.household_id or 0 for c in checks],
+               **{name: [getattr(c, name) for c in checks]
+                  for name in ["visit_date", *ANSWERS, *AMOUNTS]}}
+    members = [json.dumps(c.members) for c in checks]
+    return columns_frame(columns, members, t=t, policy=policy, provinces=provinces)
+
+
+def as_columns(rows: list[tuple], names: list[str]) -> dict[str, list]:
+    """A query's rows (tuples in `names` order) as one list a name."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return {name: list(values) for name, values in zip(names, columns, strict=True)}
+
+
+def columns_frame(columns: dict[str, list], members: list[str], *, t: Thresholds | None = None,
+                  policy: Policy | None = None, provinces: dict[int, str] | None = None
+                  ) -> pl.DataFrame:
+    """check_frame of checks read as columns (id, household_id, visit_date, ANSWERS,
+    AMOUNTS: lists of a query's values) and each one's members as JSON text, as a
+    county's are read: no Python object a check."""
+    if t is None:
+        keys = PolicyKeys(policy)
+        policy_key = [keys.key(provinces[household], on) for household, on in zip(
+            columns["household_id"], columns["visit_date"], strict=True)]
+        thresholds = keys.frame()
+    else:
+        policy_key, thresholds = [0] * len(columns["id"]), threshold_frame([t])
+    frame = pl.DataFrame({
+        "check_id": columns["id"], "household_id": columns["household_id"],
+        "visit_date": columns["visit_date"], "policy_key": policy_key,
+        **{name: columns[name] for name in ANSWERS},
+        **{name: [fen(amount) for amount in columns[name]] for name in AMOUNTS},
+    }, schema=CHECK_SCHEMA)
+    people = pl.DataFrame({"check_id": frame["check_id"], "members": pl.Series(
+        members, dtype=pl.String).str.json_decode(dtype=MEMBERS)}).explode(
+        "members").drop_nulls("members").unnest("members")
+    return frame_of(frame, people, thresholds)
 
 
 def frame_of(checks: pl.DataFrame, members: pl.DataFrame, thresholds: pl.DataFrame
