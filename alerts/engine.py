@@ -25,7 +25,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from households.models import Check, Household
-from monitor.frames import AMOUNTS, ANSWERS, as_columns, columns_frame
+from monitor.frames import AMOUNTS, ANSWERS, as_columns, columns_frame, in_fen
 from monitor.policy import Policy
 from monitor.rules import judged, money, per_capita_income
 
@@ -42,7 +42,7 @@ BATCH = 5000  # households per engine transaction: the import's batches and the 
 # the key group need these columns, nothing else (a check's notes, officer, … stay unread).
 HOUSEHOLD_FIELDS = ["id", "village_id", "registered", "poverty_status", "household_class",
                     "key_group"]
-CHECK_FIELDS = ["id", "household_id", "visit_date", "evaluated_at", *ANSWERS, *AMOUNTS]
+CHECK_FIELDS = ["id", "household_id", "visit_date", "evaluated_at", *ANSWERS]
 
 
 @dataclass
@@ -91,10 +91,12 @@ def judged_checks(households: list, policy: Policy, since: date | None = None
     position in its household, whether it was evaluated before and where the replay
     starts (the oldest check not evaluated; with `since`, the oldest on or after it,
     as if none from then on had been)."""
+    amounts = {f"{name}_fen": in_fen(name) for name in AMOUNTS}
     rows = Check.objects.filter(household_id__any_of=[h.id for h in households]).order_by(
         "household_id", "visit_date", "id").annotate(
-        members_text=Cast("members", TextField())).values_list(*CHECK_FIELDS, "members_text")
-    columns = as_columns(list(rows), [*CHECK_FIELDS, "members_text"])
+        members_text=Cast("members", TextField()), **amounts).values_list(
+        *CHECK_FIELDS, *amounts, "members_text")
+    columns = as_columns(list(rows), [*CHECK_FIELDS, *AMOUNTS, "members_text"])
     frame = columns_frame(columns, columns.pop("members_text"), policy=policy,
                           provinces={h.id: h.village_id[:2] for h in households})
     evaluated = [at is not None and (since is None or on < since)

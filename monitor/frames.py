@@ -13,6 +13,8 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import polars as pl
+from django.db.models import BigIntegerField, F
+from django.db.models.functions import Cast, Round
 
 from .parameters import DEFAULTS, FIRST_LINE
 from .policy import Policy, Thresholds
@@ -40,8 +42,14 @@ MEMBERS = pl.List(pl.Struct({name: MEMBER_SCHEMA[name] for name in MEMBER_FIELDS
 
 
 def fen(amount) -> int:
-    """An amount in 元 as whole fen."""
+    """An amount in 元 as whole fen (a query reads them so: in_fen)."""
     return int((Decimal(amount) * 100).to_integral_value(ROUND_HALF_EVEN))
+
+
+def in_fen(name: str):
+    """A query's expression of the amount field `name` in whole fen: exact on PostgreSQL
+    (numeric), and on SQLite (a double holds 14 digits' cents to well within a half)."""
+    return Cast(Round(F(name) * 100), BigIntegerField())
 
 
 def scaled(value: Decimal) -> int:
@@ -102,8 +110,8 @@ def check_frame(checks: Iterable, *, t: Thresholds | None = None, policy: Policy
     checks = list(checks)
     columns = {"id": [c.id if c.id is not None else -1 - n for n, c in enumerate(checks)],
                "household_id": [c.household_id or 0 for c in checks],
-               **{name: [getattr(c, name) for c in checks]
-                  for name in ["visit_date", *ANSWERS, *AMOUNTS]}}
+               **{name: [getattr(c, name) for c in checks] for name in ["visit_date", *ANSWERS]},
+               **{name: [fen(getattr(c, name)) for c in checks] for name in AMOUNTS}}
     members = [json.dumps(c.members) for c in checks]
     return columns_frame(columns, members, t=t, policy=policy, provinces=provinces)
 
@@ -117,9 +125,9 @@ def as_columns(rows: list[tuple], names: list[str]) -> dict[str, list]:
 def columns_frame(columns: dict[str, list], members: list[str], *, t: Thresholds | None = None,
                   policy: Policy | None = None, provinces: dict[int, str] | None = None
                   ) -> pl.DataFrame:
-    """check_frame of checks read as columns (id, household_id, visit_date, ANSWERS,
-    AMOUNTS: lists of a query's values) and each one's members as JSON text, as a
-    county's are read: no Python object a check."""
+    """check_frame of checks read as columns (id, household_id, visit_date, ANSWERS, and
+    AMOUNTS in whole fen: lists of a query's values) and each one's members as JSON
+    text, as a county's are read: no Python object a check."""
     if t is None:
         keys = PolicyKeys(policy)
         policy_key = [keys.key(provinces[household], on) for household, on in zip(
@@ -131,7 +139,7 @@ def columns_frame(columns: dict[str, list], members: list[str], *, t: Thresholds
         "check_id": columns["id"], "household_id": columns["household_id"],
         "visit_date": columns["visit_date"], "policy_key": policy_key,
         **{name: columns[name] for name in ANSWERS},
-        **{name: [fen(amount) for amount in columns[name]] for name in AMOUNTS},
+        **{name: columns[name] for name in AMOUNTS},
     }, schema=CHECK_SCHEMA)
     people = pl.DataFrame({"check_id": frame["check_id"], "members": pl.Series(
         members, dtype=pl.String).str.json_decode(dtype=MEMBERS)}).explode(
