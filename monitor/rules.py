@@ -273,27 +273,27 @@ def risk_type(rule: Rule, check) -> str:
 
 
 def judged(checks: pl.DataFrame) -> pl.DataFrame:
-    """The check frame with, for each rule, whether it fires (a column named by its code)
-    and its evidence (a struct column `<code>:evidence`)."""
-    columns = []
-    for rule in RULES:
-        parts = {"text": rule.text}
-        for part in ("values", "threshold"):
-            labels = getattr(rule, part)
-            if labels:
-                parts[part] = pl.struct(**labels)
-        columns += [rule.fires.fill_null(False).alias(rule.code),
-                    pl.struct(**parts).alias(f"{rule.code}:evidence")]
-    return checks.with_columns(columns)
+    """The check frame with, for each rule, whether it fires (a column named by its code)."""
+    return checks.with_columns(rule.fires.fill_null(False).alias(rule.code) for rule in RULES)
+
+
+def evidence_of(rule: Rule) -> pl.Expr:
+    """The rule's evidence as a struct: text, values and threshold (those it has)."""
+    parts = {"text": rule.text}
+    for part in ("values", "threshold"):
+        labels = getattr(rule, part)
+        if labels:
+            parts[part] = pl.struct(**labels)
+    return pl.struct(**parts)
 
 
 def findings(frame: pl.DataFrame) -> dict[int, dict[str, Evidence]]:
     """Every rule each check of a judged frame fires, by check id then by code (in the
     order of RULES), with its evidence as a dict (a label whose value is null is left out:
-    a water indicator that passed)."""
+    a water indicator that passed). Evidence is worked out where a rule fired only."""
     found: dict[int, dict[str, Evidence]] = {}
     for rule in RULES:
-        fired = frame.filter(col(rule.code)).select("check_id", f"{rule.code}:evidence")
+        fired = frame.filter(col(rule.code)).select("check_id", evidence_of(rule))
         for check_id, evidence in fired.iter_rows():
             found.setdefault(check_id, {})[rule.code] = {
                 "text": evidence["text"],
