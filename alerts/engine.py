@@ -20,7 +20,7 @@ from datetime import date
 
 import polars as pl
 from django.db import transaction
-from django.db.models import TextField
+from django.db.models import BooleanField, ExpressionWrapper, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -42,7 +42,7 @@ BATCH = 5000  # households per engine transaction: the import's batches and the 
 # the key group need these columns, nothing else (a check's notes, officer, … stay unread).
 HOUSEHOLD_FIELDS = ["id", "village_id", "registered", "poverty_status", "household_class",
                     "key_group"]
-CHECK_FIELDS = ["id", "household_id", "visit_date", "evaluated_at", *ANSWERS]
+CHECK_FIELDS = ["id", "household_id", "visit_date", *ANSWERS]
 
 
 @dataclass
@@ -94,13 +94,15 @@ def judged_checks(households: list, policy: Policy, since: date | None = None
     amounts = {f"{name}_fen": in_fen(name) for name in AMOUNTS}
     rows = Check.objects.filter(household_id__any_of=[h.id for h in households]).order_by(
         "household_id", "visit_date", "id").annotate(
-        members_text=Cast("members", TextField()), **amounts).values_list(
-        *CHECK_FIELDS, *amounts, "members_text")
-    columns = as_columns(list(rows), [*CHECK_FIELDS, *AMOUNTS, "members_text"])
+        members_text=Cast("members", TextField()), **amounts,
+        was_evaluated=ExpressionWrapper(Q(evaluated_at__isnull=False),
+                                        output_field=BooleanField())).values_list(
+        *CHECK_FIELDS, *amounts, "members_text", "was_evaluated")
+    columns = as_columns(list(rows), [*CHECK_FIELDS, *AMOUNTS, "members_text", "evaluated"])
     frame = columns_frame(columns, columns.pop("members_text"), policy=policy,
                           provinces={h.id: h.village_id[:2] for h in households})
-    evaluated = [at is not None and (since is None or on < since)
-                 for at, on in zip(columns["evaluated_at"], columns["visit_date"], strict=True)]
+    evaluated = [done and (since is None or on < since)
+                 for done, on in zip(columns["evaluated"], columns["visit_date"], strict=True)]
     frame = frame.with_columns(evaluated=pl.Series(evaluated, dtype=pl.Boolean),
                                position=pl.int_range(pl.len()).over("household_id"))
     start = pl.when(~pl.col("evaluated")).then(pl.col("position")).min().over("household_id")
