@@ -29,7 +29,7 @@ from monitor.frames import AMOUNTS, ANSWERS, as_columns, columns_frame, in_fen
 from monitor.policy import Policy
 from monitor.rules import judged, money, per_capita_income
 
-from .models import Alert
+from .models import FINAL_STATES, Alert
 from .replay import ALERT_SCHEMA, Replay, replay
 from .statuses import derive, moved, status_moves
 from .writing import save_replay
@@ -238,25 +238,33 @@ def refresh_statuses(household_ids, policy: Policy | None = None) -> None:
 
 def refresh_batch(household_ids: list[int], policy: Policy) -> None:
     households = locked_households(household_ids)
+    changes, ends = status_moves(derived_now(households, policy), household_frame(households),
+                                 before_stored=True)
+    moved(changes, ends, "")
+
+
+def derived_now(households: list, policy: Policy) -> pl.DataFrame:
+    """Each household's class and key group (with their reasons, `class`, `key_group`)
+    from its newest check (judged against the one before it) and its open alerts now, one
+    row a household (rows of HOUSEHOLD_FIELDS): what an evaluation would leave it in. A
+    move from here is dated today and based on the newest check."""
     homes = household_frame(households)
     checks = judged_checks(households, policy)
     newest = checks.filter(pl.col("position") == pl.col("position").max().over(
         "household_id"))
-    open_alerts = alert_frame(household_ids).filter(
-        ~pl.col("state").is_in(["已销号", "已排除"])).group_by("household_id").agg(
+    open_alerts = alert_frame(homes["household_id"]).filter(
+        ~pl.col("state").is_in(FINAL_STATES)).group_by("household_id").agg(
         open_high=pl.col("rule").filter(pl.col("severity") == "high"),
         open_medium=pl.col("rule").filter(pl.col("severity") == "medium"))
     empty = pl.lit([], dtype=pl.List(pl.String))
-    rows = homes.join(newest, on="household_id", how="left").join(
+    return derive(homes.join(newest, on="household_id", how="left").join(
         open_alerts, on="household_id", how="left").with_columns(
         open_high=pl.col("open_high").fill_null(empty),
         open_medium=pl.col("open_medium").fill_null(empty),
         visit_date=pl.lit(timezone.localdate()), position=pl.lit(0), start=pl.lit(0),
-        evaluated=pl.lit(False))
-    changes, ends = status_moves(derive(rows), homes, before_stored=True)
-    moved(changes, ends, "")
+        evaluated=pl.lit(False)))
 
 
 __all__ = ["BATCH", "Evaluated", "Swept", "cleared_values",
            "evaluate_household", "evaluate_households", "evaluate_in_batches",
-           "evaluate_pending", "refresh_statuses"]
+           "evaluate_pending", "refresh_statuses", "derived_now"]
