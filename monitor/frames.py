@@ -5,6 +5,10 @@ the uninsured, the able labourers …), the household's previous check by visit 
 the thresholds in force on the visit date (as whole ten-thousandths, and as the texts
 the evidence shows). The thresholds are read once per distinct (province, visit date)
 from the Policy and joined, not looked up per check.
+
+It also holds what the law reads of amounts (whole fen, to_fen / money for what a person
+reads) and of members (their age on the visit date, the lists DROPOUT, UNINSURED,
+NO_LABOUR and NO_WORK read), so that monitor/rules.py builds on it, never the reverse.
 """
 
 import json
@@ -16,11 +20,80 @@ import polars as pl
 from django.db.models import BigIntegerField, F
 from django.db.models.functions import Cast, Round
 
+from monitor.choices import ABLE_LABOUR, WORKING, Schooling
+
 from .parameters import DEFAULTS, FIRST_LINE
 from .policy import Policy, Thresholds
-from .rules import MEMBER_AGE, MEMBER_LISTS, SCALE, money, per_capita_fen
 
-col = pl.col
+col, lit = pl.col, pl.lit
+
+SCALE = 10_000  # a threshold such as 1.5 is read as 15,000 ten-thousandths
+
+
+# ── Amounts as a person reads them, and as the law compares them ────────────────────
+
+CENT = Decimal("0.01")
+
+
+def to_fen(amount) -> Decimal:
+    """An amount in 元 to the fen (分), half to even: what a page, a list and the API
+    show of a figure the rules compare unrounded."""
+    return Decimal(amount).quantize(CENT)
+
+
+def money(amount) -> str:
+    """An amount as a person reads it in a text: 元 to the fen, e.g. 3333.33."""
+    return str(to_fen(amount))
+
+
+def wide(expr: pl.Expr) -> pl.Expr:
+    """Room for the products of the exact comparisons (fen × members × ten-thousandths)."""
+    return expr.cast(pl.Int128)
+
+
+def half_even(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    """numerator / denominator (> 0) to a whole number, half to even, as Decimal rounds."""
+    size, whole = wide(numerator).abs(), wide(denominator)
+    quotient, rest = size // whole, size % whole
+    up = (2 * rest > whole) | ((2 * rest == whole) & (quotient % 2 == 1))
+    return ((quotient + up.cast(pl.Int128)) * wide(numerator).sign()).cast(pl.Int64)
+
+
+def money_text(fen: pl.Expr) -> pl.Expr:
+    """Whole fen as money() writes them: 3333.33, -5.00."""
+    sign = pl.when(fen < 0).then(lit("-")).otherwise(lit(""))
+    cents = (fen.abs() % 100).cast(pl.String).str.zfill(2)
+    return pl.format("{}{}.{}", sign, fen.abs() // 100, cents)
+
+
+def per_capita_fen(total: pl.Expr, size: pl.Expr) -> pl.Expr:
+    """Per-capita income to the fen, as to_fen(per_capita_income) shows it."""
+    return half_even(total, size)
+
+
+# ── What the rules read of the members (one row a member, with its check's columns) ──
+
+def month_day(day: pl.Expr) -> pl.Expr:
+    return day.dt.month().cast(pl.Int32) * 100 + day.dt.day().cast(pl.Int32)
+
+
+# Whole years on the visit date (monitor.periods.age_on): a year more on each birthday.
+MEMBER_AGE = (col("visit_date").dt.year() - col("born").dt.year() - (
+    month_day(col("visit_date")) < month_day(col("born"))).cast(pl.Int32))
+
+# Each a list of the check's members, in their order, to a column of the check frame.
+MEMBER_LISTS = {
+    # DROPOUT: aged 6–15 on the visit date (ages from the thresholds) and 失学辍学
+    "dropouts": pl.format("{}（{}岁）", col("name"), col("age")).filter(
+        (col("schooling") == Schooling.DROPPED_OUT)
+        & col("age").is_between(col("school_age_from") // SCALE,
+                                col("school_age_to") // SCALE)),
+    "uninsured": col("name").filter(~col("insured")),
+    "labours": pl.format("{}：{}", col("name"), col("labour")),
+    "able": col("name").filter(col("labour").is_in(ABLE_LABOUR)),
+    "working": col("name").filter(col("work").is_in(WORKING)),
+}
+
 
 ANSWERS = ["food_secure", "clothing_secure", "housing", "water_quantity", "water_quality",
            "water_convenience", "water_reliability", "sudden_event"]

@@ -18,13 +18,15 @@ from decimal import Decimal
 
 import polars as pl
 
-from monitor.choices import ABLE_LABOUR, UNSAFE_HOUSING, WORKING, Schooling, SuddenEvent
+from monitor.choices import ABLE_LABOUR, UNSAFE_HOUSING, SuddenEvent
 
+from .frames import SCALE, check_frame, half_even, money_text, wide
+from .frames import money as money  # what a person reads of an amount: its public name
+from .frames import to_fen as to_fen
 from .periods import age_on
 
 col, lit = pl.col, pl.lit
 Evidence = dict
-SCALE = 10_000  # a threshold such as 1.5 is read as 15,000 ten-thousandths
 
 
 @dataclass(frozen=True)
@@ -41,20 +43,6 @@ class Rule:
 
 
 # ── Amounts as a person reads them ────────────────────────────────────────────────────
-
-CENT = Decimal("0.01")
-
-
-def to_fen(amount) -> Decimal:
-    """An amount in 元 to the fen (分), half to even: what a page, a list and the API
-    show of a figure the rules compare unrounded."""
-    return Decimal(amount).quantize(CENT)
-
-
-def money(amount) -> str:
-    """An amount as a person reads it in a text: 元 to the fen, e.g. 3333.33."""
-    return str(to_fen(amount))
-
 
 def total_income(check) -> Decimal:
     return check.income_wages + check.income_business + check.income_property + \
@@ -81,33 +69,6 @@ def able_labourers(check) -> list[dict]:
     return [m for m in check.members if m["labour"] in ABLE_LABOUR]
 
 
-# ── The same, as expressions over frames ──────────────────────────────────────────────
-
-def wide(expr: pl.Expr) -> pl.Expr:
-    """Room for the products of the exact comparisons (fen × members × ten-thousandths)."""
-    return expr.cast(pl.Int128)
-
-
-def half_even(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
-    """numerator / denominator (> 0) to a whole number, half to even, as Decimal rounds."""
-    size, whole = wide(numerator).abs(), wide(denominator)
-    quotient, rest = size // whole, size % whole
-    up = (2 * rest > whole) | ((2 * rest == whole) & (quotient % 2 == 1))
-    return ((quotient + up.cast(pl.Int128)) * wide(numerator).sign()).cast(pl.Int64)
-
-
-def money_text(fen: pl.Expr) -> pl.Expr:
-    """Whole fen as money() writes them: 3333.33, -5.00."""
-    sign = pl.when(fen < 0).then(lit("-")).otherwise(lit(""))
-    cents = (fen.abs() % 100).cast(pl.String).str.zfill(2)
-    return pl.format("{}{}.{}", sign, fen.abs() // 100, cents)
-
-
-def per_capita_fen(total: pl.Expr, size: pl.Expr) -> pl.Expr:
-    """Per-capita income to the fen, as to_fen(per_capita_income) shows it."""
-    return half_even(total, size)
-
-
 def income_below(multiple: pl.Expr) -> pl.Expr:
     """Per-capita income < line × multiple (in ten-thousandths), compared exactly."""
     return wide(col("total")) * SCALE < wide(col("line")) * multiple * col("size")
@@ -128,30 +89,6 @@ LINE = money_text(col("line"))
 
 def names(of: pl.Expr) -> pl.Expr:
     return of.list.join("、")
-
-
-# ── What the rules read of the members (one row a member, with its check's columns) ──
-
-def month_day(day: pl.Expr) -> pl.Expr:
-    return day.dt.month().cast(pl.Int32) * 100 + day.dt.day().cast(pl.Int32)
-
-
-# Whole years on the visit date (monitor.periods.age_on): a year more on each birthday.
-MEMBER_AGE = (col("visit_date").dt.year() - col("born").dt.year() - (
-    month_day(col("visit_date")) < month_day(col("born"))).cast(pl.Int32))
-
-# Each a list of the check's members, in their order, to a column of the check frame.
-MEMBER_LISTS = {
-    # DROPOUT: aged 6–15 on the visit date (ages from the thresholds) and 失学辍学
-    "dropouts": pl.format("{}（{}岁）", col("name"), col("age")).filter(
-        (col("schooling") == Schooling.DROPPED_OUT)
-        & col("age").is_between(col("school_age_from") // SCALE,
-                                col("school_age_to") // SCALE)),
-    "uninsured": col("name").filter(~col("insured")),
-    "labours": pl.format("{}：{}", col("name"), col("labour")),
-    "able": col("name").filter(col("labour").is_in(ABLE_LABOUR)),
-    "working": col("name").filter(col("work").is_in(WORKING)),
-}
 
 
 # ── 收入 ──────────────────────────────────────────────────────────────────────────────
@@ -307,8 +244,6 @@ def findings(frame: pl.DataFrame) -> dict[int, dict[str, Evidence]]:
 def fired_rules(check, previous, t) -> dict[str, Evidence]:
     """Every rule this one check fires, by code, with its evidence: the set-wise rules on
     a frame of this check (and the one before it)."""
-    from .frames import check_frame
-
     frame = check_frame([c for c in (previous, check) if c is not None], t=t)
     return findings(judged(frame.tail(1))).get(frame["check_id"][-1], {})
 
