@@ -152,7 +152,7 @@ def changes(decided: Decided) -> list[Changed]:
                                               on="household_id", how="left")
     found = []
     for household, class_then, class_now, was, now in rows.select(
-            "household_id", "class", "class_stored", "before", "after").iter_rows():
+            "household_id", "class", "class_stored", "before", "after").rows():
         was, now = set(was or ()), set(now or ())
         if class_then != class_now or was != now:
             found.append(Changed(household_id=household, number="", village_code="",

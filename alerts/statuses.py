@@ -75,8 +75,8 @@ def moved(changes: pl.DataFrame, ends: pl.DataFrame, reason: str) -> None:
         (household, kind, old, new, text, on, now, based_on)
         for (household, kind, old, new, on, based_on), text in zip(
             changes.select("household_id", "kind", "old", "new", "on", "based_on_id")
-            .iter_rows(), noted, strict=True)])
+            .rows(), noted, strict=True)])
     moved = ends.filter((col("class") != col("class_stored"))
                         | (col("key_group") != col("group_stored")))
     update_rows(Household, ["household_class", "key_group", "updated_at"], [
-        (*row, now) for row in moved.select("household_id", "class", "key_group").iter_rows()])
+        (*row, now) for row in moved.select("household_id", "class", "key_group").rows()])

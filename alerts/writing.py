@@ -80,22 +80,22 @@ def save_replay(decided, today: date, reason: str = "", actor_id: int | None = N
             "household_id", "rule", "risk_type", "rule_severity", "channel", "state",
             "state_before_ready", "raised_on", "last_seen_on", "first_check_id",
             "last_check_id", "evidence_check", "cleared_by_id", "cleared_on",
-            "cleared_income", "verify_by", "plan_by", "close_by").iter_rows()])
+            "cleared_income", "verify_by", "plan_by", "close_by").rows()])
     new_ids = new.select("household_id", "rule", "risk_type").with_columns(
         alert_id=pl.Series(ids, dtype=pl.Int64))
 
     changed = alerts.filter(col("alert_id").is_not_null())
     update_rows(Alert, CHANGED_FIELDS, [(*row, now) for row in changed.select(
         "alert_id", "state", "state_before_ready", "last_seen_on", "last_check_id",
-        "raised_on", "first_check_id", "cleared_by_id").iter_rows()])
+        "raised_on", "first_check_id", "cleared_by_id").rows()])
     update_rows(Alert, ["evidence"], [
         (alert_id, found[check_id][rule]) for alert_id, check_id, rule in changed.filter(
             col("evidence_check").is_not_null()).select(
-            "alert_id", "evidence_check", "rule").iter_rows()])
+            "alert_id", "evidence_check", "rule").rows()])
     update_rows(Alert, ["cleared_evidence"], [
         (alert_id, cleared_dict(cleared, on, income))
         for alert_id, cleared, on, income in changed.filter(col("cleared_changed")).select(
-            "alert_id", "cleared_by_id", "cleared_on", "cleared_income").iter_rows()])
+            "alert_id", "cleared_by_id", "cleared_on", "cleared_income").rows()])
 
     known = changed.select("household_id", "rule", risk_type="risk0", alert_id="alert_id")
     moves = result.moves.drop("alert_id").join(pl.concat([known, new_ids]),
@@ -115,7 +115,7 @@ def save_moves(moves: pl.DataFrame, found: dict, now, reason: str, actor_id: int
     rows, events = [], []
     for alert_id, household, rule, risk, check_id, visit, kind, old, new in moves.select(
             "alert_id", "household_id", "rule", "risk_type", "check_id", "visit_date", "kind",
-            "from_state", "to_state").iter_rows():
+            "from_state", "to_state").rows():
         if kind == "raise":
             note = found[check_id][rule]["text"]
         elif kind == "clear":

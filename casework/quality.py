@@ -114,7 +114,7 @@ def _mismatches(ids: list[int], policy: Policy) -> Iterator[Doubt]:
     rows = Household.objects.filter(id__in=ids).values_list(*HOUSEHOLD_FIELDS, named=True)
     derived = {household_id: (household_class, group) for household_id, household_class, group
                in derived_now(list(rows), policy).select(
-                   "household_id", "class", "key_group").iter_rows()}
+                   "household_id", "class", "key_group").rows()}
     households = Household.objects.filter(id__in=ids).select_related("village").order_by(
         "number")
     for h in households:

@@ -231,7 +231,7 @@ def findings(frame: pl.DataFrame) -> dict[int, dict[str, Evidence]]:
     found: dict[int, dict[str, Evidence]] = {}
     for rule in RULES:
         fired = frame.filter(col(rule.code)).select("check_id", evidence_of(rule))
-        for check_id, evidence in fired.iter_rows():
+        for check_id, evidence in fired.rows():
             found.setdefault(check_id, {})[rule.code] = {
                 "text": evidence["text"],
                 "values": {k: v for k, v in (evidence.get("values") or {}).items()
