@@ -5,48 +5,44 @@ run starts at its oldest check not yet evaluated and replays every check after i
 late older check raises what it shows and the newer checks then clear or keep it. Running
 it again finds nothing unevaluated and changes nothing.
 
-Households are evaluated in batches: one transaction and a handful of queries per batch,
-whatever its size, so a county's 140,776 households are not 140,776 round trips.
+It is set-wise: the households, their checks (with the members each saw) and their alerts
+are read into frames, the rules judge every check at once (monitor/rules.py), the replay
+decides every (household, rule) at once (alerts/replay.py), the class and key group after
+each check are derived at once (monitor/classification.py), and what changed is written
+in bulk (monitor/bulk.py: COPY on PostgreSQL). A batch costs the same handful of queries
+whatever its size.
 """
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from types import SimpleNamespace
+from datetime import date
 
+import polars as pl
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from households.models import Check, Household, StatusChange
-from monitor.bulk import insert_rows, update_rows
-from monitor.classification import classify, key_group
-from monitor.models import AuditSource
-from monitor.policy import Policy, Thresholds
-from monitor.rules import RULES, fired_rules, money, per_capita_income, risk_type
+from households.models import Check, Household
+from monitor.frames import AMOUNTS, ANSWERS, as_columns, columns_frame, in_fen
+from monitor.policy import Policy
+from monitor.rules import judged, money, per_capita_income
 
-from .models import Alert, Source
-from .raising import Move, alert_clear, alert_raise, check_attach, of_rule, save_alerts
+from .models import FINAL_STATES, Alert
+from .replay import ALERT_SCHEMA, Replay, replay
+from .statuses import derive, moved, status_moves
+from .writing import save_replay
 
 log = logging.getLogger(__name__)
 
-BATCH = 500  # households per engine transaction: the import's batches and the sweep's
+BATCH = 5000  # households per engine transaction: the import's batches and the sweep's
 
 # What the engine reads of a household and of a check: the rules, the classification and
 # the key group need these columns, nothing else (a check's notes, officer, … stay unread).
 HOUSEHOLD_FIELDS = ["id", "village_id", "registered", "poverty_status", "household_class",
                     "key_group"]
-CHECK_FIELDS = ["id", "household_id", "visit_date", "evaluated_at", "food_secure",
-                "clothing_secure", "housing", "water_quantity", "water_quality",
-                "water_convenience", "water_reliability", "income_wages", "income_business",
-                "income_property", "income_transfers", "medical_spending",
-                "education_spending", "sudden_event", "sudden_loss", "members"]
-# The household's field each kind of status change sets.
-STATUS_FIELD = {StatusChange.Kind.CLASS: "household_class",
-                StatusChange.Kind.KEY_GROUP: "key_group"}
-STATUS_CHANGE_FIELDS = ["household_id", "kind", "old", "new", "reasons", "on", "changed_at",
-                        "based_on_id"]
+CHECK_FIELDS = ["id", "household_id", "visit_date", *ANSWERS]
 
 
 @dataclass
@@ -65,247 +61,120 @@ class Evaluated:
         self.raised_ids += other.raised_ids
 
 
-class AlertBook:
-    """A household's alerts during one replay of its checks in visit order.
-
-    An open alert whose last finding is one of the replayed checks is `stale`: that finding
-    is being judged again, so the next replayed check counts as newer than it."""
-
-    def __init__(self, alerts: list[Alert], checks: list, replayed_ids: set[int]):
-        self.visits = {c.id: (c.visit_date, c.id) for c in checks}
-        self.open = {a.rule: a for a in alerts if a.is_open}
-        self.finals = [a for a in alerts if not a.is_open]
-        self.stale = {a.id for a in self.open.values() if a.last_check_id in replayed_ids}
-        self.new: list[Alert] = []
-        self.changed: dict[int, Alert] = {}
-        self.moves: list[Move] = []
-
-    def is_newest(self, alert: Alert, check) -> bool:
-        return alert.id in self.stale or (check.visit_date, check.id) >= (
-            alert.last_seen_on, alert.last_check_id or 0)
-
-    def cleared(self, alert: Alert) -> tuple[date, int] | None:
-        """Visit date and id of the check that made the alert ready to close, if any."""
-        return self.visits.get(alert.cleared_by_id)
-
-    def covered(self, rule: str, check) -> bool:
-        """A closed or dismissed alert already accounts for this check's finding."""
-        return any(a.rule == rule and a.raised_on <= check.visit_date <= a.last_seen_on
-                   for a in self.finals)
-
-    def touched(self, alert: Alert, moves: list[Move]) -> None:
-        self.moves += moves
-        if alert.pk:
-            self.changed[alert.pk] = alert
-
-    def open_rules(self) -> list[tuple[str, str]]:
-        return [(a.rule, a.severity) for a in self.open.values() if a.is_open]
-
-
-def apply_check(household, check, previous, t: Thresholds, book: AlertBook, today: date
-                ) -> dict:
-    """Raise, attach or clear the household's alerts for one check; returns what it fired.
-    Deadlines run from `today`, the day the system learns of a finding."""
-    fired = fired_rules(check, previous, t)
-    for rule in RULES:
-        alert = book.open.get(rule.code)
-        if rule.code in fired:
-            if alert is not None:
-                book.touched(alert, check_attach(alert, check=check, evidence=fired[rule.code],
-                                                 newest=book.is_newest(alert, check),
-                                                 cleared=book.cleared(alert)))
-                book.stale.discard(alert.id)
-            elif not book.covered(rule.code, check):
-                alert, move = alert_raise(
-                    household_id=household.id, **of_rule(rule, risk_type(rule, check)),
-                    source=Source.CHECK, found_on=check.visit_date, evidence=fired[rule.code],
-                    t=t, counted_from=today, check_id=check.id)
-                book.open[rule.code] = alert
-                book.new.append(alert)
-                book.moves.append(move)
-        elif alert is not None and book.is_newest(alert, check):
-            book.touched(alert, alert_clear(alert, check=check, values=cleared_values(check)))
-    return fired
-
-
 def cleared_values(check) -> dict:
+    """What an alert remembers of the check that made it ready to close."""
     return {"排查日期": check.visit_date.isoformat(),
             "人均纯收入": money(per_capita_income(check))}
 
 
-def thresholds_for(policy: Policy, household, check) -> Thresholds:
-    return policy.thresholds(household.village_id[:2], check.visit_date)
+def household_frame(rows: list) -> pl.DataFrame:
+    """The households as the engine reads them (HOUSEHOLD_FIELDS), with their province."""
+    return pl.DataFrame(
+        [(h.id, h.village_id[:2], h.registered, h.poverty_status, h.household_class,
+          h.key_group) for h in rows], orient="row",
+        schema={"household_id": pl.Int64, "province": pl.String, "registered": pl.Boolean,
+                "poverty_status": pl.String, "class_stored": pl.String,
+                "group_stored": pl.String})
 
 
-def replay(household, checks: list, alerts: list[Alert], policy: Policy, today: date
-           ) -> tuple[AlertBook, list[tuple], list[int]] | None:
-    """Replay the household's checks from its oldest unevaluated one; None if none is.
-    Returns the alerts' book, the household's moves of class and key group as each check
-    made them (kind, old, new, reasons, dated by the check's visit date, the check's id)
-    and the checks replayed. Each check not evaluated before leaves its moves (§6: three
-    years of checks, three years of moves); a check replayed again leaves none, save the
-    newest, which settles where the household ends."""
-    start = next((i for i, c in enumerate(checks) if c.evaluated_at is None), None)
-    if start is None:
-        return None
-    replayed = [c.id for c in checks[start:]]
-    book = AlertBook(alerts, checks, set(replayed))
-    state = status_before(household, checks[:start], book, policy)
-    previous, moves = (checks[start - 1] if start else None), []
-    for check in checks[start:]:
-        fired = apply_check(household, check, previous,
-                            thresholds_for(policy, household, check), book, today)
-        found = derive_status(state, check, fired, book.open_rules(), policy)
-        for kind, _, new, _ in found:
-            setattr(state, STATUS_FIELD[kind], new)
-        if check.evaluated_at is None:
-            moves += [(*change, check.visit_date, check.id) for change in found]
-        previous = check
-    # Where the household ends, if its moves so far do not lead there (a check replayed
-    # again): dated by the newest check.
-    newest, ends = checks[-1], SimpleNamespace(**household._asdict())
-    for kind, _, new, _, _, _ in moves:
-        setattr(ends, STATUS_FIELD[kind], new)
-    moves += [(*change, newest.visit_date, newest.id) for change in changed_from(ends, state)]
-    return book, moves, replayed
+def locked_households(household_ids) -> list:
+    """The households as rows of HOUSEHOLD_FIELDS, locked for the transaction: an
+    evaluation, a person's move, a list and a declaration of one household take turns
+    (PostgreSQL; SQLite serialises writers anyway)."""
+    return list(Household.objects.select_for_update().filter(
+        id__any_of=household_ids).values_list(*HOUSEHOLD_FIELDS, named=True))
 
 
-def status_before(household, evaluated: list, book: AlertBook, policy: Policy):
-    """The household's class and key group before the replayed checks, to date their moves
-    from: the stored ones when none was evaluated before, else as its newest evaluated
-    check shows them."""
-    state = SimpleNamespace(**household._asdict())
-    if evaluated:
-        newest, fired = newest_fired(household, evaluated, policy)
-        for kind, _, new, _ in derive_status(state, newest, fired, book.open_rules(), policy):
-            setattr(state, STATUS_FIELD[kind], new)
-    return state
+def judged_checks(households: list, policy: Policy, since: date | None = None
+                  ) -> pl.DataFrame:
+    """Every check of these households, judged by the rules, in visit order, with its
+    position in its household, whether it was evaluated before and where the replay
+    starts (the oldest check not evaluated; with `since`, the oldest on or after it,
+    as if none from then on had been)."""
+    amounts = {f"{name}_fen": in_fen(name) for name in AMOUNTS}
+    rows = Check.objects.filter(household_id__any_of=[h.id for h in households]).order_by(
+        "household_id", "visit_date", "id").annotate(
+        members_text=Cast("members", TextField()), **amounts,
+        was_evaluated=ExpressionWrapper(Q(evaluated_at__isnull=False),
+                                        output_field=BooleanField())).values_list(
+        *CHECK_FIELDS, *amounts, "members_text", "was_evaluated")
+    columns = as_columns(list(rows), [*CHECK_FIELDS, *AMOUNTS, "members_text", "evaluated"])
+    frame = columns_frame(columns, columns.pop("members_text"), policy=policy,
+                          provinces={h.id: h.village_id[:2] for h in households})
+    evaluated = [done and (since is None or on < since)
+                 for done, on in zip(columns["evaluated"], columns["visit_date"], strict=True)]
+    frame = frame.with_columns(evaluated=pl.Series(evaluated, dtype=pl.Boolean),
+                               position=pl.int_range(pl.len()).over("household_id"))
+    start = pl.when(~pl.col("evaluated")).then(pl.col("position")).min().over("household_id")
+    return judged(frame).with_columns(start=start).with_columns(
+        replayed=pl.col("position") >= pl.col("start"))
 
 
-def changed_from(before, state) -> list[tuple[str, str, str, str]]:
-    """Where `state`'s class and key group differ from `before`'s, as changes."""
-    return [(kind, getattr(before, name), getattr(state, name), "")
-            for kind, name in STATUS_FIELD.items()
-            if getattr(before, name) != getattr(state, name)]
-
-
-def derive_status(household, newest, newest_fired: dict, open_alerts: list[tuple[str, str]],
-                  policy: Policy) -> list[tuple[str, str, str, str]]:
-    """The class (§6) and key group (§3) of a household that change, as (kind, old, new,
-    reasons); `household` is an instance or a row with the same names."""
-    t = thresholds_for(policy, household, newest) if newest is not None else None
-    new_class, class_reasons = classify(newest, open_alerts, t) if t else ("", [])
-    new_group, group_reasons = key_group(household, newest, newest_fired, t)
-    changes = []
-    if household.household_class != new_class:
-        changes.append((StatusChange.Kind.CLASS, household.household_class, new_class,
-                        "；".join(class_reasons)))
-    if household.key_group != new_group:
-        changes.append((StatusChange.Kind.KEY_GROUP, household.key_group, new_group,
-                        "；".join(group_reasons)))
-    return changes
-
-
-def newest_fired(household, checks: list, policy: Policy) -> tuple:
-    """The household's newest check (a row; None without one) and what it fires, judged
-    against the check before it, as the replay judged it."""
-    if not checks:
-        return None, {}
-    newest, previous = checks[-1], (checks[-2] if len(checks) > 1 else None)
-    return newest, fired_rules(newest, previous, thresholds_for(policy, household, newest))
+def alert_frame(household_ids) -> pl.DataFrame:
+    rows = Alert.objects.filter(household_id__any_of=household_ids).values_list(
+        *ALERT_SCHEMA)
+    return pl.DataFrame(list(rows), schema=ALERT_SCHEMA, orient="row")
 
 
 @dataclass
-class Statuses:
-    """A batch's changes of class and key group, as rows: their history (StatusChange,
-    which the audit trail does not repeat), each dated by what changed it, and the
-    households' (id, class, group, updated_at)."""
+class Decided:
+    """What evaluating households decided, before anything is written: their alerts as
+    they were, the replay (new and changed alerts, their moves), the class and key group
+    moves and where each household ends (statuses.status_moves), the checks judged."""
 
-    now: datetime = field(default_factory=timezone.now)
-    changes: list[tuple] = field(default_factory=list)
-    moved: list[tuple] = field(default_factory=list)
-
-    def add(self, household, moves: list[tuple]) -> None:
-        """A household's (a row's) moves: (kind, old, new, reasons, dated on, check id)."""
-        if moves:
-            self.changes += [(household.id, kind, old, new, reasons, on, self.now, based_on)
-                             for kind, old, new, reasons, on, based_on in moves]
-            final = settled(household, [move[:4] for move in moves])
-            if final != (household.household_class, household.key_group):
-                self.moved.append((household.id, *final, self.now))
-
-    def save(self) -> None:
-        insert_rows(StatusChange, STATUS_CHANGE_FIELDS, self.changes)
-        update_rows(Household, ["household_class", "key_group", "updated_at"], self.moved)
+    checks: pl.DataFrame
+    alerts: pl.DataFrame
+    replay: Replay
+    status_moves: pl.DataFrame
+    ends: pl.DataFrame
 
 
-def locked_households(household_ids) -> dict:
-    """The households as rows of HOUSEHOLD_FIELDS by id, locked for the transaction: an
-    evaluation, a person's move, a list and a declaration of one household take turns
-    (PostgreSQL; SQLite serialises writers anyway)."""
-    return {h.id: h for h in Household.objects.select_for_update().filter(
-        id__any_of=household_ids).values_list(*HOUSEHOLD_FIELDS, named=True)}
+def decide(households: list, policy: Policy, today: date, since: date | None = None
+           ) -> Decided:
+    """Evaluate these households in memory: the rules, the alerts' replay and the class
+    and key group after each replayed check (see judged_checks for `since`). With
+    `since` (a policy adopted from it), the class and key group move once, today, to
+    where the household ends, rather than check by check."""
+    homes = household_frame(households)
+    checks = judged_checks(households, policy, since)
+    alerts = alert_frame(homes["household_id"])
+    decided = replay(checks, alerts)
+    rows = checks.filter(pl.col("position") >= pl.col("start") - 1).join(
+        decided.open_after.select("check_id", "open_high", "open_medium"), on="check_id",
+        how="left").join(homes, on="household_id", how="left")
+    if since is None:
+        changes, ends = status_moves(derive(rows), homes)
+    else:
+        newest = rows.filter(pl.col("replayed")).filter(
+            pl.col("position") == pl.col("position").max().over("household_id"))
+        changes, ends = status_moves(derive(newest.with_columns(
+            visit_date=pl.lit(today), position=pl.lit(0), start=pl.lit(0),
+            evaluated=pl.lit(False))), homes, before_stored=True)
+    return Decided(checks, alerts, decided, changes, ends)
 
 
-def checks_of(household_ids) -> defaultdict:
-    """Each household's checks as rows of CHECK_FIELDS, in visit order."""
-    checks = defaultdict(list)
-    for check in Check.objects.filter(household_id__any_of=household_ids).order_by(
-            "household_id", "visit_date", "id").values_list(*CHECK_FIELDS, named=True):
-        checks[check.household_id].append(check)
-    return checks
+def apply(decided: Decided, today: date, reason: str = "", actor_id: int | None = None
+          ) -> Evaluated:
+    """Write what was decided: alerts and their moves (the audit trail too), the checks
+    evaluated, the class and key group history and where the households end."""
+    replayed = decided.checks.filter(pl.col("replayed"))
+    if replayed.is_empty():
+        return Evaluated()
+    raised_ids, ready = save_replay(decided, today, reason, actor_id)
+    Check.objects.filter(id__any_of=replayed["check_id"].to_list()).update(
+        evaluated_at=timezone.now())
+    moved(decided.status_moves, decided.ends, reason)
+    return Evaluated(households=replayed["household_id"].n_unique(), checks=len(replayed),
+                     alerts_raised=len(raised_ids), alerts_ready=ready,
+                     raised_ids=raised_ids)
 
 
 @transaction.atomic
 def evaluate_households(household_ids, policy: Policy | None = None,
                         today: date | None = None) -> Evaluated:
-    """Evaluate a batch of households in one transaction. Idempotent.
-
-    Households and checks are read as rows of the columns the rules need (not model
-    instances: a county is 140,776 households and twice as many checks)."""
-    policy, today, result = policy or Policy(), today or timezone.localdate(), Evaluated()
-    households = locked_households(household_ids)
-    checks, alerts = checks_of(households), defaultdict(list)
-    for alert in Alert.objects.filter(household_id__any_of=households):
-        alerts[alert.household_id].append(alert)
-    books, replayed, statuses = [], [], Statuses()
-    for household_id, household in households.items():
-        outcome = replay(household, checks[household_id], alerts[household_id], policy, today)
-        if outcome is None:
-            continue
-        book, moves, ids = outcome
-        books.append(book)
-        replayed += ids
-        statuses.add(household, moves)
-        result.households += 1
-    save_batch(books, replayed, statuses, result)
-    return result
-
-
-def settled(household, changes: list[tuple[str, str, str, str]]) -> tuple[str, str]:
-    """The household's class and key group after these changes."""
-    new = {kind: value for kind, _, value, _ in changes}
-    return tuple(new.get(kind, getattr(household, name)) for kind, name in STATUS_FIELD.items())
-
-
-def save_batch(books: list[AlertBook], replayed: list[int], statuses: Statuses,
-               result: Evaluated) -> None:
-    """Write what a batch decided: new and changed alerts, their moves (in the audit trail
-    too, by the engine), the evaluated checks, and class and group changes with their
-    history."""
-    new = [alert for book in books for alert in book.new]
-    changed = [alert for book in books for alert in book.changed.values()]
-    moves = [move for book in books for move in book.moves]
-    save_alerts(new, changed, moves, source=AuditSource.ENGINE)
-    now = timezone.now()
-    for start in range(0, len(replayed), 1000):
-        Check.objects.filter(id__any_of=replayed[start:start + 1000]).update(
-            evaluated_at=now)
-    statuses.save()
-    result.checks += len(replayed)
-    result.alerts_raised += len(new)
-    result.alerts_ready += sum(m.to_state == "待销号" for m in moves)
-    result.raised_ids += [alert.pk for alert in new]
+    """Evaluate a batch of households in one transaction. Idempotent."""
+    policy, today = policy or Policy(), today or timezone.localdate()
+    return apply(decide(locked_households(household_ids), policy, today), today)
 
 
 @dataclass
@@ -360,26 +229,42 @@ def refresh_statuses(household_ids, policy: Policy | None = None) -> None:
     registration changed without a new check — a person closed or dismissed an alert, a
     department list or a declaration raised one, an import changed only the registry —
     from their newest check and open alerts, as an evaluation derives them; a move is
-    dated the day it happens. A batch of
-    BATCH households costs a handful of queries, whatever its size."""
+    dated the day it happens. Set-wise: a batch of BATCH households costs a handful of
+    queries, whatever its size."""
     policy, ids = policy or Policy(), sorted(set(household_ids))
     for start in range(0, len(ids), BATCH):
         refresh_batch(ids[start:start + BATCH], policy)
 
 
 def refresh_batch(household_ids: list[int], policy: Policy) -> None:
-    """One batch of refresh_statuses: its households, checks and open alerts read in one
-    query each, and only the changes written."""
-    households, checks = locked_households(household_ids), checks_of(household_ids)
-    open_rules = defaultdict(list)
-    for household_id, rule, severity in Alert.objects.open().filter(
-            household_id__any_of=household_ids).values_list("household_id", "rule",
-                                                            "severity"):
-        open_rules[household_id].append((rule, severity))
-    statuses, today = Statuses(), timezone.localdate()
-    for household_id, household in households.items():
-        newest, fired = newest_fired(household, checks[household_id], policy)
-        based_on = newest.id if newest is not None else None
-        found = derive_status(household, newest, fired, open_rules[household_id], policy)
-        statuses.add(household, [(*change, today, based_on) for change in found])
-    statuses.save()
+    households = locked_households(household_ids)
+    changes, ends = status_moves(derived_now(households, policy), household_frame(households),
+                                 before_stored=True)
+    moved(changes, ends, "")
+
+
+def derived_now(households: list, policy: Policy) -> pl.DataFrame:
+    """Each household's class and key group (with their reasons, `class`, `key_group`)
+    from its newest check (judged against the one before it) and its open alerts now, one
+    row a household (rows of HOUSEHOLD_FIELDS): what an evaluation would leave it in. A
+    move from here is dated today and based on the newest check."""
+    homes = household_frame(households)
+    checks = judged_checks(households, policy)
+    newest = checks.filter(pl.col("position") == pl.col("position").max().over(
+        "household_id"))
+    open_alerts = alert_frame(homes["household_id"]).filter(
+        ~pl.col("state").is_in(FINAL_STATES)).group_by("household_id").agg(
+        open_high=pl.col("rule").filter(pl.col("severity") == "high"),
+        open_medium=pl.col("rule").filter(pl.col("severity") == "medium"))
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    return derive(homes.join(newest, on="household_id", how="left").join(
+        open_alerts, on="household_id", how="left").with_columns(
+        open_high=pl.col("open_high").fill_null(empty),
+        open_medium=pl.col("open_medium").fill_null(empty),
+        visit_date=pl.lit(timezone.localdate()), position=pl.lit(0), start=pl.lit(0),
+        evaluated=pl.lit(False)))
+
+
+__all__ = ["BATCH", "Evaluated", "Swept", "cleared_values",
+           "evaluate_household", "evaluate_households", "evaluate_in_batches",
+           "evaluate_pending", "refresh_statuses", "derived_now"]

@@ -5,27 +5,29 @@ A proposal is a county, a date and the values that would take effect from it: a 
 line (for the county's province, from the date's year: a line is per year) and
 thresholds by their names in monitor/parameters.DEFAULTS. `preview` evaluates every
 household of the county that has a check the values govern, in memory, as the engine
-would under the proposed policy (alerts/engine.py `replay`, `derive_status`), and writes
-nothing; `adopt` records the values and makes exactly those moves, each with the reason
-政策调整.
+would under the proposed policy, and writes nothing; `adopt` records the values and
+makes exactly those moves, each with the reason 政策调整.
 
 What a household's evaluation decides is compared with what is stored: its class and
 the rules whose alerts are firing (open and not 待销号). A rule firing afterwards and
 not before is 新增预警; one firing before and not afterwards is 不再触发 (its alert
 moves to 待销号, where a supervisor closes it).
 
-This is the plain implementation, household by household on the current engine; the
-set-wise engine provides the same functions. Counting, sorting and writing the result
-out are not here: `summarize` builds a Preview from the households that change, and the
-commands, page and API present it (reports/policy_preview.py).
+Set-wise: the county is read in batches of the engine's (alerts/engine.py `decide`:
+frames of checks, members and alerts, the rules, the replay and the classification each
+once over the batch); a preview compares what that decides with what is stored, an
+adoption writes it (`apply`). Counting, sorting and writing the result out are not
+here: `summarize` builds a Preview from the households that change, and the commands,
+page and API present it (reports/policy_preview.py).
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+import polars as pl
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -35,18 +37,8 @@ from monitor.policy import Policy
 from monitor.policy_changes import line_set, may_set_policy, policy_set
 from monitor.rules import RULES
 
-from .engine import (
-    BATCH,
-    HOUSEHOLD_FIELDS,
-    Evaluated,
-    Statuses,
-    checks_of,
-    derive_status,
-    newest_fired,
-    replay,
-    save_batch,
-)
-from .models import Alert, State
+from .engine import BATCH, HOUSEHOLD_FIELDS, Decided, apply, decide, locked_households
+from .models import FINAL_STATES, State
 
 REASON = "政策调整"  # what every move an adoption makes says first (§5)
 RULE_ORDER = {rule.code: i for i, rule in enumerate(RULES)}
@@ -110,20 +102,16 @@ def preview(proposal: Proposal, *, progress: Progress = None) -> Preview:
     ids, now = governed_households(proposal), class_counts(proposal.county)
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
-        rows = household_rows(batch)
-        checks, alerts = checks_of(batch), alerts_of(batch)
-        for household_id, household in rows.items():
-            judged = judge(household, checks[household_id], alerts[household_id], policy,
-                           proposal.replay_from, today)
-            if judged is not None and judged.change is not None:
-                changed.append(judged.change)
+        households = Household.objects.filter(id__any_of=batch).values_list(
+            *HOUSEHOLD_FIELDS, named=True)
+        changed += changes(decide(list(households), policy, today, proposal.replay_from))
         if progress:
             progress(start + len(batch), len(ids))
     return summarize(proposal, changed, now)
 
 
 @transaction.atomic
-def adopt(proposal: Proposal, *, actor, reason: str) -> Preview:
+def adopt(proposal: Proposal, *, actor, reason: str, progress: Progress = None) -> Preview:
     """Record the proposal's values (audited, with `reason`), then re-evaluate the
     county's checks from its date under them in one pass, in one transaction: every
     alert move and class move it makes says 政策调整 and is the actor's (a command's:
@@ -135,83 +123,48 @@ def adopt(proposal: Proposal, *, actor, reason: str) -> Preview:
     if proposal.line is not None:
         line_set(province=proposal.county.province_code, year=proposal.effective_from.year,
                  value=proposal.line, reason=reason, actor=actor)
-    policy, changed = Policy(), []
+    policy, today, changed = Policy(), timezone.localdate(), []
     ids, now = governed_households(proposal), class_counts(proposal.county)
     for start in range(0, len(ids), BATCH):
-        changed += adopt_batch(ids[start:start + BATCH], policy, proposal.replay_from,
-                               actor_id=actor.pk if actor else None)
+        batch = ids[start:start + BATCH]
+        decided = decide(locked_households(batch), policy, today, proposal.replay_from)
+        changed += changes(decided)
+        apply(decided, today, REASON, actor.pk if actor else None)
+        if progress:
+            progress(start + len(batch), len(ids))
     return summarize(proposal, changed, now)
 
 
-def adopt_batch(batch: list[int], policy: Policy, start: date, actor_id: int | None
-                ) -> list[Changed]:
-    """Re-evaluate a batch of households (locked) from `start` and write what changed,
-    as the engine writes a batch, every move saying 政策调整; returns the changes."""
-    today, changed = timezone.localdate(), []
-    rows = household_rows(batch, lock=True)
-    checks, alerts = checks_of(batch), alerts_of(batch)
-    books, replayed, statuses = [], [], Statuses()
-    for household_id, household in rows.items():
-        judged = judge(household, checks[household_id], alerts[household_id], policy, start,
-                       today)
-        if judged is None:
-            continue
-        judged.book.moves = [move._replace(note=f"{REASON}：{move.note}", actor_id=actor_id)
-                             for move in judged.book.moves]
-        books.append(judged.book)
-        replayed += judged.replayed
-        statuses.add(household, [(kind, old, new, f"{REASON}：{reasons}" if reasons else REASON,
-                                  today, judged.newest_id)
-                                 for kind, old, new, reasons in judged.status_changes])
-        if judged.change is not None:
-            changed.append(judged.change)
-    save_batch(books, replayed, statuses, Evaluated())
-    return changed
+# ── What a batch's evaluation changes ─────────────────────────────────────────────────
 
-
-# ── One household under a policy ──────────────────────────────────────────────────────
-
-@dataclass
-class Judged:
-    book: object  # the engine's AlertBook after the replay
-    replayed: list[int]
-    newest_id: int
-    status_changes: list[tuple[str, str, str, str]]  # (kind, old, new, reasons)
-    change: Changed | None
-
-
-def judge(household, checks: list, alerts: list[Alert], policy: Policy, start: date,
-          today: date) -> Judged | None:
-    """Replay the household's checks from `start` under `policy` as the engine does (its
-    checks on or after `start` judged again, as if never evaluated), in memory; then its
-    class and key group from its newest check and open alerts, against what is stored.
-    None when it has no check from `start` on."""
-    before = firing(alerts)
-    checks_again = [c._replace(evaluated_at=None) if c.visit_date >= start else c
-                    for c in checks]
-    outcome = replay(household, checks_again, alerts, policy, today)
-    if outcome is None:
-        return None
-    book, _, replayed = outcome
-    newest, fired = newest_fired(household, checks, policy)
-    status_changes = derive_status(household, newest, fired, book.open_rules(), policy)
-    after = firing(book.open.values())
-    class_then = next((new for kind, _, new, _ in status_changes if kind == "class"),
-                      household.household_class)
-    change = None
-    if class_then != household.household_class or before != after:
-        change = Changed(household_id=household.id, number=household.number,
-                         village_code=household.village_id,
-                         town_code=household.village_id[:9],
-                         class_now=household.household_class, class_then=class_then,
-                         raised=in_rule_order(after - before),
-                         cleared=in_rule_order(before - after))
-    return Judged(book, replayed, newest.id, status_changes, change)
-
-
-def firing(alerts: Iterable[Alert]) -> set[str]:
-    """The rules whose alerts are at work: open and not waiting to be closed."""
-    return {a.rule for a in alerts if a.is_open and a.state != State.READY_TO_CLOSE}
+def changes(decided: Decided) -> list[Changed]:
+    """The households whose class, or whose firing alerts (open and not 待销号), the
+    evaluation changes against what is stored: the rules firing afterwards and not
+    before are raised, those firing before and not afterwards cleared."""
+    before = decided.alerts.filter(~pl.col("state").is_in(FINAL_STATES)).select(
+        "household_id", "rule", "state")
+    ends = decided.replay.alerts.select("household_id", "rule", "state")
+    after = pl.concat([before.join(ends, on=["household_id", "rule"], how="anti"), ends])
+    firing = [frame.filter(pl.col("state") != State.READY_TO_CLOSE).group_by(
+        "household_id").agg(pl.col("rule")) for frame in (before, after)]
+    rows = decided.ends.join(firing[0].rename({"rule": "before"}), on="household_id",
+                             how="left").join(firing[1].rename({"rule": "after"}),
+                                              on="household_id", how="left")
+    found = []
+    for household, class_then, class_now, was, now in rows.select(
+            "household_id", "class", "class_stored", "before", "after").rows():
+        was, now = set(was or ()), set(now or ())
+        if class_then != class_now or was != now:
+            found.append(Changed(household_id=household, number="", village_code="",
+                                 town_code="", class_now=class_now, class_then=class_then,
+                                 raised=in_rule_order(now - was),
+                                 cleared=in_rule_order(was - now)))
+    homes = {pk: (number, village) for pk, number, village in Household.objects.filter(
+        id__any_of=[c.household_id for c in found]).values_list("id", "number", "village_id")}
+    for change in found:
+        change.number, change.village_code = homes[change.household_id]
+        change.town_code = change.village_code[:9]
+    return found
 
 
 def in_rule_order(codes: set[str]) -> list[str]:
@@ -226,22 +179,6 @@ def governed_households(proposal: Proposal) -> list[int]:
     return list(Check.objects.in_place(proposal.county.code)
                 .filter(visit_date__gte=proposal.replay_from).order_by("household_id")
                 .values_list("household_id", flat=True).distinct())
-
-
-def household_rows(household_ids: list[int], lock: bool = False) -> dict:
-    """The households as the engine reads them, with their 户编号; locked for an
-    adoption's transaction."""
-    households = Household.objects.filter(id__any_of=household_ids)
-    if lock:
-        households = households.select_for_update()
-    return {h.id: h for h in households.values_list(*HOUSEHOLD_FIELDS, "number", named=True)}
-
-
-def alerts_of(household_ids: list[int]) -> defaultdict:
-    alerts = defaultdict(list)
-    for alert in Alert.objects.filter(household_id__any_of=household_ids):
-        alerts[alert.household_id].append(alert)
-    return alerts
 
 
 # ── The preview from the households that change ───────────────────────────────────────

@@ -1,18 +1,15 @@
-"""How an alert comes into being, takes a further finding and becomes ready to close
-(domain.md §5, §7), whoever found the problem: a check's rules (alerts/engine.py), a
-department's list (casework/comparison.py) or the household's own declaration
-(casework/declarations.py).
-
-A household has one open alert per rule. A finding of a rule with no open alert raises
-one (`alert_raise`); a finding of a rule whose alert is open attaches to it
-(`alert_attach`), and a newer check that no longer fires the rule makes it ready to close
-(`alert_clear`, 待销号), from which a later finding returns it to the state it left.
+"""How an alert of a department's list (casework/comparison.py) or of the household's own
+declaration (casework/declarations.py) comes into being and takes a further finding
+(domain.md §7, §9). A check's rules raise, attach and clear theirs set-wise, a county at
+a time (alerts/replay.py, written by alerts/writing.py), by the same law: one open alert
+per rule; a further finding attaches to it; ready to close (待销号), a later finding
+returns it to the state it left.
 
 These change Alert objects in memory and return the moves to record; `save_alerts`
 writes a batch of them — the alerts, their AlertMove rows and their audit events — in a
-few statements, since a county's campaign makes tens of thousands. What differs between
-sources is a parameter (the source, the day the deadlines count from or, for a
-declaration, its acceptance deadline) or one of the three small `*_attach` functions.
+few statements. What differs between sources is a parameter (the source, the day the
+deadlines count from or, for a declaration, its acceptance deadline) or one of the small
+`*_attach` functions.
 """
 
 from datetime import date
@@ -105,33 +102,7 @@ def alert_attach(alert: Alert, *, found_on: date, evidence: dict, newest: bool, 
     return [Move(alert, alert.state, alert.state, note, actor_id)] if noted else []
 
 
-def alert_clear(alert: Alert, *, check, values: dict) -> list[Move]:
-    """A newer check no longer fires the rule: the alert is ready to close (待销号),
-    remembering the state it left, the check that cleared it and that check's values."""
-    if alert.state == State.READY_TO_CLOSE:
-        return []
-    move = Move(alert, alert.state, State.READY_TO_CLOSE,
-                f"{check.visit_date} 排查未再触发 {alert.rule_name}")
-    alert.state_before_ready, alert.state = alert.state, State.READY_TO_CLOSE
-    alert.cleared_by_id, alert.cleared_evidence = check.id, values
-    return [move]
-
-
-# ── What each source's further finding does ──────────────────────────────────────────
-
-def check_attach(alert: Alert, *, check, evidence: dict, newest: bool,
-                 cleared: tuple[date, int] | None) -> list[Move]:
-    """A check fires the rule of an open alert. The engine replays checks in visit order
-    and says whether this is the newest finding so far (`newest`): only that one shows its
-    evidence. A finding at or after the check that cleared the alert (`cleared`: its visit
-    date and id; None if that check is gone) returns it from 待销号; nothing else is
-    recorded as a move."""
-    return alert_attach(
-        alert, found_on=check.visit_date, evidence=evidence if newest else alert.evidence,
-        newest=newest, note=f"{check.visit_date} 排查再次触发：{evidence['text']}",
-        after_clearing=cleared is not None and (check.visit_date, check.id) >= cleared,
-        check_id=check.id)
-
+# ── What a department's or a declaration's further finding does ─────────────────────
 
 def department_attach(alert: Alert, *, evidence: dict, on: date, actor_id: int | None
                       ) -> list[Move]:

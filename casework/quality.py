@@ -17,20 +17,18 @@ Each check is a named query over the households in scope and returns the doubtfu
                             left out, as the engine has not caught up with them yet.
 """
 
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
+from alerts.engine import HOUSEHOLD_FIELDS, derived_now
 from alerts.models import Alert, Plan
 from households.models import Check, Household, Member
 from monitor.choices import ABLE_LABOUR
-from monitor.classification import classify, key_group
 from monitor.models import person_name
 from monitor.policy import Policy
-from monitor.rules import fired_rules
 
 from .identification import add_months
 from .models import CasePurpose, CaseState, IdentificationCase
@@ -111,22 +109,16 @@ def class_mismatch(households, today: date) -> Iterator[Doubt]:
 
 
 def _mismatches(ids: list[int], policy: Policy) -> Iterator[Doubt]:
-    checks, open_alerts = defaultdict(list), defaultdict(list)
-    for check in Check.objects.filter(household_id__in=ids).in_visit_order():
-        checks[check.household_id].append(check)
-    for household_id, rule, severity in Alert.objects.open().filter(
-            household_id__in=ids).values_list("household_id", "rule", "severity"):
-        open_alerts[household_id].append((rule, severity))
+    """The households whose stored class or key group is not what their newest check and
+    open alerts derive (alerts.engine.derived_now, set-wise over the chunk)."""
+    rows = Household.objects.filter(id__in=ids).values_list(*HOUSEHOLD_FIELDS, named=True)
+    derived = {household_id: (household_class, group) for household_id, household_class, group
+               in derived_now(list(rows), policy).select(
+                   "household_id", "class", "key_group").rows()}
     households = Household.objects.filter(id__in=ids).select_related("village").order_by(
         "number")
     for h in households:
-        history = checks[h.id]
-        newest, previous = (history[-1] if history else None,
-                            history[-2] if len(history) > 1 else None)
-        t = policy.thresholds(h.village_id[:2], newest.visit_date) if newest else None
-        derived_class = classify(newest, open_alerts[h.id], t)[0] if t else ""
-        fired = fired_rules(newest, previous, t) if newest else {}
-        derived_group = key_group(h, newest, fired, t)[0]
+        derived_class, derived_group = derived[h.id]
         wrong = [f"{label}登记为“{stored or '空'}”，按最近一次排查应为“{derived or '空'}”"
                  for label, stored, derived in (("分类", h.household_class, derived_class),
                                                 ("重点群体", h.key_group, derived_group))

@@ -1,21 +1,31 @@
-"""The rules that raise alerts: domain.md §5, one small function per row of its table.
+"""The rules that raise alerts: domain.md §5, one Rule a row of its table.
 
-Each rule reads one check (with the household's members as that check saw them), the
-household's previous check by visit date, and the thresholds in force on the visit date.
-It returns None when it does not fire, or its evidence: the values that made it fire and
-the threshold they were compared with, so a person can see why.
+A rule is a columnar expression over a frame of checks (monitor/frames.py builds it): one
+row a check, with the household's members as that check saw them, the household's
+previous check by visit date and the thresholds in force on the visit date. So the same
+rule judges one check sent from a phone (a frame of one row) and a county's 300,000 checks
+in one pass. Where a rule fires, its evidence says why: a text, the values that made it
+fire and the threshold they were compared with, each an expression too.
+
+Amounts are whole fen (分) and thresholds whole ten-thousandths (PolicySetting keeps four
+decimal places), so "per-capita income < line" is compared as total < line × members:
+exact at the threshold, where a division would not be.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from monitor.choices import ABLE_LABOUR, UNSAFE_HOUSING, WORKING, Schooling, SuddenEvent
+import polars as pl
 
+from monitor.choices import ABLE_LABOUR, UNSAFE_HOUSING, SuddenEvent
+
+from .frames import SCALE, check_frame, half_even, money_text, wide
+from .frames import money as money  # what a person reads of an amount: its public name
+from .frames import to_fen as to_fen
 from .periods import age_on
-from .policy import Thresholds
 
+col, lit = pl.col, pl.lit
 Evidence = dict
 
 
@@ -26,22 +36,13 @@ class Rule:
     risk_type: str
     severity: str  # "high" or "medium"
     channel: str  # monitor.models.Channel value
-    fires: Callable[..., Evidence | None]
+    fires: pl.Expr = field(repr=False, default=None)  # true where the rule fires
+    text: pl.Expr = field(repr=False, default=None)
+    values: dict = field(repr=False, default_factory=dict)  # label -> expression
+    threshold: dict = field(repr=False, default_factory=dict)  # label -> expression
 
 
-CENT = Decimal("0.01")
-
-
-def to_fen(amount) -> Decimal:
-    """An amount in 元 to the fen (分), half to even: what a page, a list and the API
-    show of a figure the rules compare unrounded."""
-    return Decimal(amount).quantize(CENT)
-
-
-def money(amount) -> str:
-    """An amount as a person reads it in a text: 元 to the fen, e.g. 3333.33."""
-    return str(to_fen(amount))
-
+# ── Amounts as a person reads them ────────────────────────────────────────────────────
 
 def total_income(check) -> Decimal:
     return check.income_wages + check.income_business + check.income_property + \
@@ -64,152 +65,131 @@ def member_age(member: dict, day: date) -> int:
     return age_on(date.fromisoformat(member["birth_date"]), day)
 
 
-def evidence(text: str, values: dict, threshold: dict | None = None) -> Evidence:
-    return {"text": text, "values": values, "threshold": threshold or {}}
+def able_labourers(check) -> list[dict]:
+    return [m for m in check.members if m["labour"] in ABLE_LABOUR]
 
 
-# ── 两不愁 ────────────────────────────────────────────────────────────────────────────
-
-def food(check, previous, t: Thresholds):
-    if not check.food_secure:
-        return evidence("不愁吃：否", {"不愁吃": "否"})
+def income_below(multiple: pl.Expr) -> pl.Expr:
+    """Per-capita income < line × multiple (in ten-thousandths), compared exactly."""
+    return wide(col("total")) * SCALE < wide(col("line")) * multiple * col("size")
 
 
-def clothing(check, previous, t: Thresholds):
-    if not check.clothing_secure:
-        return evidence("不愁穿：否", {"不愁穿": "否"})
+def percent_text(part: pl.Expr, whole: pl.Expr, decimals: int = 0) -> pl.Expr:
+    """part / whole (> 0) as f"{share:.0%}" (or .1%) writes it."""
+    tenths = 10 ** decimals
+    rounded = half_even(wide(part) * 100 * tenths, whole)
+    if not decimals:
+        return pl.format("{}%", rounded)
+    return pl.format("{}.{}%", rounded // tenths, rounded % tenths)
 
 
-# ── 三保障 ────────────────────────────────────────────────────────────────────────────
-
-def dropout(check, previous, t: Thresholds):
-    """A member of compulsory-school age on the visit date has dropped out."""
-    low, high = int(t.school_age_from), int(t.school_age_to)
-    children = [
-        f"{m['name']}（{member_age(m, check.visit_date)}岁）" for m in check.members
-        if m["schooling"] == Schooling.DROPPED_OUT
-        and low <= member_age(m, check.visit_date) <= high
-    ]
-    if children:
-        return evidence(f"失学辍学：{'、'.join(children)}",
-                        {"失学辍学成员": children}, {"义务教育年龄": f"{low}–{high}岁"})
+PER_CAPITA = money_text(col("per_capita"))
+LINE = money_text(col("line"))
 
 
-def uninsured(check, previous, t: Thresholds):
-    names = [m["name"] for m in check.members if not m["insured"]]
-    if names:
-        return evidence(f"未参加基本医疗保险：{'、'.join(names)}", {"未参保成员": names})
+def names(of: pl.Expr) -> pl.Expr:
+    return of.list.join("、")
 
 
-def housing(check, previous, t: Thresholds):
-    if check.housing in UNSAFE_HOUSING:
-        return evidence(f"住房安全等级 {check.housing} 级（C、D 级为危房）",
-                        {"住房安全": check.housing}, {"危房等级": "C、D"})
+# ── 收入 ──────────────────────────────────────────────────────────────────────────────
 
+# INCOME_DROP: per-capita income fell by the set share (30 %) or more against the
+# previous check by visit date: before − after ≥ share × before, with before > 0; both
+# sides times the two households' sizes, so exact.
+BEFORE = wide(col("previous_total")) * col("size")
+AFTER = wide(col("total")) * col("previous_size")
+INCOME_DROP = col("previous_total").is_not_null() & (col("previous_total") > 0) & (
+    (BEFORE - AFTER) * SCALE >= wide(col("income_drop_share")) * BEFORE)
+
+# MEDICAL_BURDEN: out-of-pocket medical spending above the set share (50 %) of the
+# yearly income, or any spending with no income.
+MEDICAL_BURDEN = (col("medical_spending") > 0) & (
+    (col("total") <= 0)
+    | (wide(col("medical_spending")) * SCALE > wide(col("total")) * col("medical_burden_share")))
 
 WATER_INDICATORS = {
     "water_quantity": "饮水水量", "water_quality": "饮水水质",
     "water_convenience": "取水方便", "water_reliability": "供水保证",
 }
+NO = lit("否")
 
 
-def water(check, previous, t: Thresholds):
-    failing = [label for field, label in WATER_INDICATORS.items() if not getattr(check, field)]
-    if failing:
-        return evidence(f"饮水不达标：{'、'.join(failing)}", {label: "否" for label in failing})
+def failing(indicator: str, shown: pl.Expr = NO) -> pl.Expr:
+    """`shown` where the water indicator is no, else null."""
+    return pl.when(~col(indicator)).then(shown)
 
-
-# ── 收入 ──────────────────────────────────────────────────────────────────────────────
-
-def income_below_line(check, previous, t: Thresholds):
-    income = per_capita_income(check)
-    if income < t.line:
-        return evidence(f"人均纯收入 {money(income)} 元 < 监测线 {money(t.line)} 元",
-                        {"人均纯收入": money(income)}, {"监测线": money(t.line)})
-
-
-def income_near_line(check, previous, t: Thresholds):
-    income, ceiling = per_capita_income(check), t.line * t.near_line_factor
-    if t.line <= income < ceiling:
-        return evidence(
-            f"人均纯收入 {money(income)} 元，在监测线 {money(t.line)} 元至 "
-            f"{money(ceiling)} 元之间",
-            {"人均纯收入": money(income)}, {"监测线": money(t.line), "上限": money(ceiling)})
-
-
-def income_drop(check, previous, t: Thresholds):
-    """Per-capita income fell by the set share (30 %) or more against the previous check."""
-    if previous is None:
-        return None
-    before, after = per_capita_income(previous), per_capita_income(check)
-    if before <= 0:
-        return None
-    fall = (before - after) / before
-    if fall >= t.income_drop_share:
-        return evidence(
-            f"人均纯收入由 {money(before)} 元降至 {money(after)} 元，下降 {fall:.1%}",
-            {"上次人均纯收入": money(before), "本次人均纯收入": money(after),
-             "下降比例": f"{fall:.1%}", "上次排查日期": previous.visit_date.isoformat()},
-            {"下降比例": f"{t.income_drop_share:.0%}"})
-
-
-def medical_burden(check, previous, t: Thresholds):
-    """Out-of-pocket medical spending above the set share (50 %) of the yearly income."""
-    income, spending = total_income(check), check.medical_spending
-    if spending > 0 and (income <= 0 or spending > income * t.medical_burden_share):
-        return evidence(
-            f"医疗自付支出 {money(spending)} 元，家庭年收入 {money(income)} 元",
-            {"医疗自付支出": money(spending), "家庭年收入": money(income)},
-            {"占收入比例": f"{t.medical_burden_share:.0%}"})
-
-
-# ── 劳动就业 ──────────────────────────────────────────────────────────────────────────
-
-def able_labourers(check) -> list[dict]:
-    return [m for m in check.members if m["labour"] in ABLE_LABOUR]
-
-
-def no_labour(check, previous, t: Thresholds):
-    if not able_labourers(check):
-        return evidence("家庭无普通劳动力或技能劳动力",
-                        {"劳动能力": [f"{m['name']}：{m['labour']}" for m in check.members]})
-
-
-def no_work(check, previous, t: Thresholds):
-    able = able_labourers(check)
-    if able and not any(m["work"] in WORKING for m in check.members):
-        return evidence(f"有劳动力 {len(able)} 人，无人务工",
-                        {"劳动力": [m["name"] for m in able], "务工人数": 0})
-
-
-# ── 突发情况 ──────────────────────────────────────────────────────────────────────────
 
 SUDDEN_RISK_TYPE = {
     SuddenEvent.DISASTER: "因灾", SuddenEvent.ACCIDENT: "意外事故",
     SuddenEvent.SERIOUS_ILLNESS: "因病",
 }
 
-
-def sudden_event(check, previous, t: Thresholds):
-    if check.sudden_event != SuddenEvent.NONE:
-        return evidence(f"突发情况：{check.sudden_event}，损失 {money(check.sudden_loss)} 元",
-                        {"突发情况": check.sudden_event, "损失": money(check.sudden_loss)})
-
-
 RULES = [
-    Rule("FOOD", "吃饭无保障", "两不愁", "high", "civil", food),
-    Rule("CLOTHING", "穿衣无保障", "两不愁", "high", "civil", clothing),
-    Rule("DROPOUT", "义务教育阶段失学辍学", "因学", "high", "education", dropout),
-    Rule("UNINSURED", "未参加基本医疗保险", "基本医疗", "high", "medical", uninsured),
-    Rule("HOUSING", "住房不安全", "住房安全", "high", "housing", housing),
-    Rule("WATER", "饮水不安全", "饮水安全", "high", "water", water),
-    Rule("INCOME_BELOW_LINE", "收入低于监测线", "收入", "high", "labour", income_below_line),
-    Rule("INCOME_NEAR_LINE", "收入接近监测线", "收入", "medium", "labour", income_near_line),
-    Rule("INCOME_DROP", "收入大幅缩减", "收入大幅缩减", "medium", "labour", income_drop),
-    Rule("MEDICAL_BURDEN", "医疗支出负担重", "因病", "medium", "medical", medical_burden),
-    Rule("NO_LABOUR", "家庭无劳动力", "缺劳动力", "medium", "civil", no_labour),
-    Rule("NO_WORK", "有劳动力未务工", "务工就业不稳", "medium", "labour", no_work),
-    Rule("SUDDEN_EVENT", "突发严重困难", "因灾", "high", "civil", sudden_event),
+    # ── 两不愁
+    Rule("FOOD", "吃饭无保障", "两不愁", "high", "civil",
+         fires=~col("food_secure"), text=lit("不愁吃：否"), values={"不愁吃": NO}),
+    Rule("CLOTHING", "穿衣无保障", "两不愁", "high", "civil",
+         fires=~col("clothing_secure"), text=lit("不愁穿：否"), values={"不愁穿": NO}),
+    # ── 三保障
+    Rule("DROPOUT", "义务教育阶段失学辍学", "因学", "high", "education",
+         fires=col("dropouts").list.len() > 0,
+         text=pl.format("失学辍学：{}", names(col("dropouts"))),
+         values={"失学辍学成员": col("dropouts")}, threshold={"义务教育年龄": col("school_age")}),
+    Rule("UNINSURED", "未参加基本医疗保险", "基本医疗", "high", "medical",
+         fires=col("uninsured").list.len() > 0,
+         text=pl.format("未参加基本医疗保险：{}", names(col("uninsured"))),
+         values={"未参保成员": col("uninsured")}),
+    Rule("HOUSING", "住房不安全", "住房安全", "high", "housing",
+         fires=col("housing").is_in(UNSAFE_HOUSING),
+         text=pl.format("住房安全等级 {} 级（C、D 级为危房）", col("housing")),
+         values={"住房安全": col("housing")}, threshold={"危房等级": lit("C、D")}),
+    Rule("WATER", "饮水不安全", "饮水安全", "high", "water",
+         fires=~pl.all_horizontal(*WATER_INDICATORS),
+         text=pl.format("饮水不达标：{}", pl.concat_str(
+             [failing(name, lit(label)) for name, label in WATER_INDICATORS.items()],
+             separator="、", ignore_nulls=True)),
+         values={label: failing(name) for name, label in WATER_INDICATORS.items()}),
+    # ── 收入
+    Rule("INCOME_BELOW_LINE", "收入低于监测线", "收入", "high", "labour",
+         fires=income_below(lit(SCALE)),
+         text=pl.format("人均纯收入 {} 元 < 监测线 {} 元", PER_CAPITA, LINE),
+         values={"人均纯收入": PER_CAPITA}, threshold={"监测线": LINE}),
+    Rule("INCOME_NEAR_LINE", "收入接近监测线", "收入", "medium", "labour",
+         fires=~income_below(lit(SCALE)) & income_below(col("near_line_factor")),
+         text=pl.format("人均纯收入 {} 元，在监测线 {} 元至 {} 元之间", PER_CAPITA, LINE,
+                        col("near_line_ceiling")),
+         values={"人均纯收入": PER_CAPITA},
+         threshold={"监测线": LINE, "上限": col("near_line_ceiling")}),
+    Rule("INCOME_DROP", "收入大幅缩减", "收入大幅缩减", "medium", "labour",
+         fires=INCOME_DROP,
+         text=pl.format("人均纯收入由 {} 元降至 {} 元，下降 {}",
+                        money_text(col("previous_per_capita")), PER_CAPITA,
+                        percent_text(BEFORE - AFTER, BEFORE, 1)),
+         values={"上次人均纯收入": money_text(col("previous_per_capita")),
+                 "本次人均纯收入": PER_CAPITA, "下降比例": percent_text(BEFORE - AFTER, BEFORE, 1),
+                 "上次排查日期": col("previous_visit_date").dt.to_string("%Y-%m-%d")},
+         threshold={"下降比例": col("income_drop_share_text")}),
+    Rule("MEDICAL_BURDEN", "医疗支出负担重", "因病", "medium", "medical",
+         fires=MEDICAL_BURDEN,
+         text=pl.format("医疗自付支出 {} 元，家庭年收入 {} 元",
+                        money_text(col("medical_spending")), money_text(col("total"))),
+         values={"医疗自付支出": money_text(col("medical_spending")),
+                 "家庭年收入": money_text(col("total"))},
+         threshold={"占收入比例": col("medical_burden_share_text")}),
+    # ── 劳动就业
+    Rule("NO_LABOUR", "家庭无劳动力", "缺劳动力", "medium", "civil",
+         fires=col("able").list.len() == 0, text=lit("家庭无普通劳动力或技能劳动力"),
+         values={"劳动能力": col("labours")}),
+    Rule("NO_WORK", "有劳动力未务工", "务工就业不稳", "medium", "labour",
+         fires=(col("able").list.len() > 0) & (col("working").list.len() == 0),
+         text=pl.format("有劳动力 {} 人，无人务工", col("able").list.len()),
+         values={"劳动力": col("able"), "务工人数": lit(0)}),
+    # ── 突发情况
+    Rule("SUDDEN_EVENT", "突发严重困难", "因灾", "high", "civil",
+         fires=col("sudden_event") != SuddenEvent.NONE,
+         text=pl.format("突发情况：{}，损失 {} 元", col("sudden_event"),
+                        money_text(col("sudden_loss"))),
+         values={"突发情况": col("sudden_event"), "损失": money_text(col("sudden_loss"))}),
 ]
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 # Alerts no rule on a check raises: a household's own declaration (domain.md §7, §9).
@@ -229,14 +209,43 @@ def risk_type(rule: Rule, check) -> str:
     return rule.risk_type
 
 
-def fired_rules(check, previous, t: Thresholds) -> dict[str, Evidence]:
-    """Every rule this check fires, by code, with its evidence."""
-    verdicts = {}
+def judged(checks: pl.DataFrame) -> pl.DataFrame:
+    """The check frame with, for each rule, whether it fires (a column named by its code)."""
+    return checks.with_columns(rule.fires.fill_null(False).alias(rule.code) for rule in RULES)
+
+
+def evidence_of(rule: Rule) -> pl.Expr:
+    """The rule's evidence as a struct: text, values and threshold (those it has)."""
+    parts = {"text": rule.text}
+    for part in ("values", "threshold"):
+        labels = getattr(rule, part)
+        if labels:
+            parts[part] = pl.struct(**labels)
+    return pl.struct(**parts)
+
+
+def findings(frame: pl.DataFrame) -> dict[int, dict[str, Evidence]]:
+    """Every rule each check of a judged frame fires, by check id then by code (in the
+    order of RULES), with its evidence as a dict (a label whose value is null is left out:
+    a water indicator that passed). Evidence is worked out where a rule fired only."""
+    found: dict[int, dict[str, Evidence]] = {}
     for rule in RULES:
-        found = rule.fires(check, previous, t)
-        if found is not None:
-            verdicts[rule.code] = found
-    return verdicts
+        fired = frame.filter(col(rule.code)).select("check_id", evidence_of(rule))
+        for check_id, evidence in fired.rows():
+            found.setdefault(check_id, {})[rule.code] = {
+                "text": evidence["text"],
+                "values": {k: v for k, v in (evidence.get("values") or {}).items()
+                           if v is not None},
+                "threshold": evidence.get("threshold") or {}}
+    return {check_id: {code: found[check_id][code] for code in RULES_BY_CODE
+                       if code in found[check_id]} for check_id in found}
+
+
+def fired_rules(check, previous, t) -> dict[str, Evidence]:
+    """Every rule this one check fires, by code, with its evidence: the set-wise rules on
+    a frame of this check (and the one before it)."""
+    frame = check_frame([c for c in (previous, check) if c is not None], t=t)
+    return findings(judged(frame.tail(1))).get(frame["check_id"][-1], {})
 
 
 # ── Risk types (风险类型) ─────────────────────────────────────────────────────────────

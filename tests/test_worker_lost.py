@@ -60,16 +60,16 @@ def test_an_evaluation_that_fails_midway_writes_nothing_and_a_rerun_raises_once(
         places, monkeypatch):
     ids = three_households(places)
 
-    from alerts import engine
+    from alerts import statuses
 
-    write = engine.insert_rows
+    write = statuses.insert_rows
 
     def die(model, fields, rows):  # after the alerts, moves and evaluated checks are written
         if model is StatusChange:
             raise ConnectionError("the worker died")
         write(model, fields, rows)
 
-    monkeypatch.setattr(engine, "insert_rows", die)
+    monkeypatch.setattr(statuses, "insert_rows", die)
     with pytest.raises(ConnectionError):
         evaluate_households(ids)
     assert_nothing_written()
