@@ -15,8 +15,8 @@ import xlsxwriter
 from monitor.tabular import CsvWriter
 
 from .columns import SHEETS
-from .importing import ImportResult
 from .reading import read_workbook
+from .result import ImportResult
 from .validation import REASON
 
 

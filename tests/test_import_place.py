@@ -4,7 +4,8 @@ household's information officer, and what the file did not change is counted."""
 
 from households.models import Check, Household, Member
 from monitor.models import AuditEvent
-from survey.importing import PHASES, survey_evaluate, survey_import
+from survey.importing import survey_evaluate, survey_import
+from survey.result import PHASES
 
 from .conftest import ZHONGHE_VILLAGE
 from .factories import id_number
