@@ -109,31 +109,31 @@ def counts_table(summary: dict) -> list[tuple[str, int, int, int]]:
              summary.get(f"{kind}_unchanged", 0)) for name, kind in SHEETS]
 
 
+def job_step(request, pk: int, step) -> object:
+    """A button on the job's page (导入, 停止, 重新导入): the service `step` on the job, its
+    refusal shown as a message, then the job's page again."""
+    job = visible_job(request, pk)
+    with refusal_as_message(request):
+        step(job=job, user=request.user)
+    return redirect("survey:job", pk=job.pk)
+
+
 @login_required
 @require_POST
 def job_confirm(request, pk: int):
-    job = visible_job(request, pk)
-    with refusal_as_message(request):
-        import_confirm(job=job, user=request.user)
-    return redirect("survey:job", pk=job.pk)
+    return job_step(request, pk, import_confirm)
 
 
 @login_required
 @require_POST
 def job_stop(request, pk: int):
-    job = visible_job(request, pk)
-    with refusal_as_message(request):
-        import_stop(job=job, user=request.user)
-    return redirect("survey:job", pk=job.pk)
+    return job_step(request, pk, import_stop)
 
 
 @login_required
 @require_POST
 def job_rerun(request, pk: int):
-    job = visible_job(request, pk)
-    with refusal_as_message(request):
-        import_rerun(job=job, user=request.user)
-    return redirect("survey:job", pk=job.pk)
+    return job_step(request, pk, import_rerun)
 
 
 @login_required
