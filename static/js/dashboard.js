@@ -2,23 +2,12 @@
    them carry the same numbers, so nothing is lost without script. */
 (function () {
   "use strict";
-  if (!window.echarts) { return; }
+  var draw = window.shouwangChart;  // static/js/charts.js
+  if (!draw) { return; }
   var data = JSON.parse(document.getElementById("dashboard-data").textContent);
   var palette = { "稳定": "#2e7d32", "巩固": "#c77700", "临界": "#b3261e", "未分类": "#8a94a3",
                   "预警": "#b3261e", "核实": "#c77700", "帮扶中": "#1a5fb4", "待销号": "#2e7d32" };
-  var font = 'system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
-  var charts = [];
 
-  function draw(id, option) {
-    var el = document.getElementById(id);
-    if (!el) { return; }
-    el.innerHTML = "";
-    var chart = echarts.init(el, null, { renderer: "canvas" });
-    option.textStyle = { fontFamily: font };
-    option.animation = false;
-    chart.setOption(option);
-    charts.push(chart);
-  }
 
   function stacked(series) {
     return Object.keys(series).map(function (name) {
@@ -63,9 +52,5 @@
       { name: "销号", type: "line", data: data.closed, itemStyle: { color: "#2e7d32" }, symbolSize: 7,
         lineStyle: { type: "dashed" } }
     ]
-  });
-
-  window.addEventListener("resize", function () {
-    charts.forEach(function (chart) { chart.resize(); });
   });
 }());

@@ -3,21 +3,10 @@
    rule. The tables beside them carry the same numbers, so nothing is lost without script. */
 (function () {
   "use strict";
-  if (!window.echarts) { return; }
+  var draw = window.shouwangChart;  // static/js/charts.js
+  if (!draw) { return; }
   var data = JSON.parse(document.getElementById("policy-data").textContent);
-  var font = 'system-ui, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
-  var charts = [];
 
-  function draw(id, option) {
-    var el = document.getElementById(id);
-    if (!el) { return; }
-    el.innerHTML = "";
-    var chart = echarts.init(el, null, { renderer: "canvas" });
-    option.textStyle = { fontFamily: font };
-    option.animation = false;
-    chart.setOption(option);
-    charts.push(chart);
-  }
 
   var label = { show: true, position: "top" };
   draw("chart-classes", {
@@ -46,7 +35,4 @@
   } else {
     document.getElementById("chart-rules").innerHTML = "<p class=\"muted\">没有预警变化</p>";
   }
-  window.addEventListener("resize", function () {
-    charts.forEach(function (chart) { chart.resize(); });
-  });
 }());
