@@ -25,7 +25,8 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from households.models import Check, Household
-from monitor.frames import AMOUNTS, ANSWERS, as_columns, columns_frame, in_fen
+from monitor.bulk import frame_of
+from monitor.frames import AMOUNTS, ANSWERS, CHECK_SCHEMA, columns_frame, in_fen
 from monitor.policy import Policy
 from monitor.rules import judged, money, per_capita_income
 
@@ -43,6 +44,12 @@ BATCH = 5000  # households per engine transaction: the import's batches and the 
 HOUSEHOLD_FIELDS = ["id", "village_id", "registered", "poverty_status", "household_class",
                     "key_group"]
 CHECK_FIELDS = ["id", "household_id", "visit_date", *ANSWERS]
+# What judged_checks reads of each check, with its type: the fields, the amounts in whole
+# fen, the members as seen (JSON text) and whether the engine has evaluated it.
+CHECK_READ = {"id": pl.Int64, "household_id": pl.Int64, "visit_date": pl.Date,
+              **{name: CHECK_SCHEMA[name] for name in ANSWERS},
+              **{name: pl.Int64 for name in AMOUNTS},
+              "members_text": pl.String, "evaluated": pl.Boolean}
 
 
 @dataclass
@@ -90,20 +97,23 @@ def judged_checks(households: list, policy: Policy, since: date | None = None
     """Every check of these households, judged by the rules, in visit order, with its
     position in its household, whether it was evaluated before and where the replay
     starts (the oldest check not evaluated; with `since`, the oldest on or after it,
-    as if none from then on had been)."""
+    as if none from then on had been). Read as a frame (monitor.bulk.frame_of: COPY on
+    PostgreSQL), amounts in whole fen and members as JSON text, no Python object a check."""
     amounts = {f"{name}_fen": in_fen(name) for name in AMOUNTS}
-    rows = Check.objects.filter(household_id__any_of=[h.id for h in households]).order_by(
-        "household_id", "visit_date", "id").annotate(
+    read = Check.objects.order_by().annotate(
         members_text=Cast("members", TextField()), **amounts,
         was_evaluated=ExpressionWrapper(Q(evaluated_at__isnull=False),
-                                        output_field=BooleanField())).values_list(
-        *CHECK_FIELDS, *amounts, "members_text", "was_evaluated")
-    columns = as_columns(list(rows), [*CHECK_FIELDS, *AMOUNTS, "members_text", "evaluated"])
+                                        output_field=BooleanField()))
+    rows = frame_of(read, [*CHECK_FIELDS, *amounts, "members_text", "was_evaluated"],
+                    CHECK_READ, "household_id",
+                    pl.Series([h.id for h in households], dtype=pl.Int64)
+                    ).sort("household_id", "visit_date", "id")
+    columns = {name: rows[name] for name in CHECK_READ}
     frame = columns_frame(columns, columns.pop("members_text"), policy=policy,
                           provinces={h.id: h.village_id[:2] for h in households})
-    evaluated = [done and (since is None or on < since)
-                 for done, on in zip(columns["evaluated"], columns["visit_date"], strict=True)]
-    frame = frame.with_columns(evaluated=pl.Series(evaluated, dtype=pl.Boolean),
+    evaluated = rows["evaluated"] if since is None else rows["evaluated"] & (
+        rows["visit_date"] < since)
+    frame = frame.with_columns(evaluated=evaluated,
                                position=pl.int_range(pl.len()).over("household_id"))
     start = pl.when(~pl.col("evaluated")).then(pl.col("position")).min().over("household_id")
     return judged(frame).with_columns(start=start).with_columns(

@@ -10,15 +10,13 @@ import polars as pl
 from django.utils import timezone
 
 from households.models import Household, StatusChange
-from monitor.bulk import insert_rows, update_rows
+from monitor.bulk import insert_frame, update_frame
 from monitor.classification import derived
 
 col, lit = pl.col, pl.lit
 # kind, the derived column, its reasons, the household's stored value
 KINDS = [(StatusChange.Kind.CLASS.value, "class", "class_reasons", "class_stored"),
          (StatusChange.Kind.KEY_GROUP.value, "key_group", "key_group_reasons", "group_stored")]
-CHANGE_FIELDS = ["household_id", "kind", "old", "new", "reasons", "on", "changed_at",
-                 "based_on_id"]
 
 
 def derive(rows: pl.DataFrame) -> pl.DataFrame:
@@ -69,14 +67,14 @@ def moved(changes: pl.DataFrame, ends: pl.DataFrame, reason: str) -> None:
     households' class and key group where they end; each reason led by `reason` (a policy
     adopted: 政策调整) when given."""
     now = timezone.now()
-    noted = [f"{reason}：{text}" if text else reason for text in changes["reasons"]] \
-        if reason else changes["reasons"].to_list()
-    insert_rows(StatusChange, CHANGE_FIELDS, [
-        (household, kind, old, new, text, on, now, based_on)
-        for (household, kind, old, new, on, based_on), text in zip(
-            changes.select("household_id", "kind", "old", "new", "on", "based_on_id")
-            .rows(), noted, strict=True)])
+    reasons = col("reasons")
+    if reason:
+        reasons = pl.when(reasons != "").then(pl.format("{}：{}", lit(reason), reasons)
+                                              ).otherwise(lit(reason))
+    insert_frame(StatusChange, changes.select(
+        "household_id", "kind", "old", "new", "on", "based_on_id", reasons=reasons,
+        changed_at=lit(now)))
     moved = ends.filter((col("class") != col("class_stored"))
                         | (col("key_group") != col("group_stored")))
-    update_rows(Household, ["household_class", "key_group", "updated_at"], [
-        (*row, now) for row in moved.select("household_id", "class", "key_group").rows()])
+    update_frame(Household, moved.select(
+        "household_id", household_class="class", key_group="key_group", updated_at=lit(now)))

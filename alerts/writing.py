@@ -3,21 +3,27 @@ of the open ones, their moves and the moves' audit events, a few statements each
 (monitor/bulk.py: COPY on PostgreSQL), whatever the number of households."""
 
 from datetime import date
-from typing import NamedTuple
 
 import polars as pl
 from django.utils import timezone
 
-from monitor.audit import LABELS, audit_bulk_rows, audit_row
-from monitor.bulk import insert_rows, update_rows
+from monitor.audit import audit_bulk_frame
+from monitor.bulk import insert_frame, insert_rows, update_rows
 from monitor.models import AuditAction, AuditSource
-from monitor.rules import RULES, SCALE, SUDDEN_RISK_TYPE, findings, money_text, rule_name
+from monitor.rules import (
+    RULES,
+    SCALE,
+    SUDDEN_RISK_TYPE,
+    finding_texts,
+    findings,
+    money_text,
+)
 
 from .models import Alert, AlertMove, Source, State
 from .raising import MOVE_FIELDS
 
 col, lit = pl.col, pl.lit
-RULE_FACTS = pl.DataFrame({"rule": [r.code for r in RULES],
+RULE_FACTS = pl.DataFrame({"rule": [r.code for r in RULES], "rule_name": [r.name for r in RULES],
                            "rule_risk_type": [r.risk_type for r in RULES],
                            "channel": [r.channel for r in RULES]})
 NEW_FIELDS = ["household_id", "rule", "risk_type", "severity", "channel", "source", "state",
@@ -26,13 +32,6 @@ NEW_FIELDS = ["household_id", "rule", "risk_type", "severity", "channel", "sourc
               "plan_by", "close_by"]
 CHANGED_FIELDS = ["state", "state_before_ready", "last_seen_on", "last_check_id", "raised_on",
                   "first_check_id", "cleared_by_id", "updated_at"]
-
-
-class Label(NamedTuple):
-    """What an alert's label in the audit trail reads (monitor.audit.LABELS)."""
-
-    rule_name: str
-    risk_type: str
 
 
 def deadline(step: str) -> pl.Expr:
@@ -55,9 +54,8 @@ def save_replay(decided, today: date, reason: str = "", actor_id: int | None = N
     moves made an alert ready to close. Every move's note is led by `reason` if given,
     and is `actor_id`'s (an adoption's; the engine acts for no one)."""
     checks, result = decided.checks, decided.replay
-    needed = pl.concat([result.alerts["evidence_check"].drop_nulls(),
-                        result.moves["check_id"]]).unique()
-    found = findings(checks.filter(col("check_id").is_in(needed.implode())))
+    found = findings(checks.filter(col("check_id").is_in(
+        result.alerts["evidence_check"].drop_nulls().unique().implode())))
     alerts = result.alerts.join(cleared_values(checks), on="cleared_by_id", how="left")
     now = timezone.now()
 
@@ -100,7 +98,8 @@ def save_replay(decided, today: date, reason: str = "", actor_id: int | None = N
     known = changed.select("household_id", "rule", risk_type="risk0", alert_id="alert_id")
     moves = result.moves.drop("alert_id").join(pl.concat([known, new_ids]),
                                                on=["household_id", "rule"])
-    save_moves(moves, found, now, reason, actor_id)
+    save_moves(moves, finding_texts(checks.filter(col("check_id").is_in(
+        result.moves["check_id"].implode()))), now, reason, actor_id)
     return ids, moves.filter(col("to_state") == State.READY_TO_CLOSE).height
 
 
@@ -108,26 +107,31 @@ def cleared_dict(cleared_by, on, income) -> dict:
     return {"排查日期": on, "人均纯收入": income} if cleared_by is not None else {}
 
 
-def save_moves(moves: pl.DataFrame, found: dict, now, reason: str, actor_id: int | None
-               ) -> None:
+def save_moves(moves: pl.DataFrame, texts: pl.DataFrame, now, reason: str,
+               actor_id: int | None) -> None:
     """The moves as AlertMove rows and audit events (source engine), with their notes: a
-    raise's evidence, a clear's 排查未再触发, a return's 排查再次触发 and its evidence."""
-    rows, events = [], []
-    for alert_id, household, rule, risk, check_id, visit, kind, old, new in moves.select(
-            "alert_id", "household_id", "rule", "risk_type", "check_id", "visit_date", "kind",
-            "from_state", "to_state").rows():
-        if kind == "raise":
-            note = found[check_id][rule]["text"]
-        elif kind == "clear":
-            note = f"{visit} 排查未再触发 {rule_name(rule)}"
-        else:
-            note = f"{visit} 排查再次触发：{found[check_id][rule]['text']}"
-        note = f"{reason}：{note}" if reason else note
-        rows.append((alert_id, actor_id, now, old, new, note))
-        events.append(audit_row(
-            at=now, actor_id=actor_id, action=AuditAction.CREATED if kind == "raise"
-            else AuditAction.MOVED, kind="alert", object_id=alert_id,
-            label=LABELS["alert"](Label(rule_name(rule), risk)), household_id=household,
-            changes={"状态": [old or None, new]}, note=note, source=AuditSource.ENGINE))
-    insert_rows(AlertMove, MOVE_FIELDS, rows)
-    audit_bulk_rows(events)
+    raise's evidence, a clear's 排查未再触发, a return's 排查再次触发 and its evidence
+    (`texts`: rules.finding_texts). Written as frames, no Python object a move."""
+    visit = col("visit_date").dt.to_string("%Y-%m-%d")
+    note = (pl.when(col("kind") == "raise").then(col("text"))
+            .when(col("kind") == "clear").then(pl.format("{} 排查未再触发 {}", visit,
+                                                         col("rule_name")))
+            .otherwise(pl.format("{} 排查再次触发：{}", visit, col("text"))))
+    if reason:
+        note = pl.format("{}：{}", lit(reason), note)
+    moves = moves.join(texts, on=["check_id", "rule"], how="left", maintain_order="left").join(
+        RULE_FACTS.select("rule", "rule_name"), on="rule", how="left", maintain_order="left"
+    ).with_columns(
+        note=note, at=lit(now), actor_id=lit(actor_id, pl.Int64))
+    insert_frame(AlertMove, moves.select(MOVE_FIELDS))
+    audit_bulk_frame(moves.select(
+        "at", "actor_id", "household_id", "note",
+        action=pl.when(col("kind") == "raise").then(lit(AuditAction.CREATED.value))
+        .otherwise(lit(AuditAction.MOVED.value)),
+        object_kind=lit("alert"), object_id=col("alert_id").cast(pl.String),
+        # LABELS["alert"]: the rule's 名称 and the alert's risk type
+        object_label=pl.format("{}（{}）", col("rule_name"), col("risk_type")),
+        changes=pl.struct(pl.concat_list(
+            pl.when(col("from_state") != "").then(col("from_state")), col("to_state")
+        ).alias("状态")).struct.json_encode(),
+        source=lit(AuditSource.ENGINE.value)))

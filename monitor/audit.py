@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 
-from .bulk import bulk_insert, insert_rows
+from .bulk import bulk_insert, insert_frame, insert_rows
 from .models import AuditAction, AuditEvent, AuditSource
 from .parameters import DEFAULTS
 
@@ -256,6 +256,17 @@ def audit_row(*, at: datetime, actor_id: int | None, action: str, kind: str, obj
 def audit_bulk_rows(rows: list[tuple]) -> None:
     """Write events built with `audit_row`, in the caller's transaction."""
     insert_rows(AuditEvent, AUDIT_ROW_FIELDS, rows)
+
+
+def audit_bulk_frame(events) -> None:
+    """Write events given as a polars frame of AUDIT_ROW_FIELDS (`changes` as JSON text),
+    in the caller's transaction: the engine's moves and the import's records, tens of
+    thousands a batch, with no Python object a row (monitor.bulk.insert_frame). Labels
+    are cut to the column's length, as audit_row cuts them."""
+    import polars as pl
+
+    insert_frame(AuditEvent, events.select(AUDIT_ROW_FIELDS).with_columns(
+        pl.col("object_label").str.slice(0, LABEL_LENGTH)))
 
 
 def audit_export(*, actor, what: str, place=None, start=None, end=None, fmt: str = "",

@@ -143,13 +143,34 @@ def update_rows(model, field_names: list[str], rows: list[tuple]) -> None:
             [model(pk=row[0], **dict(zip(field_names, row[1:], strict=True))) for row in rows],
             field_names, batch_size=BATCH)
         return
+    fields = [model._meta.pk, *(model._meta.get_field(name) for name in field_names)]
+    _update_from_temporary(model, fields, lambda temp: _copy(
+        temp, [f.column for f in fields], _prepared(rows, fields)))
+
+
+def update_frame(model, frame) -> None:
+    """update_rows of rows given as a polars frame: its first column the primary key, the
+    others the fields to set (attnames; no JSON). On PostgreSQL the frame reaches the
+    temporary table as CSV, with no Python object a row."""
+    if frame.is_empty():
+        return
+    if not on_postgresql():
+        update_rows(model, frame.columns[1:], frame.rows())
+        return
+    fields = [model._meta.pk, *(model._meta.get_field(name) for name in frame.columns[1:])]
+    _update_from_temporary(model, fields, lambda temp: _copy_frame(
+        temp, [f.column for f in fields], frame))
+
+
+def _update_from_temporary(model, fields: list, fill) -> None:
+    """Create a temporary table of `fields` (the primary key first), let `fill(table)`
+    COPY the rows into it, then set the model's rows from it in one UPDATE … FROM."""
     meta, quote = model._meta, connection.ops.quote_name
-    fields = [meta.pk, *(meta.get_field(name) for name in field_names)]
     temp = f"update_rows_{meta.db_table}"
     columns = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE {quote(temp)} ({columns})")
-        _copy(temp, [f.column for f in fields], _prepared(rows, fields))
+        fill(temp)
         assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in fields[1:])
         cursor.execute(f"UPDATE {quote(meta.db_table)} t SET {assignments} "
                        f"FROM {quote(temp)} s WHERE t.{quote(meta.pk.column)} = "
@@ -282,9 +303,15 @@ def insert_frame(model, frame) -> None:
         *(pl.lit(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
                  else json.dumps(f.get_default()) if f.get_internal_type() == "JSONField"
                  else f.get_default()).alias(f.attname) for f in rest))
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields + rest)
+    _copy_frame(meta.db_table, [f.column for f in fields + rest], frame)
+
+
+def _copy_frame(table: str, columns: list[str], frame) -> None:
+    """COPY a polars frame (its columns in `columns` order) into `table` as CSV, written
+    by polars in large slices."""
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        with cursor.copy(f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) "
+        with cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) "
                          "FROM STDIN (FORMAT csv)") as copy:
             for part in frame.iter_slices(50_000):
                 copy.write(part.write_csv(include_header=False))

@@ -189,12 +189,6 @@ def check_frame(checks: Iterable, *, t: Thresholds | None = None, policy: Policy
     return columns_frame(columns, members, t=t, policy=policy, provinces=provinces)
 
 
-def as_columns(rows: list[tuple], names: list[str]) -> dict[str, list]:
-    """A query's rows (tuples in `names` order) as one list a name."""
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    return {name: list(values) for name, values in zip(names, columns, strict=True)}
-
-
 def columns_frame(columns: dict[str, list], members: list[str], *, t: Thresholds | None = None,
                   policy: Policy | None = None, provinces: dict[int, str] | None = None
                   ) -> pl.DataFrame:

@@ -241,6 +241,13 @@ def findings(frame: pl.DataFrame) -> dict[int, dict[str, Evidence]]:
                        if code in found[check_id]} for check_id in found}
 
 
+def finding_texts(frame: pl.DataFrame) -> pl.DataFrame:
+    """The text of each finding of a judged frame, set-wise: a row per (check_id, rule)
+    that fired, with its evidence's text (what an alert move's note quotes)."""
+    return pl.concat([frame.filter(col(rule.code)).select(
+        "check_id", rule=lit(rule.code), text=rule.text) for rule in RULES])
+
+
 def fired_rules(check, previous, t) -> dict[str, Evidence]:
     """Every rule this one check fires, by code, with its evidence: the set-wise rules on
     a frame of this check (and the one before it)."""

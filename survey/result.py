@@ -8,9 +8,8 @@ from pathlib import Path
 import polars as pl
 from django.utils import timezone
 
-from monitor.audit import LABEL_LENGTH, audit_bulk, audit_event, audit_record, plain
-from monitor.bulk import insert_frame
-from monitor.models import AuditAction, AuditEvent, AuditSource
+from monitor.audit import audit_bulk, audit_bulk_frame, audit_event, audit_record, plain
+from monitor.models import AuditAction, AuditSource
 
 from .validation import Rejected
 
@@ -65,11 +64,10 @@ class ImportTrail:
         household_id: the labels audit_event would give (LABELS), written straight from
         the import's rows (audit_row's columns, a frame at a time)."""
         actor = self.actor.pk if self.actor else None
-        insert_frame(AuditEvent, records.select(
+        audit_bulk_frame(records.select(
             pl.lit(timezone.now()).alias("at"), pl.lit(actor, pl.Int64).alias("actor_id"),
             pl.lit(AuditAction.CREATED).alias("action"), pl.lit(kind).alias("object_kind"),
-            pl.col("object_id").cast(pl.String),
-            pl.col("label").str.slice(0, LABEL_LENGTH).alias("object_label"),
+            pl.col("object_id").cast(pl.String), pl.col("label").alias("object_label"),
             pl.col("household_id"), pl.lit("{}").alias("changes"),
             pl.lit(self.note).alias("note"), pl.lit(AuditSource.IMPORT).alias("source")))
 
