@@ -240,8 +240,11 @@ class Check(models.Model):
     work), so the rules judge a late-arriving older check on what it actually saw.
     """
 
+    # No index of its own: the unique (household, visit_date, kind) below leads with it
+    # and serves every look-up by household; a second index only slowed a county's writes.
     household = models.ForeignKey(
-        Household, on_delete=models.CASCADE, related_name="checks", verbose_name="农户"
+        Household, on_delete=models.CASCADE, related_name="checks", verbose_name="农户",
+        db_index=False,
     )
     visit_date = models.DateField("排查日期")
     kind = models.CharField("排查类型", max_length=8, choices=CheckKind.choices)

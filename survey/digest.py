@@ -12,7 +12,7 @@ page or the phone is not put back by importing the same old workbook again.
 import polars as pl
 
 from households.models import Household
-from monitor.bulk import update_rows
+from monitor.bulk import update_frame
 
 from .reading import ROW
 from .registry import STORED
@@ -62,13 +62,19 @@ def skip_unchanged(survey: Survey, registry, digests: pl.DataFrame) -> None:
         sheet.frame = sheet.frame.filter(kept)
 
 
-def keep_digests(survey: Survey, registry, ids: pl.DataFrame, digests: pl.DataFrame) -> None:
-    """Store each written household's digest; a household with a refused row keeps none
-    (its stored one is cleared), so the same file again is read whole."""
+def digests_to_keep(survey: Survey, digests: pl.DataFrame) -> pl.DataFrame:
+    """户编号 → the digest to store for each household written (the unchanged are left
+    out); null for a household with a refused row, so the same file again is read whole.
+    New households are written with theirs (importing.write_households)."""
     refused = list(rejected_households(survey))
-    final = digests.join(survey.unchanged, on="户编号", how="anti").with_columns(
-        pl.when(~pl.col("户编号").is_in(refused)).then("digest")).join(ids, on="户编号").join(
-        registry.households.select("户编号", pl.col(f"digest{STORED}").alias("stored")),
-        on="户编号", how="left")
+    return digests.join(survey.unchanged, on="户编号", how="anti").with_columns(
+        pl.when(~pl.col("户编号").is_in(refused)).then("digest").alias("digest"))
+
+
+def keep_digests(survey: Survey, registry, digests: pl.DataFrame) -> None:
+    """Store the digest of each registered household written whose digest changed (its
+    stored one cleared when it has a refused row)."""
+    final = digests_to_keep(survey, digests).join(registry.households.select(
+        "户编号", "household_id", pl.col(f"digest{STORED}").alias("stored")), on="户编号")
     changed = final.filter(pl.col("digest").ne_missing(pl.col("stored")))
-    update_rows(Household, ["survey_digest"], changed.select("household_id", "digest").rows())
+    update_frame(Household, changed.select("household_id", survey_digest="digest"))

@@ -42,7 +42,7 @@ from .across import (
     with_stored_members,
 )
 from .columns import CHECK_FIELDS, HOUSEHOLD_FIELDS, MEMBER_FIELDS, OBSERVED
-from .digest import file_digests, keep_digests, skip_unchanged
+from .digest import digests_to_keep, file_digests, keep_digests, skip_unchanged
 from .reading import SHEET_NAMES, read_workbook
 from .registry import STORED, Registry, registry_households, registry_rows
 from .result import OFFICER, ImportResult, ImportTrail, Progress, no_progress
@@ -112,7 +112,8 @@ def survey_import(*, path: Path, dry_run: bool = False, today: date | None = Non
     trail = ImportTrail(note=f"导入 {path.name}；{who}", actor=actor)
     total = sum(sheet.frame.height for sheet in survey.sheets())
     progress("writing", 0, total)
-    ids = write_households(survey, registry, result, trail)
+    ids = write_households(survey, registry, result, trail,
+                           digests_to_keep(survey, digests))
     written = survey.households.frame.height
     progress("writing", written, total)
     members = write_members(survey, registry, ids, result, trail)
@@ -120,7 +121,7 @@ def survey_import(*, path: Path, dry_run: bool = False, today: date | None = Non
     progress("writing", written, total)
     write_checks(survey, registry, ids, members, result, trail,
                  progress=lambda done: progress("writing", written + done, total))
-    keep_digests(survey, registry, ids, digests)
+    keep_digests(survey, registry, digests)
     result.households_unchanged += survey.unchanged_rows.get("农户", 0)
     result.members_unchanged += survey.unchanged_rows.get("成员", 0)
     result.checks_unchanged += survey.unchanged_rows.get("排查", 0)
@@ -171,9 +172,9 @@ def merged(known, names, changed: dict) -> dict:
 
 
 def write_households(survey: Survey, registry: Registry, result: ImportResult,
-                     trail: ImportTrail) -> pl.DataFrame:
-    """Create and update households; returns 户编号 → household_id of every household
-    named."""
+                     trail: ImportTrail, digests: pl.DataFrame) -> pl.DataFrame:
+    """Create and update households, the new ones with their digest (`digests`:
+    digest.digests_to_keep); returns 户编号 → household_id of every household named."""
     rows = household_ids(survey.households.frame, registry).join(
         registry.households.drop("household_id"), on="户编号", how="left",
         maintain_order="left")
@@ -183,7 +184,9 @@ def write_households(survey: Survey, registry: Registry, result: ImportResult,
             pl.col("officer").fill_null(pl.col(f"officer{STORED}")))
     known = rows.filter(pl.col("household_id").is_not_null())
     new = rows.filter(pl.col("household_id").is_null()).select(
-        pl.col("户编号").alias("number"), *filled(rows, WRITTEN, Household))
+        pl.col("户编号").alias("number"), *filled(rows, WRITTEN, Household)).join(
+        digests.select(number="户编号", survey_digest="digest"), on="number", how="left",
+        maintain_order="left")
     insert_frame(Household, new)
     updated, fields, now = [], set(), timezone.now()
     for row in changes_of(known, WRITTEN).rows(named=True):
