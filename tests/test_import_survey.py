@@ -415,3 +415,24 @@ def test_a_household_with_a_refused_row_is_read_whole_next_time(tmp_path, places
     fixed = survey_import(path=write_csv_folder(tmp_path / "b", households, members, checks))
     assert fixed.checks_created == 1 and fixed.households_unchanged == 1
     assert Household.objects.get().survey_digest is not None
+
+
+def test_the_same_rows_in_another_order_are_still_unchanged(tmp_path, places):
+    households, members, checks = family()
+    survey_import(path=write_csv_folder(tmp_path / "a", households, members, checks))
+    again = survey_import(path=write_csv_folder(tmp_path / "b", households, members[::-1],
+                                                checks[::-1]))
+    assert (again.households_unchanged, again.members_unchanged, again.checks_unchanged) == (
+        1, 2, 2)
+
+
+def test_an_unchanged_household_whose_checks_were_never_evaluated_is_evaluated_again(
+        tmp_path, places):
+    """The first import was written but its evaluation never ran (the worker died): the
+    same file again skips the rows but still sends the household to the engine."""
+    folder = write_csv_folder(tmp_path / "a", *family())
+    survey_import(path=folder)
+    home = Household.objects.get()
+    assert Check.objects.unevaluated().count() == 2
+    again = survey_import(path=folder)
+    assert again.households_unchanged == 1 and again.evaluate == {home.id}
