@@ -69,13 +69,17 @@ def replay(checks: pl.DataFrame, alerts: pl.DataFrame) -> Replay:
 
 def pairs(checks: pl.DataFrame, open_alerts: pl.DataFrame, finals: pl.DataFrame
           ) -> pl.DataFrame:
-    """One row per replayed check and rule: whether it fired, the (household, rule)'s open
-    alert as the replay found it, whether the check is newer than its findings, and
-    whether a final alert accounts for it."""
+    """One row per replayed check and rule that can move an alert: whether it fired, the
+    (household, rule)'s open alert as the replay found it, whether the check is newer
+    than its findings, and whether a final alert accounts for it. A (household, rule)
+    with no open alert that no replayed check fires moves nothing, so it is left out
+    before anything is joined or sorted (most of a county's are such)."""
     replayed = checks.filter(col("replayed"))
     long = replayed.unpivot(
         index=["household_id", "check_id", "visit_date", "position"],
         on=[rule.code for rule in RULES], variable_name="rule", value_name="fired")
+    live = pl.concat([long.filter(col("fired")).select(PAIR), open_alerts.select(PAIR)])
+    long = long.join(live.unique(), on=PAIR, how="semi", maintain_order="left")
     ids = replayed.select("household_id", last_check_id="check_id", stale=lit(True))
     cleared = checks.select(cleared_by_id="check_id", cleared_visit="visit_date")
     found = open_alerts.join(ids, on=["household_id", "last_check_id"], how="left").join(
