@@ -29,7 +29,7 @@ from decimal import Decimal
 
 import polars as pl
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from households.models import Check, Household, Place
@@ -99,14 +99,12 @@ def preview(proposal: Proposal, *, progress: Progress = None) -> Preview:
     """What the proposal would change in the county, as if its values had been in force
     from its date. Reads only: nothing is written, nothing locked."""
     policy, today, changed = proposal.policy(), timezone.localdate(), []
-    ids, now = governed_households(proposal), class_counts(proposal.county)
-    for start in range(0, len(ids), BATCH):
-        batch = ids[start:start + BATCH]
-        households = Household.objects.filter(id__any_of=batch).values_list(
-            *HOUSEHOLD_FIELDS, named=True)
-        changed += changes(decide(list(households), policy, today, proposal.replay_from))
+    households, now = governed_households(proposal), class_counts(proposal.county)
+    for start in range(0, len(households), BATCH):
+        batch = households[start:start + BATCH]
+        changed += changes(decide(batch, policy, today, proposal.replay_from), batch)
         if progress:
-            progress(start + len(batch), len(ids))
+            progress(start + len(batch), len(households))
     return summarize(proposal, changed, now)
 
 
@@ -124,11 +122,12 @@ def adopt(proposal: Proposal, *, actor, reason: str, progress: Progress = None) 
         line_set(province=proposal.county.province_code, year=proposal.effective_from.year,
                  value=proposal.line, reason=reason, actor=actor)
     policy, today, changed = Policy(), timezone.localdate(), []
-    ids, now = governed_households(proposal), class_counts(proposal.county)
+    governed, now = governed_households(proposal), class_counts(proposal.county)
+    ids = [household.id for household in governed]
     for start in range(0, len(ids), BATCH):
-        batch = ids[start:start + BATCH]
-        decided = decide(locked_households(batch), policy, today, proposal.replay_from)
-        changed += changes(decided)
+        batch = locked_households(ids[start:start + BATCH])
+        decided = decide(batch, policy, today, proposal.replay_from)
+        changed += changes(decided, governed[start:start + BATCH])
         apply(decided, today, REASON, actor.pk if actor else None)
         if progress:
             progress(start + len(batch), len(ids))
@@ -137,10 +136,11 @@ def adopt(proposal: Proposal, *, actor, reason: str, progress: Progress = None) 
 
 # ── What a batch's evaluation changes ─────────────────────────────────────────────────
 
-def changes(decided: Decided) -> list[Changed]:
+def changes(decided: Decided, households: list) -> list[Changed]:
     """The households whose class, or whose firing alerts (open and not 待销号), the
     evaluation changes against what is stored: the rules firing afterwards and not
-    before are raised, those firing before and not afterwards cleared."""
+    before are raised, those firing before and not afterwards cleared. `households`:
+    the batch's rows (governed_households), for their 户编号 and village."""
     before = decided.alerts.filter(~pl.col("state").is_in(FINAL_STATES)).select(
         "household_id", "rule", "state")
     ends = decided.replay.alerts.select("household_id", "rule", "state")
@@ -159,8 +159,7 @@ def changes(decided: Decided) -> list[Changed]:
                                  town_code="", class_now=class_now, class_then=class_then,
                                  raised=in_rule_order(now - was),
                                  cleared=in_rule_order(was - now)))
-    homes = {pk: (number, village) for pk, number, village in Household.objects.filter(
-        id__any_of=[c.household_id for c in found]).values_list("id", "number", "village_id")}
+    homes = {home.id: (home.number, home.village_id) for home in households}
     for change in found:
         change.number, change.village_code = homes[change.household_id]
         change.town_code = change.village_code[:9]
@@ -173,12 +172,14 @@ def in_rule_order(codes: set[str]) -> list[str]:
 
 # ── Reading the county ────────────────────────────────────────────────────────────────
 
-def governed_households(proposal: Proposal) -> list[int]:
+def governed_households(proposal: Proposal) -> list:
     """The county's households with a check on or after the first day the proposal
-    governs: no other household's evaluation can change."""
-    return list(Check.objects.in_place(proposal.county.code)
-                .filter(visit_date__gte=proposal.replay_from).order_by("household_id")
-                .values_list("household_id", flat=True).distinct())
+    governs (no other household's evaluation can change), by id, as rows of the engine's
+    HOUSEHOLD_FIELDS and their 户编号, read in one query."""
+    governed = Check.objects.filter(household=OuterRef("pk"),
+                                    visit_date__gte=proposal.replay_from)
+    return list(Household.objects.in_place(proposal.county.code).filter(Exists(governed))
+                .order_by("id").values_list(*HOUSEHOLD_FIELDS, "number", named=True))
 
 
 # ── The preview from the households that change ───────────────────────────────────────
