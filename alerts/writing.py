@@ -97,7 +97,8 @@ def save_replay(decided, today: date, reason: str = "", actor_id: int | None = N
 
     known = changed.select("household_id", "rule", risk_type="risk0", alert_id="alert_id")
     moves = result.moves.drop("alert_id").join(pl.concat([known, new_ids]),
-                                               on=["household_id", "rule"])
+                                               on=["household_id", "rule"],
+                                               maintain_order="left")
     save_moves(moves, finding_texts(checks.filter(col("check_id").is_in(
         result.moves["check_id"].implode()))), now, reason, actor_id)
     return ids, moves.filter(col("to_state") == State.READY_TO_CLOSE).height

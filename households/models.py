@@ -134,7 +134,9 @@ class Household(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="officer_households", verbose_name="信息员",
     )
-    # Derived by the engine, never typed (domain.md §3, §6, §9).
+    # Derived by the engine, never typed (domain.md §3, §6, §9). Not indexed, so the
+    # engine's updates stay in place on the page (migration 0010: fillfactor 70); an
+    # index on them would make every update write all six indexes again.
     household_class = models.CharField(
         "分类", max_length=4, choices=HouseholdClass.choices, blank=True
     )

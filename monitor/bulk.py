@@ -152,7 +152,7 @@ def update_frame(model, frame) -> None:
     """update_rows of rows given as a polars frame: its first column the primary key, the
     others the fields to set (attnames; no JSON). On PostgreSQL the frame reaches the
     temporary table as CSV, with no Python object a row."""
-    if frame.is_empty():
+    if frame.is_empty() or frame.width < 2:
         return
     if not on_postgresql():
         update_rows(model, frame.columns[1:], frame.rows())
@@ -223,13 +223,15 @@ def report_reads():
 
 
 # Reading a county's rows as a polars frame, filtered on a county's keys. On PostgreSQL
-# the keys go into a temporary table by COPY and are analyzed, so the planner joins them
-# by hash when they are many and probes the index when they are few (a key list as an
-# array parameter is estimated at ten rows, and psycopg quotes it key by key on the
-# client); the rows come back by COPY … TO STDOUT as CSV, parsed by polars (psycopg's
-# loaders and a Python tuple per row cost several times more).
+# many keys go into a temporary table by COPY and are analyzed, so the planner joins them
+# by hash (a key list as an array parameter is estimated at ten rows, and would be probed
+# key by key); a few keys (one household's evaluation after a check from the phone) go
+# as one array parameter, which probes the index without a temporary table. The rows
+# come back by COPY … TO STDOUT as CSV, parsed by polars (psycopg's loaders and a Python
+# tuple per row cost several times more).
 
 KEYS_TABLE = "frame_keys"
+FEW_KEYS = 5000  # up to this many keys, an array parameter (an engine batch's households)
 
 
 def frame_of(queryset, fields: list[str], schema: dict, key: str, values):
@@ -237,8 +239,8 @@ def frame_of(queryset, fields: list[str], schema: dict, key: str, values):
     Series), as a polars frame with `schema` (a name and dtype per field, in order)."""
     import polars as pl
 
+    keys = values.unique()
     if not on_postgresql():
-        keys = values.unique()
         parts = [pl.DataFrame(list(queryset.filter(**{
             f"{key}__in": keys.slice(start, BATCH).to_list()}).values_list(*fields)),
             schema=schema, orient="row") for start in range(0, len(keys), BATCH)]
@@ -248,19 +250,24 @@ def frame_of(queryset, fields: list[str], schema: dict, key: str, values):
     key_field = queryset.model._meta.get_field(key)
     quote = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {KEYS_TABLE} "
-                       f"(key {key_field.cast_db_type(connection)})")
-        with cursor.copy(f"COPY {KEYS_TABLE} (key) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(values.unique().to_frame().write_csv(include_header=False))
-        cursor.execute(f"ANALYZE {KEYS_TABLE}")
-        rows = queryset.filter(**{f"{key}__in": RawSQL(
-            f"SELECT key FROM {quote(KEYS_TABLE)}", ())}).values_list(*fields)
-        sql, params = rows.query.sql_with_params()
+        cursor.execute("SET LOCAL DateStyle = ISO")  # the dates polars parses below
+        if len(keys) <= FEW_KEYS:
+            rows = queryset.filter(**{f"{key}__any_of": keys.to_list()})
+        else:
+            cursor.execute(f"CREATE TEMPORARY TABLE {KEYS_TABLE} "
+                           f"(key {key_field.cast_db_type(connection)})")
+            with cursor.copy(f"COPY {KEYS_TABLE} (key) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(keys.to_frame().write_csv(include_header=False))
+            cursor.execute(f"ANALYZE {KEYS_TABLE}")
+            rows = queryset.filter(**{f"{key}__in": RawSQL(
+                f"SELECT key FROM {quote(KEYS_TABLE)}", ())})
+        sql, params = rows.values_list(*fields).query.sql_with_params()
         # Django's cursor wrapper takes no parameters for copy(): psycopg's own does.
         with connection.wrap_database_errors, cursor.connection.cursor() as raw, raw.copy(
                 f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
             data = b"".join(copy)
-        cursor.execute(f"DROP TABLE {KEYS_TABLE}")
+        if len(keys) > FEW_KEYS:
+            cursor.execute(f"DROP TABLE {KEYS_TABLE}")
     booleans = [name for name, dtype in schema.items() if dtype == pl.Boolean]
     read = {name: pl.String if name in booleans else dtype for name, dtype in schema.items()}
     if not data:

@@ -189,12 +189,12 @@ def check_frame(checks: Iterable, *, t: Thresholds | None = None, policy: Policy
     return columns_frame(columns, members, t=t, policy=policy, provinces=provinces)
 
 
-def columns_frame(columns: dict[str, list], members: list[str], *, t: Thresholds | None = None,
-                  policy: Policy | None = None, provinces: dict[int, str] | None = None
-                  ) -> pl.DataFrame:
+def columns_frame(columns: dict[str, Sequence], members: Sequence[str], *,
+                  t: Thresholds | None = None, policy: Policy | None = None,
+                  provinces: dict[int, str] | None = None) -> pl.DataFrame:
     """check_frame of checks read as columns (id, household_id, visit_date, ANSWERS, and
-    AMOUNTS in whole fen: lists of a query's values) and each one's members as JSON
-    text, as a county's are read: no Python object a check."""
+    AMOUNTS in whole fen: lists or polars Series of a query's values) and each one's
+    members as JSON text, as a county's are read: no Python object a check."""
     if t is None:
         keys = PolicyKeys(policy)
         policy_key = [keys.key(provinces[household], on) for household, on in zip(

@@ -91,6 +91,18 @@ def survey_read(path: Path, today: date, place: Place | None = None,
     return survey, registry, digests
 
 
+def unevaluated(household_ids: pl.Series) -> pl.Series:
+    """Those of these households (unchanged in the file) with a check stored earlier
+    but never evaluated: their evaluation died with its worker. Few, and found through
+    the engine's own index, whatever the size of the file."""
+    if household_ids.is_empty():
+        return household_ids
+    pending = (Check.objects.unevaluated().order_by()
+               .values_list("household_id", flat=True).distinct())
+    return household_ids.filter(household_ids.is_in(
+        pl.Series(list(pending), dtype=pl.Int64).implode()))
+
+
 @transaction.atomic
 def survey_import(*, path: Path, dry_run: bool = False, today: date | None = None,
                   place: Place | None = None, progress: Progress | None = None,
@@ -110,6 +122,7 @@ def survey_import(*, path: Path, dry_run: bool = False, today: date | None = Non
                           warnings=[w for s in survey.sheets() for w in s.warnings])
     who = actor.name_and_unit if actor else command_note()
     trail = ImportTrail(note=f"导入 {path.name}；{who}", actor=actor)
+    never_evaluated = unevaluated(survey.unchanged["household_id"])  # before any write
     total = sum(sheet.frame.height for sheet in survey.sheets())
     progress("writing", 0, total)
     ids = write_households(survey, registry, result, trail,
@@ -125,12 +138,7 @@ def survey_import(*, path: Path, dry_run: bool = False, today: date | None = Non
     result.households_unchanged += survey.unchanged_rows.get("农户", 0)
     result.members_unchanged += survey.unchanged_rows.get("成员", 0)
     result.checks_unchanged += survey.unchanged_rows.get("排查", 0)
-    # Unchanged households whose checks were stored earlier but never evaluated (few: the
-    # engine's own index finds them, whatever the size of the file).
-    pending = (Check.objects.unevaluated().order_by()
-               .values_list("household_id", flat=True).distinct())
-    result.evaluate.update(survey.unchanged.filter(pl.col("household_id").is_in(
-        pl.Series(list(pending), dtype=pl.Int64).implode()))["household_id"])
+    result.evaluate.update(never_evaluated)
     if result.households_created + result.members_created + result.checks_created > ANALYZE_FROM:
         analyze(Household, Member, Check)
     result.rejected = sorted((r for s in survey.sheets() for r in s.rejected),
