@@ -3,11 +3,12 @@ of the open ones, their moves and the moves' audit events, a few statements each
 (monitor/bulk.py: COPY on PostgreSQL), whatever the number of households."""
 
 from datetime import date
+from typing import NamedTuple
 
 import polars as pl
 from django.utils import timezone
 
-from monitor.audit import audit_bulk_frame
+from monitor.audit import LABELS, audit_bulk_frame
 from monitor.bulk import insert_frame, insert_rows, update_rows
 from monitor.models import AuditAction, AuditSource
 from monitor.rules import (
@@ -32,6 +33,13 @@ NEW_FIELDS = ["household_id", "rule", "risk_type", "severity", "channel", "sourc
               "plan_by", "close_by"]
 CHANGED_FIELDS = ["state", "state_before_ready", "last_seen_on", "last_check_id", "raised_on",
                   "first_check_id", "cleared_by_id", "updated_at"]
+
+
+class Label(NamedTuple):
+    """What an alert's label in the audit trail reads (monitor.audit.LABELS)."""
+
+    rule_name: str
+    risk_type: str
 
 
 def deadline(step: str) -> pl.Expr:
@@ -125,13 +133,16 @@ def save_moves(moves: pl.DataFrame, texts: pl.DataFrame, now, reason: str,
     ).with_columns(
         note=note, at=lit(now), actor_id=lit(actor_id, pl.Int64))
     insert_frame(AlertMove, moves.select(MOVE_FIELDS))
-    audit_bulk_frame(moves.select(
-        "at", "actor_id", "household_id", "note",
+    # The trail's label of an alert, as LABELS words it, for each (rule, risk type) met.
+    labels = moves.select("rule_name", "risk_type").unique()
+    labels = labels.with_columns(object_label=pl.Series(
+        [LABELS["alert"](Label(*pair)) for pair in labels.rows()], dtype=pl.String))
+    audit_bulk_frame(moves.join(labels, on=["rule_name", "risk_type"], how="left",
+                                maintain_order="left").select(
+        "at", "actor_id", "household_id", "note", "object_label",
         action=pl.when(col("kind") == "raise").then(lit(AuditAction.CREATED.value))
         .otherwise(lit(AuditAction.MOVED.value)),
         object_kind=lit("alert"), object_id=col("alert_id").cast(pl.String),
-        # LABELS["alert"]: the rule's 名称 and the alert's risk type
-        object_label=pl.format("{}（{}）", col("rule_name"), col("risk_type")),
         changes=pl.struct(pl.concat_list(
             pl.when(col("from_state") != "").then(col("from_state")), col("to_state")
         ).alias("状态")).struct.json_encode(),

@@ -62,14 +62,14 @@ def test_an_evaluation_that_fails_midway_writes_nothing_and_a_rerun_raises_once(
 
     from alerts import statuses
 
-    write = statuses.insert_rows
+    write = statuses.insert_frame
 
-    def die(model, fields, rows):  # after the alerts, moves and evaluated checks are written
+    def die(model, frame):  # after the alerts, moves and evaluated checks are written
         if model is StatusChange:
             raise ConnectionError("the worker died")
-        write(model, fields, rows)
+        write(model, frame)
 
-    monkeypatch.setattr(statuses, "insert_rows", die)
+    monkeypatch.setattr(statuses, "insert_frame", die)
     with pytest.raises(ConnectionError):
         evaluate_households(ids)
     assert_nothing_written()
