@@ -150,19 +150,17 @@ def changes(decided: Decided, households: list) -> list[Changed]:
     rows = decided.ends.join(firing[0].rename({"rule": "before"}), on="household_id",
                              how="left").join(firing[1].rename({"rule": "after"}),
                                               on="household_id", how="left")
-    found = []
+    homes, found = {home.id: home for home in households}, []
     for household, class_then, class_now, was, now in rows.select(
             "household_id", "class", "class_stored", "before", "after").rows():
         was, now = set(was or ()), set(now or ())
         if class_then != class_now or was != now:
-            found.append(Changed(household_id=household, number="", village_code="",
-                                 town_code="", class_now=class_now, class_then=class_then,
+            home = homes[household]
+            found.append(Changed(household_id=household, number=home.number,
+                                 village_code=home.village_id, town_code=home.village_id[:9],
+                                 class_now=class_now, class_then=class_then,
                                  raised=in_rule_order(now - was),
                                  cleared=in_rule_order(was - now)))
-    homes = {home.id: (home.number, home.village_id) for home in households}
-    for change in found:
-        change.number, change.village_code = homes[change.household_id]
-        change.town_code = change.village_code[:9]
     return found
 
 

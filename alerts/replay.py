@@ -118,9 +118,9 @@ def regime(findings: pl.DataFrame) -> pl.DataFrame:
     whether the alert is ready to close after each and before it."""
     returns = col("ready0") & col("fired") & col("cleared_visit").is_not_null() & after(
         col("visit_date"), col("check_id"), col("cleared_visit"), col("cleared_by0"))
-    first = pl.when(col("alert_id").is_null()).then(  # the raise
-        pl.when(col("newer")).then(col("position")).min().over(PAIR)
-    ).when(col("ready0")).then(
+    # an alert ready to close moves first where it returns; any other (one to raise
+    # included: ready0 is false without an alert) at its first newer check
+    first = pl.when(col("ready0")).then(
         pl.when(returns).then(col("position")).min().over(PAIR)
     ).otherwise(pl.when(col("newer")).then(col("position")).min().over(PAIR))
     events = findings.with_columns(first=first).filter(

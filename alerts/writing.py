@@ -49,7 +49,7 @@ def deadline(step: str) -> pl.Expr:
     return col("today") + pl.duration(days=days)
 
 
-def cleared_values(checks: pl.DataFrame) -> pl.DataFrame:
+def cleared_columns(checks: pl.DataFrame) -> pl.DataFrame:
     """engine.cleared_values of each check, as columns keyed by cleared_by_id."""
     return checks.select(cleared_by_id="check_id",
                          cleared_on=col("visit_date").dt.to_string("%Y-%m-%d"),
@@ -64,7 +64,7 @@ def save_replay(decided, today: date, reason: str = "", actor_id: int | None = N
     checks, result = decided.checks, decided.replay
     found = findings(checks.filter(col("check_id").is_in(
         result.alerts["evidence_check"].drop_nulls().unique().implode())))
-    alerts = result.alerts.join(cleared_values(checks), on="cleared_by_id", how="left")
+    alerts = result.alerts.join(cleared_columns(checks), on="cleared_by_id", how="left")
     now = timezone.now()
 
     new = alerts.filter(col("alert_id").is_null()).join(

@@ -13,7 +13,6 @@ exact at the threshold, where a division would not be.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 import polars as pl
@@ -23,7 +22,6 @@ from monitor.choices import ABLE_LABOUR, UNSAFE_HOUSING, SuddenEvent
 from .frames import SCALE, check_frame, half_even, money_text, wide
 from .frames import money as money  # what a person reads of an amount: its public name
 from .frames import to_fen as to_fen
-from .periods import age_on
 
 col, lit = pl.col, pl.lit
 Evidence = dict
@@ -58,11 +56,6 @@ def per_capita_income(check) -> Decimal:
 def per_capita(total: Decimal, members: int) -> Decimal:
     """Sum of the four income sources / number of members (a household of none: the sum)."""
     return total / (members or 1)
-
-
-def member_age(member: dict, day: date) -> int:
-    """A member as the check saw them (birth date as text), in whole years on `day`."""
-    return age_on(date.fromisoformat(member["birth_date"]), day)
 
 
 def able_labourers(check) -> list[dict]:
@@ -202,13 +195,6 @@ def rule_name(code: str) -> str:
     return RULE_NAMES.get(code, code)
 
 
-def risk_type(rule: Rule, check) -> str:
-    """SUDDEN_EVENT's risk type follows the event (因灾 / 意外事故 / 因病)."""
-    if rule.code == "SUDDEN_EVENT":
-        return SUDDEN_RISK_TYPE.get(check.sudden_event, rule.risk_type)
-    return rule.risk_type
-
-
 def judged(checks: pl.DataFrame) -> pl.DataFrame:
     """The check frame with, for each rule, whether it fires (a column named by its code)."""
     return checks.with_columns(rule.fires.fill_null(False).alias(rule.code) for rule in RULES)
@@ -237,8 +223,7 @@ def findings(frame: pl.DataFrame) -> dict[int, dict[str, Evidence]]:
                 "values": {k: v for k, v in (evidence.get("values") or {}).items()
                            if v is not None},
                 "threshold": evidence.get("threshold") or {}}
-    return {check_id: {code: found[check_id][code] for code in RULES_BY_CODE
-                       if code in found[check_id]} for check_id in found}
+    return found  # each check's codes in the order of RULES, as the loop met them
 
 
 def finding_texts(frame: pl.DataFrame) -> pl.DataFrame:

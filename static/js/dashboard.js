@@ -8,7 +8,6 @@
   var palette = { "稳定": "#2e7d32", "巩固": "#c77700", "临界": "#b3261e", "未分类": "#8a94a3",
                   "预警": "#b3261e", "核实": "#c77700", "帮扶中": "#1a5fb4", "待销号": "#2e7d32" };
 
-
   function stacked(series) {
     return Object.keys(series).map(function (name) {
       return { name: name, type: "bar", stack: "all", data: series[name], barMaxWidth: 56,

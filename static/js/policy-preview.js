@@ -7,7 +7,6 @@
   if (!draw) { return; }
   var data = JSON.parse(document.getElementById("policy-data").textContent);
 
-
   var label = { show: true, position: "top" };
   draw("chart-classes", {
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
