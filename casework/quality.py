@@ -23,7 +23,7 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
-from alerts.engine import HOUSEHOLD_FIELDS, derived_now
+from alerts.engine import derived_now
 from alerts.models import Alert, Plan
 from households.models import Check, Household, Member
 from monitor.choices import ABLE_LABOUR
@@ -111,12 +111,11 @@ def class_mismatch(households, today: date) -> Iterator[Doubt]:
 def _mismatches(ids: list[int], policy: Policy) -> Iterator[Doubt]:
     """The households whose stored class or key group is not what their newest check and
     open alerts derive (alerts.engine.derived_now, set-wise over the chunk)."""
-    rows = Household.objects.filter(id__in=ids).values_list(*HOUSEHOLD_FIELDS, named=True)
+    households = list(Household.objects.filter(id__in=ids).select_related("village")
+                      .order_by("number"))  # the instances have every field derived_now reads
     derived = {household_id: (household_class, group) for household_id, household_class, group
-               in derived_now(list(rows), policy).select(
+               in derived_now(households, policy).select(
                    "household_id", "class", "key_group").rows()}
-    households = Household.objects.filter(id__in=ids).select_related("village").order_by(
-        "number")
     for h in households:
         derived_class, derived_group = derived[h.id]
         wrong = [f"{label}登记为“{stored or '空'}”，按最近一次排查应为“{derived or '空'}”"
