@@ -14,7 +14,9 @@ from common import county_parser, county_survey, setup_django
 
 PHASES = {
     "clean_sheet": "reading and cleaning",
-    "registry_load": "registry",
+    "registry_households": "registry: households",
+    "file_digests": "digests",
+    "registry_rows": "registry: members and checks",
     "survey_validate": "cross-sheet validation",
     "write_households": "households (+ trail)",
     "write_members": "members (+ trail)",

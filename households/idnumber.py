@@ -73,9 +73,8 @@ def parse_id_number(raw: str, *, today: date | None = None) -> ResidentId:
 
 
 def born_and_male(number: str) -> tuple[date, bool]:
-    """Birth date and sex read off an ID number, unchecked (parse_id_number checks; the
-    import's members were each checked when their row was read). ValueError for a date
-    that does not exist."""
+    """Birth date and sex read off an ID number, unchecked (parse_id_number checks first).
+    ValueError for a date that does not exist."""
     return date(int(number[6:10]), int(number[10:12]), int(number[12:14])), \
         int(number[16]) % 2 == 1
 

@@ -68,10 +68,10 @@ def digests_to_keep(survey: Survey, digests: pl.DataFrame) -> pl.DataFrame:
         pl.when(~pl.col("户编号").is_in(refused)).then("digest").alias("digest"))
 
 
-def keep_digests(survey: Survey, registry, digests: pl.DataFrame) -> None:
-    """Store the digest of each registered household written whose digest changed (its
-    stored one cleared when it has a refused row)."""
-    final = digests_to_keep(survey, digests).join(registry.households.select(
+def keep_digests(registry, to_keep: pl.DataFrame) -> None:
+    """Store the digest (digests_to_keep) of each registered household written whose
+    digest changed (its stored one cleared when it has a refused row)."""
+    final = to_keep.join(registry.households.select(
         "户编号", "household_id", pl.col(f"digest{STORED}").alias("stored")), on="户编号")
     changed = final.filter(pl.col("digest").ne_missing(pl.col("stored")))
     update_frame(Household, changed.select("household_id", survey_digest="digest"))

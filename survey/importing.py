@@ -125,8 +125,8 @@ def survey_import(*, path: Path, dry_run: bool = False, today: date | None = Non
     never_evaluated = unevaluated(survey.unchanged["household_id"])  # before any write
     total = sum(sheet.frame.height for sheet in survey.sheets())
     progress("writing", 0, total)
-    ids = write_households(survey, registry, result, trail,
-                           digests_to_keep(survey, digests))
+    to_keep = digests_to_keep(survey, digests)
+    ids = write_households(survey, registry, result, trail, to_keep)
     written = survey.households.frame.height
     progress("writing", written, total)
     members = write_members(survey, registry, ids, result, trail)
@@ -134,7 +134,7 @@ def survey_import(*, path: Path, dry_run: bool = False, today: date | None = Non
     progress("writing", written, total)
     write_checks(survey, registry, ids, members, result, trail,
                  progress=lambda done: progress("writing", written + done, total))
-    keep_digests(survey, registry, digests)
+    keep_digests(registry, to_keep)
     result.households_unchanged += survey.unchanged_rows.get("农户", 0)
     result.members_unchanged += survey.unchanged_rows.get("成员", 0)
     result.checks_unchanged += survey.unchanged_rows.get("排查", 0)

@@ -19,6 +19,7 @@ from functools import partial
 
 import polars as pl
 
+from households.idnumber import CHECK_MAP, SHAPE, WEIGHTS
 from monitor.choices import PovertyStatus
 from monitor.tabular import FORMULA_START
 
@@ -138,7 +139,6 @@ class ColumnRule:
     is in the registry (dtype), and the expression that takes its surely valid texts."""
 
     column: str
-    index: int
     clean: object
     limit: int
     spec: object = None  # the SHEETS entry: a cells function or "id", "date", …
@@ -157,23 +157,19 @@ DTYPES = {cells.yes_no: pl.Boolean, cells.money: MONEY, "date": pl.Date, "year":
 
 def column_rules(header: list[str], clean: dict, specs: dict | None = None
                  ) -> list[ColumnRule]:
-    """A rule per known column of the header (the first, when a column is repeated)."""
-    first = {}
-    for index, column in enumerate(header):
-        first.setdefault(column, index)
-    specs = specs or {}
-    return [ColumnRule(column, first[column], cleaner,
-                       LIMITS.get(column, cells.EXCEL_CELL_MAX), specs.get(column))
-            for column, cleaner in clean.items() if column in first]
+    """A rule per known column of the header (the table keeps the first of a repeated
+    column: reading.named_columns)."""
+    specs, named = specs or {}, set(header)
+    return [ColumnRule(column, cleaner, LIMITS.get(column, cells.EXCEL_CELL_MAX),
+                       specs.get(column))
+            for column, cleaner in clean.items() if column in named]
 
 
 # Letters, marks, digits, punctuation, symbols, spaces: no control, format, separator,
 # private-use or surrogate character (monitor/names.py's UNSAFE, cells.CONTROL).
 SAFE = r"^[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]*$"
 AMOUNT = r"^[0-9]{1,11}(\.[0-9]{1,2})?$"
-ID_SHAPE = r"^[0-9]{17}[0-9X]$"
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # households/idnumber.py
-CHECK_MAP = "10X98765432"
+ID_SHAPE = f"^{SHAPE.pattern}$"  # households/idnumber.py, whole text
 
 
 def fast_value(rule: ColumnRule, today: date) -> pl.Expr | None:
