@@ -14,6 +14,7 @@ import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 from django.conf import settings
 from hypothesis import HealthCheck, given
@@ -25,7 +26,7 @@ from households.models import Check, Household, Member
 from survey import cells
 from survey.columns import LIMITS, SHEETS
 from survey.reading import Sheet, cell_text
-from survey.validation import cleaners, column_rules
+from survey.validation import clean_column, cleaners, column_rules
 
 from .factories import id_number
 from .survey_helpers import (
@@ -344,6 +345,33 @@ def test_any_text_in_any_column_is_cleaned_or_refused_in_chinese(key, text):
         assert len(value) <= LIMITS.get(column, cells.EXCEL_CELL_MAX)
         assert not cells.CONTROL.search(value)
         assert value.isascii() or column not in ("户主身份证号", "身份证号", "村代码")
+
+
+# Texts near each column's fast path (survey/validation.py fast_value): ones it takes, and
+# ones just beside them that only the cell rule can judge.
+EDGE_TEXTS = ["是", "否", "", "2026-04-10", "2025-12-31", "2026-06-02", "2026-02-30",
+              "2026/4/10", "22102.24", "0", "0.5", "1.234", "-1", "12345678901.99",
+              "123456789012", "500241101201", "500241101299", "500241198203165458",
+              "500241198203165459", "50024119820316545X", "500241202703165458",
+              "５００２４１１９８２０３１６５４５８", "杨明华", "=SUM(A1)", "户主", "A", "E",
+              "在校", "健康", "普通劳动力", "县外务工", "集中排查", "无", "H001", "2019",
+              "1e12", "NaN", "x" * 300, "a\u200bb"]
+
+
+@pytest.mark.parametrize("key", sorted(ALL_CLEANERS))
+def test_a_column_cleaned_at_once_gives_what_the_cell_rule_gives_each_text(key):
+    """The import cleans a column set-wise, surely valid texts by polars expressions and
+    the rest one distinct text at a time: either way, each cell's value or refusal is the
+    cell rule's (an ID number with a wrong check digit, a date to come, stay refused)."""
+    sheet, column = key
+    [rule] = column_rules([column], {column: ALL_CLEANERS[key]}, SHEETS[sheet])
+    values, reasons = clean_column(pl.Series(EDGE_TEXTS, dtype=pl.String), rule, TODAY)
+    for text, value, reason in zip(EDGE_TEXTS, values, reasons, strict=True):
+        try:
+            expected = (rule.first_time(text), None)
+        except cells.CellError as problem:
+            expected = (None, str(problem))
+        assert (value, reason) == expected, text
 
 
 CELL_VALUES = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
